@@ -1,0 +1,94 @@
+//! The imperative shell: every AWS call sidecarctl makes, each a thin function
+//! returning domain types (`render::TaskDefinition`, resolved ARNs, rollout
+//! states) or an [`AwsError`].
+
+pub mod ecs;
+pub mod error;
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+
+pub use error::{AwsError, ErrorKind, aws_err};
+
+/// How to reach AWS: the global flags, over the SDK's own defaults
+/// (`AWS_REGION`, `AWS_PROFILE`, `AWS_ENDPOINT_URL`, the credential chain).
+#[derive(Clone, Debug, Default)]
+pub struct ConnectOptions {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub endpoint_url: Option<String>,
+    /// One attempt's limit (slow answers are retried).
+    pub attempt_timeout: Option<Duration>,
+    pub max_attempts: Option<u32>,
+}
+
+/// One client per service, sharing one configuration.
+#[derive(Clone, Debug)]
+pub struct Aws {
+    pub region: String,
+    pub ecs: aws_sdk_ecs::Client,
+    pub ecr: aws_sdk_ecr::Client,
+    pub efs: aws_sdk_efs::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub sts: aws_sdk_sts::Client,
+    pub ssm: aws_sdk_ssm::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+    /// Whether requests go to a custom endpoint (an emulator).
+    pub custom_endpoint: bool,
+}
+
+impl Aws {
+    /// Loads the configuration; fails early, with advice, when there is no region.
+    pub async fn connect(opts: &ConnectOptions) -> Result<Aws, AwsError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(r) = &opts.region {
+            loader = loader.region(aws_config::Region::new(r.clone()));
+        }
+        if let Some(p) = &opts.profile {
+            loader = loader.profile_name(p);
+        }
+        if let Some(e) = &opts.endpoint_url {
+            loader = loader.endpoint_url(e);
+        }
+        let attempts = opts.max_attempts.unwrap_or(5);
+        loader = loader.retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(attempts)
+                .with_initial_backoff(Duration::from_millis(200))
+                .with_max_backoff(Duration::from_secs(10)),
+        );
+        let attempt = opts.attempt_timeout.unwrap_or(Duration::from_secs(20));
+        loader = loader.timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(attempt)
+                .build(),
+        );
+        let config = loader.load().await;
+        let Some(region) = config.region().map(|r| r.to_string()) else {
+            return Err(AwsError::new(
+                "config",
+                ErrorKind::Credentials,
+                "no AWS region: pass --region, or set AWS_REGION or a region in your profile",
+            ));
+        };
+        let custom_endpoint =
+            opts.endpoint_url.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some();
+        Ok(Aws {
+            region,
+            ecs: aws_sdk_ecs::Client::new(&config),
+            ecr: aws_sdk_ecr::Client::new(&config),
+            efs: aws_sdk_efs::Client::new(&config),
+            iam: aws_sdk_iam::Client::new(&config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            sts: aws_sdk_sts::Client::new(&config),
+            ssm: aws_sdk_ssm::Client::new(&config),
+            secrets: aws_sdk_secretsmanager::Client::new(&config),
+            custom_endpoint,
+        })
+    }
+}

@@ -1,0 +1,283 @@
+//! Every flag, defined once.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::term::ColorChoice;
+
+const EXAMPLES: &str = "\
+Examples:
+  sidecarctl validate api                      check copilot/api/manifest.yml, every environment
+  sidecarctl render api --env test             the ECS task definition, as JSON
+  sidecarctl deploy api --env test             deploy and watch the rollout
+  sidecarctl deploy api --env prod --dry-run   show what would change, change nothing
+  sidecarctl logs api --env test --follow      follow every container's logs
+
+Exit codes: 0 ok, 1 error, 2 invalid input, 3 missing AWS resources, 4 rolled back,
+5 rollout failed and not rolled back, 6 stopped part-way, 7 another deploy in progress,
+130 interrupted. See the README for details.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sidecarctl",
+    version,
+    about = "Deploy AWS Copilot service manifests (sidecars, FireLens, EFS) straight to ECS, without CloudFormation",
+    after_help = EXAMPLES,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// AWS region (default: AWS_REGION, then the profile's region)
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Named AWS profile (default: AWS_PROFILE)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Send every AWS request to this endpoint (default: AWS_ENDPOINT_URL), e.g. a local emulator
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Give up on one AWS request attempt after this long (it is then retried)
+    #[arg(long, global = true, value_name = "DURATION", default_value = "20s", value_parser = parse_duration)]
+    pub api_timeout: Duration,
+    /// Colour output
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// More detail on stderr (-v: sidecarctl's steps, -vv: AWS SDK requests)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a service manifest and report every problem, with file:line:column
+    #[command(
+        after_help = "Without --env, the manifest is checked as is and with each environment's overrides."
+    )]
+    Validate(ValidateArgs),
+    /// Print the ECS task definition (or IAM policies) a manifest renders to; no AWS calls
+    #[command(
+        after_help = "The JSON is what `aws ecs register-task-definition --cli-input-json` accepts.\n\
+Without --account, --region or role ARNs, placeholders are used and named on stderr."
+    )]
+    Render(RenderArgs),
+}
+
+/// Which service: a name under `copilot/`, or a manifest path.
+#[derive(Debug, Args, Clone, Default)]
+pub struct TargetArgs {
+    /// Service name: its directory under copilot/
+    #[arg(value_name = "SVC")]
+    pub svc: Option<String>,
+    /// Path to the service manifest instead of a name
+    #[arg(long, value_name = "PATH", conflicts_with = "svc")]
+    pub manifest: Option<PathBuf>,
+    /// Application name (default: copilot/.workspace)
+    #[arg(long, value_name = "APP")]
+    pub app: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum TextOrJson {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Check with this environment's overrides only
+    #[arg(long, short = 'e', value_name = "ENV")]
+    pub env: Option<String>,
+    /// Output format: text (diagnostics on stderr) or json (one document on stdout)
+    #[arg(long, short = 'o', value_enum, default_value_t = TextOrJson::Text)]
+    pub output: TextOrJson,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum DataFormat {
+    #[default]
+    Json,
+    Yaml,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Environment whose overrides apply (names the family {app}-{env}-{svc})
+    #[arg(long, short = 'e', value_name = "ENV")]
+    pub env: String,
+    /// Output format
+    #[arg(long, short = 'o', value_enum, default_value_t = DataFormat::Json)]
+    pub output: DataFormat,
+    /// Print the IAM policies of the execution and task roles instead
+    #[arg(long)]
+    pub iam: bool,
+    /// AWS account id for ARNs (placeholder: 000000000000)
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// Image tag for `image.build` (default: latest)
+    #[arg(long, value_name = "TAG")]
+    pub image_tag: Option<String>,
+    /// Execution role ARN (default: {app}-{env}-{svc}-ExecutionRole in the account)
+    #[arg(long, value_name = "ARN")]
+    pub execution_role_arn: Option<String>,
+    /// Task role ARN (default: {app}-{env}-{svc}-TaskRole in the account)
+    #[arg(long, value_name = "ARN")]
+    pub task_role_arn: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Environment to deploy to
+    #[arg(long, short = 'e', value_name = "ENV")]
+    pub env: String,
+    /// Deploy every service under copilot/, concurrently
+    #[arg(long, conflicts_with_all = ["svc", "manifest"])]
+    pub all: bool,
+    /// ECS cluster (default: {app}-{env})
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// Tag to deploy for `image.build` (the image Copilot would have built and pushed)
+    #[arg(long, value_name = "TAG")]
+    pub image_tag: Option<String>,
+    /// Keep image tags in the task definition instead of pinning them to digests
+    #[arg(long)]
+    pub no_pin: bool,
+    /// Resolve and compare, print the plan, change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Return once the service is updated, without watching the rollout
+    #[arg(long)]
+    pub no_wait: bool,
+    /// How long to wait for the rollout before rolling back
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Time between rollout checks
+    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_duration)]
+    pub poll_interval: Duration,
+    /// On failure, leave the service as it is instead of rolling back
+    #[arg(long)]
+    pub no_rollback: bool,
+    /// If another deploy of the service is under way, wait for it instead of refusing
+    #[arg(long)]
+    pub wait_for_lock: bool,
+    /// Use this execution role; sidecarctl then writes no IAM
+    #[arg(long, value_name = "ARN", requires = "task_role_arn")]
+    pub execution_role_arn: Option<String>,
+    /// Use this task role; sidecarctl then writes no IAM
+    #[arg(long, value_name = "ARN", requires = "execution_role_arn")]
+    pub task_role_arn: Option<String>,
+    /// Subnets for a new service (default: the environment manifest's, by placement)
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    pub subnets: Vec<String>,
+    /// Security groups for a new service (default: network.vpc.security_groups)
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    pub security_groups: Vec<String>,
+    /// Load balancer target group for a new Load Balanced Web Service
+    #[arg(long, value_name = "ARN")]
+    pub target_group_arn: Option<String>,
+    /// Output format: text (progress on stderr) or json (one document on stdout at the end)
+    #[arg(long, short = 'o', value_enum, default_value_t = TextOrJson::Text)]
+    pub output: TextOrJson,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Environment of the service
+    #[arg(long, short = 'e', value_name = "ENV")]
+    pub env: String,
+    /// Keep printing new events as they arrive
+    #[arg(long, short = 'f', conflicts_with = "end_time")]
+    pub follow: bool,
+    /// Only events newer than this: 30s, 10m, 2h, 3d
+    #[arg(long, value_name = "DURATION", conflicts_with = "start_time", value_parser = parse_since)]
+    pub since: Option<Duration>,
+    /// Only events at or after this time (RFC 3339)
+    #[arg(long, value_name = "TIME")]
+    pub start_time: Option<String>,
+    /// Only events before this time (RFC 3339)
+    #[arg(long, value_name = "TIME")]
+    pub end_time: Option<String>,
+    /// At most this many events (1 to 10000; 10 when no time is given)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub limit: Option<u32>,
+    /// Only these containers (repeatable): main, sidecar names, firelens_log_router
+    #[arg(long = "container", value_name = "NAME")]
+    pub containers: Vec<String>,
+    /// Only these task ids; a prefix is enough (repeatable)
+    #[arg(long = "tasks", value_name = "ID", value_delimiter = ',')]
+    pub tasks: Vec<String>,
+    /// A CloudWatch Logs filter pattern
+    #[arg(long, value_name = "PATTERN")]
+    pub filter: Option<String>,
+    /// Read exactly this log group instead of the service's
+    #[arg(long, value_name = "NAME")]
+    pub log_group: Option<String>,
+    /// One JSON object per line
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `30s`, `10m`, `1h30m`, `500ms` (Go-style, as Copilot writes durations).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    crate::manifest::decode::parse_go_duration(s)
+        .map(Duration::from_millis)
+        .ok_or_else(|| format!("cannot read {s:?} as a duration: write it as 30s, 10m or 1h30m"))
+}
+
+/// `--since`: 30s, 10m, 2h, 3d.
+pub fn parse_since(s: &str) -> Result<Duration, String> {
+    if let Some(days) = s.strip_suffix('d') {
+        return days
+            .parse::<u64>()
+            .ok()
+            .filter(|d| *d > 0)
+            .map(|d| Duration::from_secs(d * 86_400))
+            .ok_or_else(|| {
+                format!("cannot read {s:?} as a duration: write it as 30s, 10m, 2h or 3d")
+            });
+    }
+    match parse_duration(s) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        _ => Err(format!(
+            "cannot read {s:?} as a duration: write it as 30s, 10m, 2h or 3d"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_since("3d").unwrap(), Duration::from_secs(259_200));
+        assert_eq!(parse_since("10m").unwrap(), Duration::from_secs(600));
+        assert!(parse_since("0s").is_err());
+        assert!(parse_since("soon").is_err());
+        assert_eq!(parse_duration("1m30s").unwrap(), Duration::from_secs(90));
+    }
+}

@@ -1,0 +1,92 @@
+//! `sidecarctl render`: the task definition (or IAM policies), without AWS.
+
+use super::args::{DataFormat, GlobalArgs, RenderArgs};
+use super::exit::Exit;
+use super::load::load_for_env;
+use super::output::{print_data, to_yaml};
+use super::print_diagnostics;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::render::{self, Facts, facts};
+
+pub fn run(args: &RenderArgs, global: &GlobalArgs) -> Exit {
+    let loaded = match load_for_env(&args.target, &args.env) {
+        Ok(l) => l,
+        Err(diags) => {
+            print_diagnostics(&diags, global);
+            return Exit::Invalid;
+        }
+    };
+    let svc = &loaded.service;
+    let mut diags = loaded.diags.clone();
+    let app = &loaded.target.app;
+
+    let mut facts = Facts::offline(
+        svc,
+        app,
+        &args.env,
+        args.account.as_deref(),
+        global.region.as_deref(),
+        args.image_tag.as_deref(),
+    );
+    if let Some(a) = &args.execution_role_arn {
+        facts.execution_role_arn = a.clone();
+    }
+    if let Some(a) = &args.task_role_arn {
+        facts.task_role_arn = a.clone();
+    }
+    let mut placeholders = Vec::new();
+    if args.account.is_none() {
+        placeholders.push(format!(
+            "account {} (--account)",
+            facts::PLACEHOLDER_ACCOUNT
+        ));
+    }
+    if global.region.is_none() {
+        placeholders.push(format!("region {} (--region)", facts::PLACEHOLDER_REGION));
+    }
+    if svc.image.build.is_some() && args.image_tag.is_none() {
+        placeholders.push("image tag latest for image.build (--image-tag)".into());
+    }
+    if !placeholders.is_empty() {
+        diags.push(
+            Diagnostic::warning(
+                "placeholders",
+                format!("rendered with placeholders: {}", placeholders.join(", ")),
+            )
+            .help("deploy resolves these from AWS; pass the flags to render real values"),
+        );
+    }
+    print_warnings(&diags, global);
+
+    let td = render::render_task_definition(svc, &facts);
+    let value = if args.iam {
+        let p = render::render_policies(svc, &facts, &td);
+        serde_json::json!({
+            "executionRole": {"arn": facts.execution_role_arn, "policy": p.execution},
+            "taskRole": {"arn": facts.task_role_arn, "policy": p.task},
+        })
+    } else {
+        serde_json::to_value(&td).unwrap_or_default()
+    };
+    let text = match args.output {
+        DataFormat::Json => {
+            if args.iam {
+                format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&value).unwrap_or_default()
+                )
+            } else {
+                render::to_json(&td)
+            }
+        }
+        DataFormat::Yaml => to_yaml(&value),
+    };
+    print_data(&text);
+    Exit::Ok
+}
+
+fn print_warnings(diags: &Diagnostics, global: &GlobalArgs) {
+    if !diags.is_empty() {
+        print_diagnostics(diags, global);
+    }
+}

@@ -1,0 +1,113 @@
+//! `sidecarctl validate`.
+
+use std::io::Write;
+
+use super::args::{GlobalArgs, TextOrJson, ValidateArgs};
+use super::exit::Exit;
+use super::load::{environments_to_check, load_target};
+use super::{print_diagnostics, target};
+use crate::diag::{Diagnostics, render_json};
+
+pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> Exit {
+    let target = match target::resolve(&args.target) {
+        Ok(t) => t,
+        Err(d) => {
+            let mut ds = Diagnostics::new();
+            ds.push(d);
+            return report(args, global, &ds, None, &[]);
+        }
+    };
+    // A service is only ever deployed to an environment: check each one it has.
+    let envs: Vec<Option<String>> = match &args.env {
+        Some(e) => vec![Some(e.clone())],
+        None => {
+            let known = environments_to_check(&target);
+            if known.is_empty() {
+                vec![None]
+            } else {
+                known.into_iter().map(Some).collect()
+            }
+        }
+    };
+    let mut all = Diagnostics::new();
+    let mut checked = Vec::new();
+    let mut ignored: Vec<(String, crate::yaml::Pos)> = Vec::new();
+    let mut file = None;
+    for env in &envs {
+        let (svc, _, diags) = load_target(&target, env.as_deref());
+        all.extend(
+            diags
+                .into_vec()
+                .into_iter()
+                .filter(|d| d.code != "ignored-fields"),
+        );
+        if let Some(svc) = svc {
+            for i in svc.ignored {
+                if !ignored.contains(&i) {
+                    ignored.push(i);
+                }
+            }
+            file = Some(svc.file);
+        }
+        if let Some(e) = env {
+            checked.push(e.clone());
+        }
+    }
+    if let Some(file) = file
+        && !ignored.is_empty()
+    {
+        ignored.sort_by_key(|(_, p)| *p);
+        all.push(crate::manifest::load::ignored_warning(&file, &ignored));
+    }
+    let shown = crate::manifest::display_path(&target.manifest);
+    report(args, global, &all, Some(&shown), &checked)
+}
+
+fn report(
+    args: &ValidateArgs,
+    global: &GlobalArgs,
+    diags: &Diagnostics,
+    manifest: Option<&str>,
+    envs: &[String],
+) -> Exit {
+    let exit = if diags.has_errors() {
+        Exit::Invalid
+    } else {
+        Exit::Ok
+    };
+    match args.output {
+        TextOrJson::Json => {
+            let doc = serde_json::json!({
+                "valid": exit == Exit::Ok,
+                "manifest": manifest,
+                "environments": envs,
+                "errors": diags.error_count(),
+                "warnings": diags.warning_count(),
+                "diagnostics": render_json(diags),
+            });
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            );
+        }
+        TextOrJson::Text => {
+            print_diagnostics(diags, global);
+            if exit == Exit::Ok {
+                let p = global.color.for_stderr();
+                let envs = if envs.is_empty() {
+                    String::new()
+                } else {
+                    format!(" for {}", envs.join(", "))
+                };
+                eprintln!(
+                    "{} {} is valid{envs}",
+                    p.success("✓"),
+                    manifest.unwrap_or("the manifest")
+                );
+            }
+        }
+    }
+    exit
+}

@@ -1,0 +1,17 @@
+//! Copilot manifests: the workspace layout, reading YAML into typed fields with
+//! positions, `${VAR}` substitution and `environments:` overrides.
+
+pub mod decode;
+pub mod environment;
+pub mod load;
+pub mod service;
+pub mod types;
+pub mod workspace;
+
+pub use decode::At;
+pub use environment::EnvManifest;
+pub use load::{
+    LoadContext, load_environment, load_service, override_names, parse_tree, read_source,
+};
+pub use types::*;
+pub use workspace::{Workspace, display_path};

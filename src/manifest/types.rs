@@ -1,0 +1,281 @@
+//! A service manifest as sidecarctl understands it, after environment overrides.
+//! Every field keeps where it was written so that later checks can point at it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::decode::At;
+use crate::diag::SourceFile;
+use crate::yaml::Pos;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServiceType {
+    LoadBalancedWebService,
+    BackendService,
+    WorkerService,
+}
+
+impl ServiceType {
+    pub const ALL: [ServiceType; 3] = [
+        ServiceType::LoadBalancedWebService,
+        ServiceType::BackendService,
+        ServiceType::WorkerService,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceType::LoadBalancedWebService => "Load Balanced Web Service",
+            ServiceType::BackendService => "Backend Service",
+            ServiceType::WorkerService => "Worker Service",
+        }
+    }
+}
+
+pub type Vars = BTreeMap<String, At<String>>;
+
+#[derive(Clone, Debug)]
+pub struct Service {
+    pub file: Arc<SourceFile>,
+    /// The environment whose overrides were applied, if any.
+    pub env: Option<String>,
+    pub name: At<String>,
+    pub kind: At<ServiceType>,
+    pub image: MainImage,
+    pub entrypoint: Option<At<Vec<String>>>,
+    pub command: Option<At<Vec<String>>>,
+    pub http: Option<Http>,
+    pub cpu: Option<At<i64>>,
+    pub memory: Option<At<i64>>,
+    pub count: Option<At<Count>>,
+    pub platform: Option<At<Platform>>,
+    pub variables: Vars,
+    pub secrets: BTreeMap<String, At<SecretRef>>,
+    pub storage: Storage,
+    pub logging: Option<Logging>,
+    pub sidecars: BTreeMap<String, Sidecar>,
+    pub network: Network,
+    /// Keys Copilot knows that sidecarctl accepts without acting on them.
+    pub ignored: Vec<(String, Pos)>,
+}
+
+impl Service {
+    pub fn is_windows(&self) -> bool {
+        self.platform.as_ref().is_some_and(|p| p.windows)
+    }
+
+    pub fn desired_count(&self) -> i64 {
+        self.count.as_ref().map_or(1, |c| c.desired)
+    }
+
+    /// Whether a FireLens log router is added: `logging` with more than `retention`.
+    pub fn uses_firelens(&self) -> bool {
+        self.logging.as_ref().is_some_and(|l| l.wants_router)
+    }
+
+    /// Every container name with where it was declared: the main container first.
+    pub fn container_names(&self) -> Vec<&str> {
+        let mut names = vec![self.name.value.as_str()];
+        if self.uses_firelens() {
+            names.push(crate::render::FIRELENS_CONTAINER);
+        }
+        names.extend(self.sidecars.keys().map(String::as_str));
+        names
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct MainImage {
+    pub pos: Pos,
+    pub location: Option<At<String>>,
+    /// `image.build`: Copilot builds and pushes; sidecarctl deploys `--image-tag`
+    /// from the service's ECR repository.
+    pub build: Option<At<()>>,
+    pub port: Option<At<u16>>,
+    pub credentials: Option<At<String>>,
+    pub healthcheck: Option<HealthCheck>,
+    pub labels: Vars,
+    pub depends_on: BTreeMap<String, At<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct HealthCheck {
+    pub pos: Pos,
+    pub path: String,
+    pub command: Option<At<Vec<String>>>,
+    pub interval: Option<At<u32>>,
+    pub retries: Option<At<i64>>,
+    pub timeout: Option<At<u32>>,
+    pub start_period: Option<At<u32>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Protocol {
+    Tcp,
+    Udp,
+}
+
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PortSpec {
+    pub port: u16,
+    pub protocol: Protocol,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Http {
+    pub pos: Pos,
+    /// `http: false` turns the load balancer off.
+    pub enabled: bool,
+    pub target_container: Option<At<String>>,
+    pub target_port: Option<At<u16>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Count {
+    /// What to deploy: the number, or the autoscaling range's minimum.
+    pub desired: i64,
+    pub autoscaling: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Platform {
+    /// ECS `operatingSystemFamily`: `LINUX`, `WINDOWS_SERVER_2019_CORE`, ...
+    pub os_family: String,
+    /// ECS `cpuArchitecture`: `X86_64` or `ARM64`.
+    pub arch: String,
+    pub windows: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SecretRef {
+    /// An SSM parameter name (`/app/db/password` or `GH_TOKEN`).
+    SsmName(String),
+    /// A full SSM parameter or Secrets Manager secret ARN.
+    Arn(String),
+    /// `{secretsmanager: NAME}`: a Secrets Manager secret by name (or `NAME:json-key::`).
+    SecretsManagerName(String),
+}
+
+impl SecretRef {
+    pub fn describe(&self) -> String {
+        match self {
+            SecretRef::SsmName(n) => format!("SSM parameter {n}"),
+            SecretRef::Arn(a) => a.clone(),
+            SecretRef::SecretsManagerName(n) => format!("Secrets Manager secret {n}"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Storage {
+    pub volumes: BTreeMap<String, Volume>,
+    pub ephemeral: Option<At<i64>>,
+    pub readonly_fs: Option<At<bool>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Volume {
+    pub name: At<String>,
+    /// Where the main container mounts it.
+    pub path: Option<At<String>>,
+    pub read_only: Option<At<bool>>,
+    pub efs: Option<Efs>,
+}
+
+impl Volume {
+    pub fn read_only(&self) -> bool {
+        self.read_only.as_ref().is_none_or(|r| r.value)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Efs {
+    pub pos: Pos,
+    pub path: String,
+    pub id: Option<At<String>>,
+    pub root_dir: Option<At<String>>,
+    pub iam: Option<At<bool>>,
+    pub access_point_id: Option<At<String>>,
+    /// `efs: true`: a file system managed by Copilot's environment stack.
+    pub managed: bool,
+}
+
+impl Efs {
+    pub fn iam(&self) -> bool {
+        self.iam.as_ref().is_some_and(|i| i.value)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Logging {
+    pub pos: Pos,
+    /// Anything but `retention` set: a FireLens router is added.
+    pub wants_router: bool,
+    pub retention: Option<At<i64>>,
+    pub image: Option<At<String>>,
+    pub destination: Vars,
+    pub enable_metadata: Option<At<bool>>,
+    pub secret_options: BTreeMap<String, At<SecretRef>>,
+    pub config_file_path: Option<At<String>>,
+    pub variables: Vars,
+    pub secrets: BTreeMap<String, At<SecretRef>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sidecar {
+    pub name: At<String>,
+    pub port: Option<At<PortSpec>>,
+    pub image: Option<At<String>>,
+    pub essential: Option<At<bool>>,
+    pub credentials_parameter: Option<At<String>>,
+    pub variables: Vars,
+    pub secrets: BTreeMap<String, At<SecretRef>>,
+    pub mount_points: Vec<MountPoint>,
+    pub labels: Vars,
+    pub depends_on: BTreeMap<String, At<String>>,
+    pub entrypoint: Option<At<Vec<String>>>,
+    pub command: Option<At<Vec<String>>>,
+    pub healthcheck: Option<HealthCheck>,
+}
+
+impl Sidecar {
+    pub fn essential(&self) -> bool {
+        self.essential.as_ref().is_none_or(|e| e.value)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MountPoint {
+    pub pos: Pos,
+    pub path: String,
+    pub source_volume: Option<At<String>>,
+    pub container_path: Option<At<String>>,
+    pub read_only: Option<At<bool>>,
+}
+
+impl MountPoint {
+    pub fn read_only(&self) -> bool {
+        self.read_only.as_ref().is_none_or(|r| r.value)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Placement {
+    Public,
+    Private,
+    Subnets(Vec<String>),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Network {
+    pub placement: Option<At<Placement>>,
+    pub security_groups: Vec<At<String>>,
+}

@@ -1,0 +1,429 @@
+//! IAM policies for the task's two roles, naming exact ARNs.
+//!
+//! The execution role (used by ECS to start the task) pulls the images, writes
+//! the service's log group and reads the secrets. The task role (used by the
+//! containers) mounts EFS with IAM authorization and lets FireLens write to a
+//! CloudWatch destination. `*` appears only for `ecr:GetAuthorizationToken`,
+//! which has no resource to name.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::facts::Facts;
+use super::taskdef::TaskDefinition;
+use crate::manifest::Service;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PolicyDocument {
+    #[serde(rename = "Version")]
+    pub version: &'static str,
+    #[serde(rename = "Statement")]
+    pub statement: Vec<Statement>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Statement {
+    #[serde(rename = "Sid")]
+    pub sid: String,
+    #[serde(rename = "Effect")]
+    pub effect: &'static str,
+    #[serde(rename = "Action")]
+    pub action: Vec<String>,
+    #[serde(rename = "Resource")]
+    pub resource: Vec<String>,
+}
+
+impl PolicyDocument {
+    fn new(statement: Vec<Statement>) -> Self {
+        PolicyDocument {
+            version: "2012-10-17",
+            statement,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Every resource of every statement.
+    pub fn resources(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.statement
+            .iter()
+            .flat_map(|s| s.resource.iter().map(move |r| (s.sid.as_str(), r.as_str())))
+    }
+}
+
+fn allow(sid: &str, actions: &[&str], resources: impl IntoIterator<Item = String>) -> Statement {
+    let resource: BTreeSet<String> = resources.into_iter().collect();
+    Statement {
+        sid: sid.to_string(),
+        effect: "Allow",
+        action: actions.iter().map(|a| a.to_string()).collect(),
+        resource: resource.into_iter().collect(),
+    }
+}
+
+/// The trust policy of both roles: ECS tasks may assume them.
+pub fn ecs_tasks_trust_policy() -> String {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+            "Action": "sts:AssumeRole"
+        }]
+    })
+    .to_string()
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policies {
+    pub execution: PolicyDocument,
+    /// `None` when the containers need no AWS permission from sidecarctl.
+    pub task: Option<PolicyDocument>,
+}
+
+/// An image in ECR, read from its URI.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EcrImage {
+    pub account: String,
+    pub region: String,
+    pub repository: String,
+    /// A tag, or `sha256:...` for a digest.
+    pub reference: String,
+    pub is_digest: bool,
+}
+
+impl EcrImage {
+    pub fn repository_arn(&self, partition: &str) -> String {
+        format!(
+            "arn:{partition}:ecr:{}:{}:repository/{}",
+            self.region, self.account, self.repository
+        )
+    }
+}
+
+/// `ACCOUNT.dkr.ecr.REGION.HOST/REPO[:TAG|@DIGEST]`; `None` for other registries.
+pub fn parse_ecr_image(uri: &str) -> Option<EcrImage> {
+    let (host, path) = uri.split_once('/')?;
+    let mut parts = host.split('.');
+    let account = parts.next()?;
+    if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    if parts.next()? != "dkr" || !parts.next()?.starts_with("ecr") {
+        return None;
+    }
+    let region = parts.next()?.to_string();
+    let (repository, reference, is_digest) = if let Some((repo, digest)) = path.split_once('@') {
+        (repo, digest, true)
+    } else {
+        // A tag follows the last ':' after the last '/'.
+        let last_slash = path.rfind('/').map_or(0, |i| i + 1);
+        match path[last_slash..].rfind(':') {
+            Some(i) => (&path[..last_slash + i], &path[last_slash + i + 1..], false),
+            None => (path, "latest", false),
+        }
+    };
+    Some(EcrImage {
+        account: account.to_string(),
+        region,
+        repository: repository.to_string(),
+        reference: reference.to_string(),
+        is_digest,
+    })
+}
+
+/// The secret's own ARN from a `valueFrom` (dropping a JSON key and version);
+/// a Secrets Manager ARN without its random suffix matches any suffix.
+fn secret_resource(value_from: &str) -> String {
+    let parts: Vec<&str> = value_from.split(':').collect();
+    if parts.len() >= 7 && parts[2] == "secretsmanager" {
+        let arn = parts[..7].join(":");
+        let name = parts[6];
+        // Secrets Manager adds "-" and six characters to the name in full ARNs.
+        let has_suffix = name.len() > 7 && name.as_bytes()[name.len() - 7] == b'-';
+        return if has_suffix {
+            arn
+        } else {
+            format!("{arn}-??????")
+        };
+    }
+    value_from.to_string()
+}
+
+/// The two roles' policies for a rendered task definition.
+pub fn render_policies(svc: &Service, facts: &Facts, td: &TaskDefinition) -> Policies {
+    let (p, r, a) = (&facts.partition, &facts.region, &facts.account);
+    let mut exec = Vec::new();
+
+    let repos: BTreeSet<String> = td
+        .container_definitions
+        .iter()
+        .filter(|c| c.repository_credentials.is_none())
+        .filter_map(|c| parse_ecr_image(&c.image))
+        .map(|i| i.repository_arn(p))
+        .collect();
+    if !repos.is_empty() {
+        exec.push(allow(
+            "PullImages",
+            &[
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:BatchGetImage",
+                "ecr:GetDownloadUrlForLayer",
+            ],
+            repos,
+        ));
+        exec.push(allow(
+            "GetRegistryToken",
+            &["ecr:GetAuthorizationToken"],
+            ["*".to_string()],
+        ));
+    }
+
+    let log_group = facts.log_group(&svc.name);
+    exec.push(allow(
+        "WriteServiceLogs",
+        &["logs:CreateLogStream", "logs:PutLogEvents"],
+        [format!(
+            "arn:{p}:logs:{r}:{a}:log-group:{log_group}:log-stream:*"
+        )],
+    ));
+
+    let mut ssm = BTreeSet::new();
+    let mut sm = BTreeSet::new();
+    let mut value_froms: Vec<&str> = Vec::new();
+    for c in &td.container_definitions {
+        value_froms.extend(c.secrets.iter().map(|s| s.value_from.as_str()));
+        if let Some(l) = &c.log_configuration {
+            value_froms.extend(l.secret_options.iter().map(|s| s.value_from.as_str()));
+        }
+        if let Some(rc) = &c.repository_credentials {
+            value_froms.push(&rc.credentials_parameter);
+        }
+    }
+    for vf in value_froms {
+        if vf.split(':').nth(2) == Some("ssm") {
+            ssm.insert(vf.to_string());
+        } else {
+            sm.insert(secret_resource(vf));
+        }
+    }
+    if !ssm.is_empty() {
+        exec.push(allow("ReadParameters", &["ssm:GetParameters"], ssm));
+    }
+    if !sm.is_empty() {
+        exec.push(allow("ReadSecrets", &["secretsmanager:GetSecretValue"], sm));
+    }
+
+    let mut task = Vec::new();
+    for vol in svc.storage.volumes.values() {
+        let Some(efs) = vol.efs.as_ref().filter(|e| e.iam() && !e.managed) else {
+            continue;
+        };
+        let Some(id) = &efs.id else { continue };
+        let writable = td.container_definitions.iter().any(|c| {
+            c.mount_points
+                .iter()
+                .any(|m| m.source_volume == vol.name.value && !m.read_only)
+        });
+        let actions: &[&str] = if writable {
+            &[
+                "elasticfilesystem:ClientMount",
+                "elasticfilesystem:ClientWrite",
+            ]
+        } else {
+            &["elasticfilesystem:ClientMount"]
+        };
+        task.push(allow(
+            &format!("MountEfs{}", sid_safe(&vol.name)),
+            actions,
+            [format!(
+                "arn:{p}:elasticfilesystem:{r}:{a}:file-system/{}",
+                id.value
+            )],
+        ));
+    }
+    if let Some(dest) = firelens_cloudwatch_group(svc) {
+        let region = dest.region.as_deref().unwrap_or(r);
+        task.push(allow(
+            "FireLensCloudWatch",
+            &[
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:DescribeLogStreams",
+                "logs:PutLogEvents",
+            ],
+            [
+                format!("arn:{p}:logs:{region}:{a}:log-group:{}", dest.group),
+                format!(
+                    "arn:{p}:logs:{region}:{a}:log-group:{}:log-stream:*",
+                    dest.group
+                ),
+            ],
+        ));
+    }
+
+    Policies {
+        execution: PolicyDocument::new(exec),
+        task: (!task.is_empty()).then(|| PolicyDocument::new(task)),
+    }
+}
+
+fn sid_safe(name: &str) -> String {
+    name.chars().filter(|c| c.is_ascii_alphanumeric()).collect()
+}
+
+/// A FireLens destination that writes to CloudWatch Logs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CloudWatchDestination {
+    pub group: String,
+    pub region: Option<String>,
+}
+
+/// `logging.destination` with `Name: cloudwatch` or `cloudwatch_logs` and a
+/// `log_group_name`.
+pub fn firelens_cloudwatch_group(svc: &Service) -> Option<CloudWatchDestination> {
+    let l = svc.logging.as_ref().filter(|l| l.wants_router)?;
+    let name = l.destination.get("Name")?;
+    if !matches!(name.value.as_str(), "cloudwatch" | "cloudwatch_logs") {
+        return None;
+    }
+    let group = l.destination.get("log_group_name")?.value.clone();
+    Some(CloudWatchDestination {
+        group,
+        region: l.destination.get("region").map(|r| r.value.clone()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::render_task_definition;
+    use crate::validate::testing::service_in;
+
+    #[test]
+    fn parses_ecr_image_uris() {
+        let i =
+            parse_ecr_image("123456789012.dkr.ecr.us-west-2.amazonaws.com/team/proxy:revision_1")
+                .unwrap();
+        assert_eq!(
+            (
+                i.repository.as_str(),
+                i.reference.as_str(),
+                i.region.as_str()
+            ),
+            ("team/proxy", "revision_1", "us-west-2")
+        );
+        let d =
+            parse_ecr_image("123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:abc").unwrap();
+        assert!(d.is_digest);
+        assert_eq!(d.reference, "sha256:abc");
+        assert_eq!(
+            parse_ecr_image("123456789012.dkr.ecr.us-east-1.amazonaws.com/app")
+                .unwrap()
+                .reference,
+            "latest"
+        );
+        assert!(parse_ecr_image("nginx:1.27").is_none());
+        assert!(
+            parse_ecr_image("public.ecr.aws/aws-observability/aws-for-fluent-bit:stable").is_none()
+        );
+        assert!(parse_ecr_image("localhost:5000/app:1").is_none());
+    }
+
+    #[test]
+    fn secret_resources_drop_json_keys_and_match_suffixes() {
+        assert_eq!(
+            secret_resource("arn:aws:secretsmanager:us-east-1:123456789012:secret:db:password::"),
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-??????"
+        );
+        assert_eq!(
+            secret_resource("arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"),
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"
+        );
+    }
+
+    #[test]
+    fn policies_name_exact_resources() {
+        let svc = service_in(
+            "name: api\ntype: Load Balanced Web Service\nimage:\n  build: Dockerfile\n  port: 80\nsecrets:\n  A: /app/a\nstorage:\n  volumes:\n    data:\n      path: /d\n      read_only: false\n      efs:\n        id: fs-1234\n        auth: {iam: true}\n    ro:\n      path: /r\n      efs:\n        id: fs-5678\n        auth: {iam: true}\nlogging:\n  destination:\n    Name: cloudwatch\n    log_group_name: /firelens/api\n  secretOptions:\n    key: {secretsmanager: apikey}\n",
+            Some("test"),
+        );
+        let facts = Facts::offline(
+            &svc,
+            "demo",
+            "test",
+            Some("123456789012"),
+            Some("us-east-1"),
+            Some("v1"),
+        );
+        let td = render_task_definition(&svc, &facts);
+        let p = render_policies(&svc, &facts, &td);
+        let exec: Vec<(&str, &str)> = p.execution.resources().collect();
+        assert!(exec.contains(&(
+            "PullImages",
+            "arn:aws:ecr:us-east-1:123456789012:repository/demo/api"
+        )));
+        assert!(exec.contains(&(
+            "ReadParameters",
+            "arn:aws:ssm:us-east-1:123456789012:parameter/app/a"
+        )));
+        assert!(exec.contains(&(
+            "ReadSecrets",
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:apikey-??????"
+        )));
+        assert!(exec.contains(&(
+            "WriteServiceLogs",
+            "arn:aws:logs:us-east-1:123456789012:log-group:/copilot/demo-test-api:log-stream:*"
+        )));
+        let stars: Vec<&str> = exec
+            .iter()
+            .filter(|(_, r)| r.contains('*') && !r.ends_with(":log-stream:*"))
+            .map(|(s, _)| *s)
+            .collect();
+        assert_eq!(stars, ["GetRegistryToken"]);
+        let task = p.task.unwrap();
+        let data = task
+            .statement
+            .iter()
+            .find(|s| s.sid == "MountEfsdata")
+            .unwrap();
+        assert_eq!(
+            data.action,
+            [
+                "elasticfilesystem:ClientMount",
+                "elasticfilesystem:ClientWrite"
+            ]
+        );
+        let ro = task
+            .statement
+            .iter()
+            .find(|s| s.sid == "MountEfsro")
+            .unwrap();
+        assert_eq!(ro.action, ["elasticfilesystem:ClientMount"]);
+        let fl = task
+            .statement
+            .iter()
+            .find(|s| s.sid == "FireLensCloudWatch")
+            .unwrap();
+        assert_eq!(
+            fl.resource[0],
+            "arn:aws:logs:us-east-1:123456789012:log-group:/firelens/api"
+        );
+    }
+
+    #[test]
+    fn no_task_policy_when_nothing_is_needed() {
+        let svc = service_in(
+            "name: w\ntype: Worker Service\nimage:\n  location: busybox\n",
+            Some("test"),
+        );
+        let facts = Facts::offline(&svc, "demo", "test", None, None, None);
+        let td = render_task_definition(&svc, &facts);
+        let p = render_policies(&svc, &facts, &td);
+        assert!(p.task.is_none());
+        assert!(p.execution.statement.iter().all(|s| s.sid != "PullImages"));
+    }
+}

@@ -1,0 +1,688 @@
+//! The ECS task definition, exactly as RegisterTaskDefinition takes it (the JSON
+//! that `aws ecs register-task-definition --cli-input-json` accepts).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::facts::Facts;
+use super::{DEFAULT_FLUENT_BIT_IMAGE, FIRELENS_CONTAINER};
+use crate::manifest::{At, HealthCheck, SecretRef, Service, Vars};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskDefinition {
+    pub family: String,
+    pub task_role_arn: String,
+    pub execution_role_arn: String,
+    pub network_mode: String,
+    pub requires_compatibilities: Vec<String>,
+    pub cpu: String,
+    pub memory: String,
+    pub runtime_platform: RuntimePlatform,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ephemeral_storage: Option<EphemeralStorage>,
+    pub container_definitions: Vec<ContainerDefinition>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<Volume>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuntimePlatform {
+    pub cpu_architecture: String,
+    pub operating_system_family: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EphemeralStorage {
+    pub size_in_gi_b: i32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerDefinition {
+    pub name: String,
+    pub image: String,
+    pub essential: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository_credentials: Option<RepositoryCredentials>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry_point: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub port_mappings: Vec<PortMapping>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub environment: Vec<KeyValue>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<Secret>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mount_points: Vec<MountPoint>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<Dependency>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<ContainerHealthCheck>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub docker_labels: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readonly_root_filesystem: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firelens_configuration: Option<FirelensConfiguration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_configuration: Option<LogConfiguration>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RepositoryCredentials {
+    pub credentials_parameter: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PortMapping {
+    pub container_port: i32,
+    pub protocol: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct KeyValue {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Secret {
+    pub name: String,
+    pub value_from: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MountPoint {
+    pub source_volume: String,
+    pub container_path: String,
+    pub read_only: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Dependency {
+    pub container_name: String,
+    pub condition: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerHealthCheck {
+    pub command: Vec<String>,
+    pub interval: i32,
+    pub timeout: i32,
+    pub retries: i32,
+    pub start_period: i32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FirelensConfiguration {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogConfiguration {
+    pub log_driver: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secret_options: Vec<Secret>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Volume {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub efs_volume_configuration: Option<EfsVolumeConfiguration>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EfsVolumeConfiguration {
+    pub file_system_id: String,
+    pub root_directory: String,
+    pub transit_encryption: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_config: Option<EfsAuthorizationConfig>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EfsAuthorizationConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_point_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iam: Option<String>,
+}
+
+/// Copilot's health check defaults, for the fields a manifest leaves out.
+const HC_COMMAND: [&str; 2] = ["CMD-SHELL", "curl -f http://localhost/ || exit 1"];
+const HC_INTERVAL: i32 = 10;
+const HC_RETRIES: i32 = 2;
+const HC_TIMEOUT: i32 = 5;
+const HC_START_PERIOD: i32 = 0;
+
+/// Renders the task definition of a validated service. Deterministic: the same
+/// service and facts give the same value, and so byte-identical JSON.
+pub fn render_task_definition(svc: &Service, facts: &Facts) -> TaskDefinition {
+    let name = svc.name.value.as_str();
+    let common = copilot_variables(svc, facts);
+    let awslogs = awslogs(facts, name);
+
+    let mut main = ContainerDefinition {
+        name: name.to_string(),
+        image: image_of(
+            facts,
+            name,
+            svc.image.location.as_ref().map(|l| l.value.as_str()),
+        ),
+        essential: true,
+        repository_credentials: svc
+            .image
+            .credentials
+            .as_ref()
+            .map(|c| RepositoryCredentials {
+                credentials_parameter: c.value.clone(),
+            }),
+        entry_point: svc.entrypoint.as_ref().map(|e| e.value.clone()),
+        command: svc.command.as_ref().map(|c| c.value.clone()),
+        port_mappings: svc
+            .image
+            .port
+            .iter()
+            .map(|p| PortMapping {
+                container_port: i32::from(p.value),
+                protocol: "tcp".into(),
+            })
+            .collect(),
+        secrets: secrets(&svc.secrets, facts),
+        depends_on: dependencies(&svc.image.depends_on),
+        health_check: svc.image.healthcheck.as_ref().map(health_check),
+        docker_labels: strings(&svc.image.labels),
+        readonly_root_filesystem: svc.storage.readonly_fs.as_ref().map(|r| r.value),
+        ..Default::default()
+    };
+    let main_mounts: Vec<MountPoint> = svc
+        .storage
+        .volumes
+        .values()
+        .filter_map(|v| {
+            Some(MountPoint {
+                source_volume: v.name.value.clone(),
+                container_path: v.path.as_ref()?.value.clone(),
+                read_only: v.read_only(),
+            })
+        })
+        .collect();
+    main.environment = environment(&common, &svc.variables, &main_mounts);
+    main.mount_points = main_mounts;
+    main.log_configuration = Some(match &svc.logging {
+        Some(l) if l.wants_router => LogConfiguration {
+            log_driver: "awsfirelens".into(),
+            options: strings(&l.destination),
+            secret_options: secrets(&l.secret_options, facts),
+        },
+        _ => awslogs.clone(),
+    });
+
+    let mut containers = vec![main];
+
+    if let Some(l) = svc.logging.as_ref().filter(|l| l.wants_router) {
+        let mut options = BTreeMap::new();
+        let metadata = l.enable_metadata.as_ref().is_none_or(|m| m.value);
+        options.insert("enable-ecs-log-metadata".to_string(), metadata.to_string());
+        if let Some(path) = &l.config_file_path {
+            options.insert("config-file-type".to_string(), "file".to_string());
+            options.insert("config-file-value".to_string(), path.value.clone());
+        }
+        containers.push(ContainerDefinition {
+            name: FIRELENS_CONTAINER.to_string(),
+            image: image_of(
+                facts,
+                FIRELENS_CONTAINER,
+                Some(
+                    l.image
+                        .as_ref()
+                        .map_or(DEFAULT_FLUENT_BIT_IMAGE, |i| i.value.as_str()),
+                ),
+            ),
+            essential: true,
+            environment: environment(&common, &l.variables, &[]),
+            secrets: secrets(&l.secrets, facts),
+            firelens_configuration: Some(FirelensConfiguration {
+                kind: "fluentbit".into(),
+                options,
+            }),
+            log_configuration: Some(awslogs.clone()),
+            ..Default::default()
+        });
+    }
+
+    for (sc_name, sc) in &svc.sidecars {
+        let mounts: Vec<MountPoint> = sc
+            .mount_points
+            .iter()
+            .filter_map(|m| {
+                Some(MountPoint {
+                    source_volume: m.source_volume.as_ref()?.value.clone(),
+                    container_path: m.container_path.as_ref()?.value.clone(),
+                    read_only: m.read_only(),
+                })
+            })
+            .collect();
+        containers.push(ContainerDefinition {
+            name: sc_name.clone(),
+            image: image_of(facts, sc_name, sc.image.as_ref().map(|i| i.value.as_str())),
+            essential: sc.essential(),
+            repository_credentials: sc.credentials_parameter.as_ref().map(|c| {
+                RepositoryCredentials {
+                    credentials_parameter: c.value.clone(),
+                }
+            }),
+            entry_point: sc.entrypoint.as_ref().map(|e| e.value.clone()),
+            command: sc.command.as_ref().map(|c| c.value.clone()),
+            port_mappings: sc
+                .port
+                .iter()
+                .map(|p| PortMapping {
+                    container_port: i32::from(p.port),
+                    protocol: p.protocol.as_str().into(),
+                })
+                .collect(),
+            environment: environment(&common, &sc.variables, &mounts),
+            secrets: secrets(&sc.secrets, facts),
+            mount_points: mounts,
+            depends_on: dependencies(&sc.depends_on),
+            health_check: sc.healthcheck.as_ref().map(health_check),
+            docker_labels: strings(&sc.labels),
+            log_configuration: Some(awslogs.clone()),
+            ..Default::default()
+        });
+    }
+
+    let platform = svc.platform.as_ref();
+    TaskDefinition {
+        family: facts.family(name),
+        task_role_arn: facts.task_role_arn.clone(),
+        execution_role_arn: facts.execution_role_arn.clone(),
+        network_mode: "awsvpc".into(),
+        requires_compatibilities: vec!["FARGATE".into()],
+        cpu: svc.cpu.as_ref().map_or(256, |c| c.value).to_string(),
+        memory: svc.memory.as_ref().map_or(512, |m| m.value).to_string(),
+        runtime_platform: RuntimePlatform {
+            cpu_architecture: platform.map_or("X86_64".into(), |p| p.arch.clone()),
+            operating_system_family: platform.map_or("LINUX".into(), |p| p.os_family.clone()),
+        },
+        ephemeral_storage: svc.storage.ephemeral.as_ref().map(|e| EphemeralStorage {
+            size_in_gi_b: e.value as i32,
+        }),
+        container_definitions: containers,
+        volumes: svc
+            .storage
+            .volumes
+            .values()
+            .map(|v| Volume {
+                name: v.name.value.clone(),
+                efs_volume_configuration: v.efs.as_ref().filter(|e| !e.managed).map(|e| {
+                    EfsVolumeConfiguration {
+                        file_system_id: e.id.as_ref().map(|i| i.value.clone()).unwrap_or_default(),
+                        root_directory: e
+                            .root_dir
+                            .as_ref()
+                            .map(|r| r.value.clone())
+                            .filter(|r| !r.is_empty())
+                            .unwrap_or_else(|| "/".into()),
+                        transit_encryption: "ENABLED".into(),
+                        authorization_config: (e.iam() || e.access_point_id.is_some()).then(|| {
+                            EfsAuthorizationConfig {
+                                access_point_id: e
+                                    .access_point_id
+                                    .as_ref()
+                                    .map(|a| a.value.clone()),
+                                iam: e.iam().then(|| "ENABLED".into()),
+                            }
+                        }),
+                    }
+                }),
+            })
+            .collect(),
+    }
+}
+
+fn image_of(facts: &Facts, container: &str, declared: Option<&str>) -> String {
+    facts
+        .images
+        .get(container)
+        .cloned()
+        .or_else(|| declared.map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn awslogs(facts: &Facts, svc: &str) -> LogConfiguration {
+    LogConfiguration {
+        log_driver: "awslogs".into(),
+        options: BTreeMap::from([
+            ("awslogs-group".to_string(), facts.log_group(svc)),
+            ("awslogs-region".to_string(), facts.region.clone()),
+            ("awslogs-stream-prefix".to_string(), "copilot".to_string()),
+        ]),
+        secret_options: Vec::new(),
+    }
+}
+
+/// The variables Copilot gives every container.
+fn copilot_variables(svc: &Service, facts: &Facts) -> Vec<KeyValue> {
+    let kv = |n: &str, v: String| KeyValue {
+        name: n.to_string(),
+        value: v,
+    };
+    vec![
+        kv("COPILOT_APPLICATION_NAME", facts.app.clone()),
+        kv("COPILOT_ENVIRONMENT_NAME", facts.env.clone()),
+        kv(
+            "COPILOT_SERVICE_DISCOVERY_ENDPOINT",
+            format!("{}.{}.local", facts.env, facts.app),
+        ),
+        kv("COPILOT_SERVICE_NAME", svc.name.value.clone()),
+    ]
+}
+
+/// Copilot's variables, the container's own (which win), and
+/// `COPILOT_MOUNT_POINTS` when it mounts volumes; sorted by name.
+fn environment(common: &[KeyValue], vars: &Vars, mounts: &[MountPoint]) -> Vec<KeyValue> {
+    let mut env: BTreeMap<String, String> = common
+        .iter()
+        .map(|kv| (kv.name.clone(), kv.value.clone()))
+        .collect();
+    if !mounts.is_empty() {
+        let map: BTreeMap<&str, &str> = mounts
+            .iter()
+            .map(|m| (m.source_volume.as_str(), m.container_path.as_str()))
+            .collect();
+        env.insert(
+            "COPILOT_MOUNT_POINTS".into(),
+            serde_json::to_string(&map).unwrap_or_default(),
+        );
+    }
+    for (k, v) in vars {
+        env.insert(k.clone(), v.value.clone());
+    }
+    env.into_iter()
+        .map(|(name, value)| KeyValue { name, value })
+        .collect()
+}
+
+fn secrets(map: &BTreeMap<String, At<SecretRef>>, facts: &Facts) -> Vec<Secret> {
+    map.iter()
+        .map(|(name, r)| Secret {
+            name: name.clone(),
+            value_from: facts.secret_value_from(&r.value),
+        })
+        .collect()
+}
+
+fn dependencies(map: &BTreeMap<String, At<String>>) -> Vec<Dependency> {
+    map.iter()
+        .map(|(name, cond)| Dependency {
+            container_name: name.clone(),
+            condition: cond.value.to_ascii_uppercase(),
+        })
+        .collect()
+}
+
+fn strings(map: &Vars) -> BTreeMap<String, String> {
+    map.iter()
+        .map(|(k, v)| (k.clone(), v.value.clone()))
+        .collect()
+}
+
+fn health_check(hc: &HealthCheck) -> ContainerHealthCheck {
+    ContainerHealthCheck {
+        command: hc.command.as_ref().map_or_else(
+            || HC_COMMAND.map(str::to_string).to_vec(),
+            |c| c.value.clone(),
+        ),
+        interval: hc.interval.as_ref().map_or(HC_INTERVAL, |i| i.value as i32),
+        timeout: hc.timeout.as_ref().map_or(HC_TIMEOUT, |t| t.value as i32),
+        retries: hc.retries.as_ref().map_or(HC_RETRIES, |r| r.value as i32),
+        start_period: hc
+            .start_period
+            .as_ref()
+            .map_or(HC_START_PERIOD, |s| s.value as i32),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::testing::service_in;
+
+    fn render(yaml: &str) -> TaskDefinition {
+        let svc = service_in(yaml, Some("test"));
+        let facts = Facts::offline(
+            &svc,
+            "demo",
+            "test",
+            Some("123456789012"),
+            Some("us-west-2"),
+            Some("v1"),
+        );
+        render_task_definition(&svc, &facts)
+    }
+
+    const API: &str = "name: api\ntype: Load Balanced Web Service\nimage:\n  build: api/Dockerfile\n  port: 3000\n";
+
+    #[test]
+    fn main_container_from_build_uses_the_service_repository() {
+        let td = render(API);
+        assert_eq!(td.family, "demo-test-api");
+        let main = &td.container_definitions[0];
+        assert_eq!(
+            main.image,
+            "123456789012.dkr.ecr.us-west-2.amazonaws.com/demo/api:v1"
+        );
+        assert_eq!(
+            main.port_mappings,
+            vec![PortMapping {
+                container_port: 3000,
+                protocol: "tcp".into()
+            }]
+        );
+        assert_eq!(
+            main.log_configuration.as_ref().unwrap().log_driver,
+            "awslogs"
+        );
+        assert_eq!(
+            td.execution_role_arn,
+            "arn:aws:iam::123456789012:role/demo-test-api-ExecutionRole"
+        );
+        assert_eq!((td.cpu.as_str(), td.memory.as_str()), ("256", "512"));
+    }
+
+    #[test]
+    fn firelens_router_and_main_log_driver() {
+        let td = render(&format!(
+            "{API}logging:\n  destination:\n    Name: cloudwatch\n    region: us-west-2\n  enableMetadata: false\n  configFilePath: /extra.conf\n  secretOptions:\n    apikey: /app/key\n"
+        ));
+        let names: Vec<&str> = td
+            .container_definitions
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(names, ["api", "firelens_log_router"]);
+        let router = &td.container_definitions[1];
+        let fc = router.firelens_configuration.as_ref().unwrap();
+        assert_eq!(fc.kind, "fluentbit");
+        assert_eq!(fc.options["enable-ecs-log-metadata"], "false");
+        assert_eq!(fc.options["config-file-value"], "/extra.conf");
+        assert_eq!(router.image, DEFAULT_FLUENT_BIT_IMAGE);
+        assert_eq!(
+            router.log_configuration.as_ref().unwrap().log_driver,
+            "awslogs"
+        );
+        let main_log = td.container_definitions[0]
+            .log_configuration
+            .as_ref()
+            .unwrap();
+        assert_eq!(main_log.log_driver, "awsfirelens");
+        assert_eq!(main_log.options["Name"], "cloudwatch");
+        assert_eq!(
+            main_log.secret_options[0].value_from,
+            "arn:aws:ssm:us-west-2:123456789012:parameter/app/key"
+        );
+    }
+
+    #[test]
+    fn retention_alone_adds_no_router() {
+        let td = render(&format!("{API}logging:\n  retention: 7\n"));
+        assert_eq!(td.container_definitions.len(), 1);
+    }
+
+    #[test]
+    fn sidecars_are_sorted_with_their_fields() {
+        let td = render(&format!(
+            "{API}sidecars:\n  zeta:\n    image: z\n    port: 53/UDP\n    essential: false\n    command: ps au\n  alpha:\n    image: a\n    labels: {{team: web}}\n    depends_on: {{zeta: complete}}\n    healthcheck:\n      retries: 5\n"
+        ));
+        let names: Vec<&str> = td
+            .container_definitions
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(names, ["api", "alpha", "zeta"]);
+        let alpha = &td.container_definitions[1];
+        assert_eq!(alpha.depends_on[0].condition, "COMPLETE");
+        assert_eq!(alpha.docker_labels["team"], "web");
+        let hc = alpha.health_check.as_ref().unwrap();
+        assert_eq!(
+            (hc.interval, hc.timeout, hc.retries, hc.start_period),
+            (10, 5, 5, 0)
+        );
+        assert_eq!(hc.command[0], "CMD-SHELL");
+        let zeta = &td.container_definitions[2];
+        assert!(!zeta.essential);
+        assert_eq!(zeta.port_mappings[0].protocol, "udp");
+        assert_eq!(
+            zeta.command.as_deref(),
+            Some(&["ps".to_string(), "au".to_string()][..])
+        );
+    }
+
+    #[test]
+    fn efs_volumes_and_mounts() {
+        let td = render(&format!(
+            "{API}storage:\n  volumes:\n    data:\n      path: /etc/mount1\n      read_only: false\n      efs:\n        id: fs-1234567\n    plain:\n      path: /scratch\n      efs:\n        id: fs-7654321\n        auth: {{iam: true, access_point_id: fsap-1234}}\nsidecars:\n  nginx:\n    image: nginx\n    mount_points:\n      - source_volume: data\n        path: /etc/mount1\n"
+        ));
+        let data = &td.volumes[0];
+        let efs = data.efs_volume_configuration.as_ref().unwrap();
+        assert_eq!(
+            (
+                efs.file_system_id.as_str(),
+                efs.root_directory.as_str(),
+                efs.transit_encryption.as_str()
+            ),
+            ("fs-1234567", "/", "ENABLED")
+        );
+        assert!(efs.authorization_config.is_none());
+        let auth = td.volumes[1]
+            .efs_volume_configuration
+            .as_ref()
+            .unwrap()
+            .authorization_config
+            .as_ref()
+            .unwrap();
+        assert_eq!(auth.iam.as_deref(), Some("ENABLED"));
+        assert_eq!(auth.access_point_id.as_deref(), Some("fsap-1234"));
+        let main = &td.container_definitions[0];
+        assert_eq!(main.mount_points.len(), 2);
+        assert!(!main.mount_points[0].read_only);
+        let nginx = &td.container_definitions[1];
+        assert!(
+            nginx.mount_points[0].read_only,
+            "sidecar mounts are read-only by default"
+        );
+        let mp = nginx
+            .environment
+            .iter()
+            .find(|e| e.name == "COPILOT_MOUNT_POINTS")
+            .unwrap();
+        assert_eq!(mp.value, r#"{"data":"/etc/mount1"}"#);
+    }
+
+    #[test]
+    fn secrets_by_name_and_by_arn() {
+        let td = render(&format!(
+            "{API}secrets:\n  A: GH_TOKEN\n  B: {{secretsmanager: 'db:password::'}}\n  C: arn:aws:secretsmanager:us-west-2:123456789012:secret:x-AbCdEf\n"
+        ));
+        let s = &td.container_definitions[0].secrets;
+        assert_eq!(
+            s[0].value_from,
+            "arn:aws:ssm:us-west-2:123456789012:parameter/GH_TOKEN"
+        );
+        assert_eq!(
+            s[1].value_from,
+            "arn:aws:secretsmanager:us-west-2:123456789012:secret:db:password::"
+        );
+        assert_eq!(
+            s[2].value_from,
+            "arn:aws:secretsmanager:us-west-2:123456789012:secret:x-AbCdEf"
+        );
+    }
+
+    #[test]
+    fn variables_override_copilot_defaults_and_are_sorted() {
+        let td = render(&format!(
+            "{API}variables:\n  ZED: '1'\n  COPILOT_SERVICE_NAME: custom\n  LOG_LEVEL: info\n"
+        ));
+        let env: Vec<(&str, &str)> = td.container_definitions[0]
+            .environment
+            .iter()
+            .map(|e| (e.name.as_str(), e.value.as_str()))
+            .collect();
+        assert!(env.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(env.contains(&("COPILOT_SERVICE_NAME", "custom")));
+        assert!(env.contains(&("COPILOT_ENVIRONMENT_NAME", "test")));
+    }
+
+    #[test]
+    fn platform_size_and_storage_options() {
+        let td = render(&format!(
+            "{API}platform: linux/arm64\ncpu: 1024\nmemory: 2048\nstorage:\n  ephemeral: 50\n  readonly_fs: true\n"
+        ));
+        assert_eq!(td.runtime_platform.cpu_architecture, "ARM64");
+        assert_eq!(td.ephemeral_storage.as_ref().unwrap().size_in_gi_b, 50);
+        assert_eq!(
+            td.container_definitions[0].readonly_root_filesystem,
+            Some(true)
+        );
+        assert_eq!(td.cpu, "1024");
+    }
+
+    #[test]
+    fn environment_overrides_are_rendered() {
+        let td = render(&format!(
+            "{API}count: 1\nenvironments:\n  test:\n    cpu: 512\n    memory: 1024\n    variables:\n      MODE: test\n"
+        ));
+        assert_eq!(td.cpu, "512");
+        assert!(
+            td.container_definitions[0]
+                .environment
+                .iter()
+                .any(|e| e.name == "MODE" && e.value == "test")
+        );
+    }
+}

@@ -1,0 +1,211 @@
+//! `${VAR}` substitution in scalar values, as Copilot does it.
+//!
+//! Names are `[_a-zA-Z][_a-zA-Z0-9]*`; `\${VAR}` stays literal (without the
+//! backslash). A value that becomes a JSON list of strings after substitution
+//! becomes a YAML list (`subnets: ${SUBNETS}` with `SUBNETS='["a","b"]'`).
+//! Map keys are never substituted.
+
+use super::{Node, Pos, Value};
+
+/// A variable that could not be substituted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InterpolationError {
+    pub message: String,
+    pub pos: Pos,
+}
+
+/// Substitutes variables in every scalar value under `node`, looking names up
+/// with `lookup`. `predefined` names (the app and environment) win, and an OS
+/// variable that disagrees with one of them is an error. Returns every problem.
+pub fn interpolate(
+    node: &mut Node,
+    predefined: &[(&str, &str)],
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Vec<InterpolationError> {
+    let mut errors = Vec::new();
+    walk(node, predefined, lookup, &mut errors);
+    errors
+}
+
+fn walk(
+    node: &mut Node,
+    predefined: &[(&str, &str)],
+    lookup: &dyn Fn(&str) -> Option<String>,
+    errors: &mut Vec<InterpolationError>,
+) {
+    match &mut node.value {
+        Value::Map(entries) => {
+            for (_, v) in entries {
+                walk(v, predefined, lookup, errors);
+            }
+        }
+        Value::Seq(items) => {
+            for v in items {
+                walk(v, predefined, lookup, errors);
+            }
+        }
+        Value::Str(s) => {
+            if !s.contains("${") {
+                return;
+            }
+            match substitute(s, predefined, lookup) {
+                Ok(Some(out)) => {
+                    node.value = as_list(&out, node.pos).unwrap_or(Value::Str(out));
+                }
+                Ok(None) => {}
+                Err(messages) => {
+                    errors.extend(messages.into_iter().map(|message| InterpolationError {
+                        message,
+                        pos: node.pos,
+                    }));
+                    // Reported once here; later checks see no value rather than `${...}`.
+                    node.value = Value::Null;
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn as_list(s: &str, pos: Pos) -> Option<Value> {
+    let items: Vec<String> = serde_json::from_str(s).ok()?;
+    if items.is_empty() {
+        return None;
+    }
+    Some(Value::Seq(
+        items
+            .into_iter()
+            .map(|i| Node::new(Value::Str(i), pos))
+            .collect(),
+    ))
+}
+
+/// Returns the substituted text, `None` when nothing needed substituting
+/// (escapes aside), or every error in the string.
+fn substitute(
+    s: &str,
+    predefined: &[(&str, &str)],
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<String>, Vec<String>> {
+    let mut out = String::with_capacity(s.len());
+    let mut errors = Vec::new();
+    let mut changed = false;
+    let mut rest = s;
+    while let Some(at) = rest.find("${") {
+        let (before, from) = rest.split_at(at);
+        let escaped = before.ends_with('\\');
+        let name_len = var_name_len(&from[2..]);
+        let closed = name_len > 0 && from[2 + name_len..].starts_with('}');
+        if !closed {
+            out.push_str(before);
+            out.push_str("${");
+            rest = &from[2..];
+            continue;
+        }
+        let name = &from[2..2 + name_len];
+        rest = &from[3 + name_len..];
+        changed = true;
+        if escaped {
+            out.push_str(&before[..before.len() - 1]);
+            out.push_str("${");
+            out.push_str(name);
+            out.push('}');
+            continue;
+        }
+        out.push_str(before);
+        let pre = predefined.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+        let os = lookup(name);
+        match (pre, os) {
+            (Some(p), Some(o)) if p != o => errors.push(format!(
+                "predefined variable \"{name}\" cannot be overridden by an environment variable of the same name (\"{p}\" here, \"{o}\" in the environment)"
+            )),
+            (Some(p), _) => out.push_str(p),
+            (None, Some(o)) => out.push_str(&o),
+            (None, None) => errors.push(format!("environment variable \"{name}\" is not defined")),
+        }
+    }
+    out.push_str(rest);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(changed.then_some(out))
+}
+
+fn var_name_len(s: &str) -> usize {
+    let b = s.as_bytes();
+    if b.is_empty() || !(b[0].is_ascii_alphabetic() || b[0] == b'_') {
+        return 0;
+    }
+    b.iter()
+        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::parse;
+
+    fn run(src: &str, vars: &[(&str, &str)]) -> (Node, Vec<InterpolationError>) {
+        let mut n = parse(src).unwrap();
+        let owned: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let lookup = move |k: &str| owned.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let errs = interpolate(&mut n, &[("COPILOT_ENVIRONMENT_NAME", "test")], &lookup);
+        (n, errs)
+    }
+
+    #[test]
+    fn substitutes_os_and_predefined_variables() {
+        let (n, errs) = run(
+            "a: ${TAG}-x\nb: ${COPILOT_ENVIRONMENT_NAME}\n",
+            &[("TAG", "v1")],
+        );
+        assert!(errs.is_empty());
+        assert_eq!(n.get("a").unwrap().as_str(), Some("v1-x"));
+        assert_eq!(n.get("b").unwrap().as_str(), Some("test"));
+    }
+
+    #[test]
+    fn escaped_variables_stay_literal() {
+        let (n, errs) = run("a: \\${TAG} and ${TAG}\n", &[("TAG", "v1")]);
+        assert!(errs.is_empty());
+        assert_eq!(n.get("a").unwrap().as_str(), Some("${TAG} and v1"));
+    }
+
+    #[test]
+    fn undefined_variables_are_all_reported_with_positions() {
+        let (_, errs) = run("a: ${NOPE}\nb:\n  c: ${ALSO_NOPE}\n", &[]);
+        assert_eq!(errs.len(), 2);
+        assert_eq!(errs[1].pos, Pos::new(3, 6));
+        assert!(errs[0].message.contains("\"NOPE\" is not defined"));
+    }
+
+    #[test]
+    fn predefined_names_cannot_be_overridden() {
+        let (_, errs) = run(
+            "a: ${COPILOT_ENVIRONMENT_NAME}\n",
+            &[("COPILOT_ENVIRONMENT_NAME", "prod")],
+        );
+        assert_eq!(errs.len(), 1);
+    }
+
+    #[test]
+    fn json_lists_become_yaml_lists_and_keys_are_untouched() {
+        let (n, errs) = run("${K}: ${L}\n", &[("L", "[\"a\",\"b\"]"), ("K", "x")]);
+        assert!(errs.is_empty());
+        match &n.get("${K}").unwrap().value {
+            Value::Seq(items) => assert_eq!(items.len(), 2),
+            other => panic!("expected a list, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn text_that_is_not_a_variable_is_left_alone() {
+        let (n, errs) = run("a: \"${1X} ${ and $HOME\"\n", &[]);
+        assert!(errs.is_empty());
+        assert_eq!(n.get("a").unwrap().as_str(), Some("${1X} ${ and $HOME"));
+    }
+}
