@@ -1,0 +1,87 @@
+//! Command-line errors: clear messages on stderr, exit code 2, help exits 0.
+
+use crate::support::{TempDir, root, run, sidecarctl};
+
+#[test]
+fn help_lists_commands_examples_and_exit_codes() {
+    let r = run(sidecarctl(&root()).arg("--help"));
+    r.assert_code(0);
+    for s in [
+        "validate",
+        "render",
+        "Examples:",
+        "Exit codes:",
+        "--endpoint-url",
+        "--color",
+    ] {
+        assert!(
+            r.stdout.contains(s),
+            "{s} missing from --help:\n{}",
+            r.stdout
+        );
+    }
+}
+
+#[test]
+fn missing_required_flags_exit_2() {
+    let r = run(sidecarctl(&root().join("examples")).args(["render", "api"]));
+    r.assert_code(2);
+    assert!(r.stderr.contains("--env"), "{}", r.stderr);
+}
+
+#[test]
+fn conflicting_flags_exit_2() {
+    let r =
+        run(sidecarctl(&root().join("examples")).args(["validate", "api", "--manifest", "x.yml"]));
+    r.assert_code(2);
+    assert!(r.stderr.contains("cannot be used with"), "{}", r.stderr);
+}
+
+#[test]
+fn unreadable_manifests_exit_2_with_a_reason() {
+    let t = TempDir::new("unreadable");
+    t.write("empty.yml", "");
+    std::fs::create_dir_all(t.path().join("dir")).unwrap();
+    std::fs::write(t.path().join("latin1.yml"), b"name: caf\xe9\n").unwrap();
+    for (file, reason) in [
+        ("missing.yml", "no such file"),
+        ("dir", "is a directory"),
+        ("empty.yml", "the manifest is empty"),
+        ("latin1.yml", "not UTF-8"),
+    ] {
+        let r = run(sidecarctl(t.path()).args(["validate", "--app", "demo", "--manifest", file]));
+        r.assert_code(2);
+        assert!(r.stderr.contains(reason), "{file}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn no_color_means_no_escape_codes() {
+    let r = run(sidecarctl(&root()).args([
+        "validate",
+        "--app",
+        "demo",
+        "--color",
+        "always",
+        "--manifest",
+        "tests/fixtures/broken/many-problems.yml",
+    ]));
+    r.assert_code(2);
+    assert!(
+        !r.stderr.contains('\x1b'),
+        "NO_COLOR is set by the helper and wins over --color always"
+    );
+    let r = run(sidecarctl(&root()).env_remove("NO_COLOR").args([
+        "validate",
+        "--app",
+        "demo",
+        "--color",
+        "always",
+        "--manifest",
+        "tests/fixtures/broken/many-problems.yml",
+    ]));
+    assert!(
+        r.stderr.contains("\x1b[1;31merror"),
+        "--color always colours"
+    );
+}

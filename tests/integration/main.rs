@@ -1,0 +1,8 @@
+//! Integration tests: one file per feature, one binary.
+
+mod support;
+
+mod cli_errors;
+mod register;
+mod render;
+mod validate;

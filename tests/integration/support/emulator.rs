@@ -1,0 +1,132 @@
+//! The local AWS emulator for a test binary: the one named by
+//! `SIDECARCTL_TEST_ENDPOINT` (a running moto or LocalStack), or a moto server
+//! started here on a free port, which exits when the test binary does.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+
+use super::root;
+
+pub struct Emulator {
+    pub endpoint: String,
+    _server: Mutex<Option<(Child, BufReader<ChildStdout>)>>,
+}
+
+static EMULATOR: OnceLock<Emulator> = OnceLock::new();
+
+/// The emulator, started on first use.
+pub fn emulator() -> &'static Emulator {
+    EMULATOR.get_or_init(|| {
+        install();
+        if let Ok(endpoint) = std::env::var("SIDECARCTL_TEST_ENDPOINT") {
+            return Emulator {
+                endpoint: endpoint.trim_end_matches('/').to_string(),
+                _server: Mutex::new(None),
+            };
+        }
+        let mut child = Command::new(python())
+            .arg(root().join("localstack/serve.py"))
+            .args([
+                "--port",
+                "0",
+                "--watch-pid",
+                &std::process::id().to_string(),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the emulator (localstack/serve.py)");
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line)
+            .expect("the emulator prints its endpoint");
+        let endpoint = line.trim().to_string();
+        assert!(
+            endpoint.starts_with("http://"),
+            "the emulator did not start: {line:?}"
+        );
+        Emulator {
+            endpoint,
+            _server: Mutex::new(Some((child, out))),
+        }
+    })
+}
+
+fn python() -> std::path::PathBuf {
+    root().join("localstack/.venv/bin/python")
+}
+
+/// `localstack/stack install`: quick when already installed.
+fn install() {
+    let status = Command::new(root().join("localstack/stack"))
+        .arg("install")
+        .status()
+        .expect("run localstack/stack install");
+    assert!(status.success(), "localstack/stack install failed");
+}
+
+impl Emulator {
+    /// An SDK configuration for the emulator.
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_sdk_ecs::config::Credentials::new(
+                "test", "test", None, None, "tests",
+            ))
+            .load()
+            .await
+    }
+
+    /// A raw AWS JSON 1.1 call (`X-Amz-Target`), bypassing the SDK, to see
+    /// exactly what the emulator stores.
+    pub fn json_call(&self, target: &str, body: &serde_json::Value) -> serde_json::Value {
+        use std::io::{Read, Write};
+        let host = self.endpoint.trim_start_matches("http://");
+        let mut s = std::net::TcpStream::connect(host).expect("connect to the emulator");
+        let body = body.to_string();
+        let service = if target.starts_with("AmazonEC2ContainerService") {
+            "ecs"
+        } else {
+            "logs"
+        };
+        write!(
+            s,
+            "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: {target}\r\n\
+             Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut resp = String::new();
+        s.read_to_string(&mut resp).unwrap();
+        let (head, payload) = resp.split_once("\r\n\r\n").expect("an HTTP answer");
+        assert!(
+            head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"),
+            "{head}\n{payload}"
+        );
+        let payload = if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            dechunk(payload)
+        } else {
+            payload.to_string()
+        };
+        serde_json::from_str(&payload).expect("a JSON answer")
+    }
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = &rest[n + 2..];
+    }
+    out
+}

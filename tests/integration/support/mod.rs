@@ -1,0 +1,138 @@
+//! Helpers shared by the integration tests: the local AWS emulator, the
+//! sidecarctl binary, temporary workspaces.
+
+pub mod emulator;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub use emulator::emulator;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Values for the example workspace's `${VARS}` when no emulator is involved.
+pub const OFFLINE_VARS: &[(&str, &str)] = &[
+    ("AWS_ACCOUNT_ID", "123456789012"),
+    ("AWS_REGION", "us-east-1"),
+    ("EFS_ID", "fs-0123456789abcdef0"),
+    ("EFS_ACCESS_POINT_ID", "fsap-0123456789abcdef0"),
+    ("SECURITY_GROUP_ID", "sg-0123456789abcdef0"),
+    ("VPC_ID", "vpc-0123456789abcdef0"),
+    ("PUBLIC_SUBNET_1", "subnet-0123456789abcdef1"),
+    ("PUBLIC_SUBNET_2", "subnet-0123456789abcdef2"),
+    ("PRIVATE_SUBNET_1", "subnet-0123456789abcdef3"),
+];
+
+/// The sidecarctl binary with a clean environment: no AWS settings, no colour.
+pub fn sidecarctl(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sidecarctl"));
+    c.current_dir(dir);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("AWS_") || k == "NO_COLOR" || k == "TERM" {
+            c.env_remove(&k);
+        }
+    }
+    c.env("NO_COLOR", "1")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    c
+}
+
+/// Runs a command to completion.
+pub fn run(cmd: &mut Command) -> Run {
+    let out: Output = cmd.output().expect("the command starts");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// A directory removed when dropped.
+pub struct TempDir(PathBuf);
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+impl TempDir {
+    pub fn new(label: &str) -> TempDir {
+        let n = NEXT.fetch_add(1, Ordering::SeqCst);
+        let p = std::env::temp_dir().join(format!(
+            "sidecarctl-test-{}-{label}-{n}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).expect("temp dir");
+        TempDir(p)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let p = self.0.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Compares `actual` with `tests/snapshots/{name}`; `UPDATE_SNAPSHOTS=1` rewrites it.
+#[track_caller]
+pub fn assert_snapshot(name: &str, actual: &str) {
+    let path = root().join("tests/snapshots").join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "no snapshot {}: run with UPDATE_SNAPSHOTS=1 and review it",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let diff: Vec<String> = expected
+            .lines()
+            .zip(actual.lines())
+            .enumerate()
+            .filter(|(_, (a, b))| a != b)
+            .take(5)
+            .map(|(i, (a, b))| format!("line {}:\n  snapshot: {a}\n  now:      {b}", i + 1))
+            .collect();
+        panic!(
+            "{name} differs from its snapshot ({} vs {} lines)\n{}\nrun with UPDATE_SNAPSHOTS=1 to accept",
+            expected.lines().count(),
+            actual.lines().count(),
+            diff.join("\n")
+        );
+    }
+}

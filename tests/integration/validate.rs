@@ -1,0 +1,161 @@
+//! `sidecarctl validate` on good and broken manifests.
+
+use crate::support::{OFFLINE_VARS, TempDir, root, run, sidecarctl};
+
+fn examples() -> std::path::PathBuf {
+    root().join("examples")
+}
+
+#[test]
+fn the_examples_are_valid_for_every_environment() {
+    for svc in ["api", "worker"] {
+        let r = run(sidecarctl(&examples())
+            .args(["validate", svc])
+            .envs(OFFLINE_VARS.iter().copied()));
+        r.assert_code(0);
+        assert!(
+            r.stderr.contains("is valid for prod, test") || r.stderr.contains("is valid for test"),
+            "{}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn the_documents_examples_are_valid() {
+    for f in [
+        "en-nginx-sidecar",
+        "en-efs-sidecar",
+        "en-firelens",
+        "ja-sidecar-fields",
+    ] {
+        let path = root().join(format!("tests/fixtures/spec/{f}.yml"));
+        let r = run(sidecarctl(&root())
+            .args(["validate", "--app", "demo", "--manifest"])
+            .arg(&path));
+        r.assert_code(0);
+        assert!(!r.stderr.contains("error"), "{f}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn every_problem_is_listed_with_its_position_and_field() {
+    let path = root().join("tests/fixtures/broken/many-problems.yml");
+    let r = run(sidecarctl(&root())
+        .args(["validate", "--app", "demo", "--env", "test", "--manifest"])
+        .arg(&path));
+    r.assert_code(2);
+    let shown = "tests/fixtures/broken/many-problems.yml";
+    for (line_col, field, message) in [
+        ("7:3", "image.prot", "unknown key \"prot\""),
+        (
+            "10:9",
+            "memory",
+            "does not pair 256 CPU units with 4096 MiB",
+        ),
+        (
+            "22:11",
+            "sidecars.nginx.port",
+            "containers \"api\" and \"nginx\" are exposing the same port 8080",
+        ),
+        (
+            "24:24",
+            "sidecars.nginx.mount_points[0].source_volume",
+            "volume \"dta\" is not declared",
+        ),
+        (
+            "27:12",
+            "sidecars.nginx.depends_on.api",
+            "container dependency status must be one of",
+        ),
+        (
+            "28:3",
+            "sidecars.firelens_log_router",
+            "clashes with the FireLens log router",
+        ),
+        (
+            "39:31",
+            "sidecars.nginx.credentialsParameter",
+            "is not a Secrets Manager secret ARN",
+        ),
+    ] {
+        let loc = format!("{shown}:{line_col} ({field})");
+        assert!(r.stderr.contains(&loc), "missing {loc}\n{}", r.stderr);
+        assert!(
+            r.stderr.contains(message),
+            "missing {message}\n{}",
+            r.stderr
+        );
+    }
+    assert!(r.stderr.contains("did you mean \"port\"?"), "{}", r.stderr);
+    assert!(r.stderr.contains("7 errors"), "{}", r.stderr);
+}
+
+#[test]
+fn json_output_lists_diagnostics_on_stdout() {
+    let path = root().join("tests/fixtures/broken/many-problems.yml");
+    let r = run(sidecarctl(&root())
+        .args([
+            "validate",
+            "-o",
+            "json",
+            "--app",
+            "demo",
+            "--env",
+            "test",
+            "--manifest",
+        ])
+        .arg(&path));
+    r.assert_code(2);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("one JSON document");
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["errors"], 7);
+    let first = &v["diagnostics"][0];
+    assert!(first["line"].as_u64().unwrap() > 0 && first["column"].as_u64().unwrap() > 0);
+    assert!(first["field"].is_string());
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+}
+
+#[test]
+fn yaml_errors_point_at_the_problem() {
+    let t = TempDir::new("yaml");
+    let p = t.write(
+        "copilot/api/manifest.yml",
+        "name: api\ntype: Backend Service\nimage:\n  location: [nginx\n",
+    );
+    let r = run(sidecarctl(t.path())
+        .args(["validate", "--app", "demo", "--manifest"])
+        .arg(&p));
+    r.assert_code(2);
+    assert!(
+        r.stderr.contains("copilot/api/manifest.yml:"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("error:"), "{}", r.stderr);
+}
+
+#[test]
+fn unknown_services_get_a_suggestion() {
+    let r = run(sidecarctl(&examples()).args(["validate", "apii"]));
+    r.assert_code(2);
+    assert!(r.stderr.contains("no service \"apii\""), "{}", r.stderr);
+    assert!(r.stderr.contains("did you mean \"api\"?"), "{}", r.stderr);
+}
+
+#[test]
+fn merge_keys_and_anchors_work() {
+    let t = TempDir::new("merge");
+    let p = t.write(
+        "copilot/api/manifest.yml",
+        "name: api\ntype: Backend Service\nimage:\n  location: app:1\nx-sidecar: &sc\n  image: envoy:1\n  essential: false\nsidecars:\n  a:\n    <<: *sc\n    port: 9000\n  b:\n    <<: *sc\n    imge: typo\n",
+    );
+    let r = run(sidecarctl(t.path())
+        .args(["validate", "--app", "demo", "--manifest"])
+        .arg(&p));
+    r.assert_code(2);
+    // `x-` keys hold anchors; the typo is found inside the merged map.
+    assert!(!r.stderr.contains("x-sidecar"), "{}", r.stderr);
+    assert!(r.stderr.contains(":14:5 (sidecars.b.imge)"), "{}", r.stderr);
+    assert!(r.stderr.contains("1 error"), "{}", r.stderr);
+}
