@@ -376,3 +376,243 @@ pub fn from_described(td: &ecs::TaskDefinition) -> Registered {
         },
     }
 }
+
+/// A service as the rollout watcher sees it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ServiceState {
+    pub arn: String,
+    pub name: String,
+    pub status: String,
+    pub task_definition: String,
+    pub desired: i32,
+    pub running: i32,
+    pub pending: i32,
+    /// Newest first, as ECS lists them.
+    pub deployments: Vec<Deployment>,
+    /// Newest first.
+    pub events: Vec<ServiceEvent>,
+    /// `Some(rollback)` when ECS reports the circuit breaker's setting.
+    pub circuit_breaker_rollback: Option<bool>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Deployment {
+    pub id: String,
+    /// PRIMARY, ACTIVE or INACTIVE.
+    pub status: String,
+    pub task_definition: String,
+    pub desired: i32,
+    pub running: i32,
+    pub pending: i32,
+    pub failed_tasks: i32,
+    /// COMPLETED, IN_PROGRESS or FAILED; empty when ECS does not say.
+    pub rollout_state: String,
+    pub rollout_reason: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ServiceEvent {
+    pub id: String,
+    pub at_epoch_ms: i64,
+    pub message: String,
+}
+
+fn epoch_ms(t: Option<&aws_smithy_types::DateTime>) -> i64 {
+    t.map(|t| t.secs() * 1000 + i64::from(t.subsec_nanos() / 1_000_000))
+        .unwrap_or_default()
+}
+
+fn service_state(s: &ecs::Service) -> ServiceState {
+    ServiceState {
+        arn: s.service_arn().unwrap_or_default().to_string(),
+        name: s.service_name().unwrap_or_default().to_string(),
+        status: s.status().unwrap_or_default().to_string(),
+        task_definition: s.task_definition().unwrap_or_default().to_string(),
+        desired: s.desired_count(),
+        running: s.running_count(),
+        pending: s.pending_count(),
+        deployments: s
+            .deployments()
+            .iter()
+            .map(|d| Deployment {
+                id: d.id().unwrap_or_default().to_string(),
+                status: d.status().unwrap_or_default().to_string(),
+                task_definition: d.task_definition().unwrap_or_default().to_string(),
+                desired: d.desired_count(),
+                running: d.running_count(),
+                pending: d.pending_count(),
+                failed_tasks: d.failed_tasks(),
+                rollout_state: d
+                    .rollout_state()
+                    .map(|r| r.as_str().to_string())
+                    .unwrap_or_default(),
+                rollout_reason: d.rollout_state_reason().unwrap_or_default().to_string(),
+            })
+            .collect(),
+        events: s
+            .events()
+            .iter()
+            .map(|e| ServiceEvent {
+                id: e.id().unwrap_or_default().to_string(),
+                at_epoch_ms: epoch_ms(e.created_at()),
+                message: e.message().unwrap_or_default().to_string(),
+            })
+            .collect(),
+        circuit_breaker_rollback: s
+            .deployment_configuration()
+            .and_then(|c| c.deployment_circuit_breaker())
+            .map(|b| b.rollback()),
+    }
+}
+
+/// DescribeServices for one service; `None` when it does not exist (or is INACTIVE).
+pub async fn describe_service(
+    client: &aws_sdk_ecs::Client,
+    cluster: &str,
+    service: &str,
+) -> Result<Option<ServiceState>, AwsError> {
+    const OP: &str = "ecs:DescribeServices";
+    let out = match client
+        .describe_services()
+        .cluster(cluster)
+        .services(service)
+        .send()
+        .await
+    {
+        Ok(o) => o,
+        Err(e) => {
+            let e = AwsError::from_sdk(OP, e);
+            return if e.is(ErrorKind::NotFound) {
+                Ok(None)
+            } else {
+                Err(e)
+            };
+        }
+    };
+    Ok(out
+        .services()
+        .iter()
+        .map(service_state)
+        .find(|s| s.status != "INACTIVE"))
+}
+
+/// Whether the cluster exists and is ACTIVE.
+pub async fn cluster_is_active(
+    client: &aws_sdk_ecs::Client,
+    cluster: &str,
+) -> Result<bool, AwsError> {
+    let out = client
+        .describe_clusters()
+        .clusters(cluster)
+        .send()
+        .await
+        .map_err(aws_err("ecs:DescribeClusters"))?;
+    Ok(out.clusters().iter().any(|c| c.status() == Some("ACTIVE")))
+}
+
+/// Where and how a new service runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewService {
+    pub cluster: String,
+    pub name: String,
+    pub task_definition: String,
+    pub desired: i32,
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+    pub public_ip: bool,
+    /// `(target group, container, port)`.
+    pub load_balancer: Option<(String, String, i32)>,
+    pub rollback: bool,
+    pub tags: Vec<(String, String)>,
+    /// Makes a retried CreateService idempotent.
+    pub client_token: String,
+}
+
+fn deployment_configuration(rollback: bool) -> ecs::DeploymentConfiguration {
+    ecs::DeploymentConfiguration::builder()
+        .deployment_circuit_breaker(
+            ecs::DeploymentCircuitBreaker::builder()
+                .enable(true)
+                .rollback(rollback)
+                .build(),
+        )
+        .minimum_healthy_percent(100)
+        .maximum_percent(200)
+        .build()
+}
+
+pub async fn create_service(
+    client: &aws_sdk_ecs::Client,
+    s: &NewService,
+) -> Result<ServiceState, AwsError> {
+    const OP: &str = "ecs:CreateService";
+    let vpc = ecs::AwsVpcConfiguration::builder()
+        .set_subnets(Some(s.subnets.clone()))
+        .set_security_groups(Some(s.security_groups.clone()))
+        .assign_public_ip(if s.public_ip {
+            ecs::AssignPublicIp::Enabled
+        } else {
+            ecs::AssignPublicIp::Disabled
+        })
+        .build()
+        .map_err(build_err(OP))?;
+    let mut req = client
+        .create_service()
+        .cluster(&s.cluster)
+        .service_name(&s.name)
+        .task_definition(&s.task_definition)
+        .desired_count(s.desired)
+        .launch_type(ecs::LaunchType::Fargate)
+        .network_configuration(
+            ecs::NetworkConfiguration::builder()
+                .awsvpc_configuration(vpc)
+                .build(),
+        )
+        .deployment_configuration(deployment_configuration(s.rollback))
+        .propagate_tags(ecs::PropagateTags::Service)
+        .enable_ecs_managed_tags(true)
+        .client_token(&s.client_token);
+    if let Some((tg, container, port)) = &s.load_balancer {
+        req = req
+            .load_balancers(
+                ecs::LoadBalancer::builder()
+                    .target_group_arn(tg)
+                    .container_name(container)
+                    .container_port(*port)
+                    .build(),
+            )
+            .health_check_grace_period_seconds(60);
+    }
+    for (k, v) in &s.tags {
+        req = req.tags(ecs::Tag::builder().key(k).value(v).build());
+    }
+    let out = req.send().await.map_err(aws_err(OP))?;
+    out.service()
+        .map(service_state)
+        .ok_or_else(|| AwsError::new(OP, ErrorKind::Other, "the answer holds no service"))
+}
+
+/// UpdateService: a task definition and desired count, the circuit breaker on.
+pub async fn update_service(
+    client: &aws_sdk_ecs::Client,
+    cluster: &str,
+    service: &str,
+    task_definition: &str,
+    desired: i32,
+    rollback: bool,
+) -> Result<ServiceState, AwsError> {
+    const OP: &str = "ecs:UpdateService";
+    let out = client
+        .update_service()
+        .cluster(cluster)
+        .service(service)
+        .task_definition(task_definition)
+        .desired_count(desired)
+        .deployment_configuration(deployment_configuration(rollback))
+        .send()
+        .await
+        .map_err(aws_err(OP))?;
+    out.service()
+        .map(service_state)
+        .ok_or_else(|| AwsError::new(OP, ErrorKind::Other, "the answer holds no service"))
+}

@@ -2,8 +2,14 @@
 //! returning domain types (`render::TaskDefinition`, resolved ARNs, rollout
 //! states) or an [`AwsError`].
 
+pub mod ecr;
 pub mod ecs;
+pub mod efs;
 pub mod error;
+pub mod iam;
+pub mod logs;
+pub mod secrets;
+pub mod sts;
 
 use std::time::Duration;
 
@@ -30,6 +36,9 @@ pub struct ConnectOptions {
 pub struct Aws {
     pub region: String,
     pub ecs: aws_sdk_ecs::Client,
+    /// ECS without automatic retries, for calls that are not idempotent
+    /// (RegisterTaskDefinition): the caller checks before trying again.
+    pub ecs_single_attempt: aws_sdk_ecs::Client,
     pub ecr: aws_sdk_ecr::Client,
     pub efs: aws_sdk_efs::Client,
     pub iam: aws_sdk_iam::Client,
@@ -81,6 +90,11 @@ impl Aws {
         Ok(Aws {
             region,
             ecs: aws_sdk_ecs::Client::new(&config),
+            ecs_single_attempt: aws_sdk_ecs::Client::from_conf(
+                aws_sdk_ecs::config::Builder::from(&config)
+                    .retry_config(RetryConfig::disabled())
+                    .build(),
+            ),
             ecr: aws_sdk_ecr::Client::new(&config),
             efs: aws_sdk_efs::Client::new(&config),
             iam: aws_sdk_iam::Client::new(&config),

@@ -1,6 +1,7 @@
 //! Copilot manifests: the workspace layout, reading YAML into typed fields with
 //! positions, `${VAR}` substitution and `environments:` overrides.
 
+pub mod addons;
 pub mod decode;
 pub mod environment;
 pub mod load;

@@ -18,6 +18,8 @@ pub struct Facts {
     pub images: BTreeMap<String, String>,
     /// Full `valueFrom` ARNs for secrets given by name.
     pub secret_arns: BTreeMap<SecretRef, String>,
+    /// Full ARNs of registry credentials given as partial ARNs.
+    pub credential_arns: BTreeMap<String, String>,
 }
 
 /// The account used when none is given to `render`.
@@ -55,6 +57,14 @@ impl Facts {
         }
     }
 
+    /// The ARN of a registry credentials secret: resolved, or as written.
+    pub fn credentials(&self, declared: &str) -> String {
+        self.credential_arns
+            .get(declared)
+            .cloned()
+            .unwrap_or_else(|| declared.to_string())
+    }
+
     /// Facts for rendering without AWS: the given values, or placeholders.
     /// Images are the ones written in the manifest; `image.build` becomes the
     /// service's ECR repository at `image_tag`.
@@ -80,6 +90,7 @@ impl Facts {
             partition,
             images: BTreeMap::new(),
             secret_arns: BTreeMap::new(),
+            credential_arns: BTreeMap::new(),
         };
         facts.images = declared_images(svc, &facts, image_tag.unwrap_or("latest"));
         facts

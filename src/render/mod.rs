@@ -1,6 +1,7 @@
 //! Rendering, pure: a validated [`Service`](crate::manifest::Service) and the
 //! resolved [`Facts`] in, the ECS task definition and the IAM policies out.
 
+pub mod addons;
 pub mod facts;
 pub mod iam;
 pub mod taskdef;

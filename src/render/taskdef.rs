@@ -197,7 +197,7 @@ pub fn render_task_definition(svc: &Service, facts: &Facts) -> TaskDefinition {
             .credentials
             .as_ref()
             .map(|c| RepositoryCredentials {
-                credentials_parameter: c.value.clone(),
+                credentials_parameter: facts.credentials(&c.value),
             }),
         entry_point: svc.entrypoint.as_ref().map(|e| e.value.clone()),
         command: svc.command.as_ref().map(|c| c.value.clone()),
@@ -291,7 +291,7 @@ pub fn render_task_definition(svc: &Service, facts: &Facts) -> TaskDefinition {
             essential: sc.essential(),
             repository_credentials: sc.credentials_parameter.as_ref().map(|c| {
                 RepositoryCredentials {
-                    credentials_parameter: c.value.clone(),
+                    credentials_parameter: facts.credentials(&c.value),
                 }
             }),
             entry_point: sc.entrypoint.as_ref().map(|e| e.value.clone()),

@@ -1,0 +1,76 @@
+//! ECR: does an image tag exist, and what is its digest.
+
+use aws_sdk_ecr::types::ImageIdentifier;
+
+use super::{AwsError, ErrorKind};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Repository {
+    pub uri: String,
+    pub arn: String,
+}
+
+/// DescribeRepositories for one name; `None` when it does not exist.
+pub async fn repository(
+    client: &aws_sdk_ecr::Client,
+    name: &str,
+) -> Result<Option<Repository>, AwsError> {
+    const OP: &str = "ecr:DescribeRepositories";
+    match client
+        .describe_repositories()
+        .repository_names(name)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out.repositories().first().map(|r| Repository {
+            uri: r.repository_uri().unwrap_or_default().to_string(),
+            arn: r.repository_arn().unwrap_or_default().to_string(),
+        })),
+        Err(e) => {
+            let e = AwsError::from_sdk(OP, e);
+            if e.is(ErrorKind::NotFound) {
+                Ok(None)
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The digest of `repository:reference` (a tag or a digest); `None` when the
+/// repository or the image does not exist.
+pub async fn image_digest(
+    client: &aws_sdk_ecr::Client,
+    registry: Option<&str>,
+    repository: &str,
+    reference: &str,
+) -> Result<Option<String>, AwsError> {
+    const OP: &str = "ecr:DescribeImages";
+    let id = if reference.starts_with("sha256:") {
+        ImageIdentifier::builder().image_digest(reference).build()
+    } else {
+        ImageIdentifier::builder().image_tag(reference).build()
+    };
+    let res = client
+        .describe_images()
+        .set_registry_id(registry.map(str::to_string))
+        .repository_name(repository)
+        .image_ids(id)
+        .send()
+        .await;
+    match res {
+        Ok(out) => Ok(out
+            .image_details()
+            .first()
+            .and_then(|d| d.image_digest())
+            .map(str::to_string)),
+        Err(e) => {
+            let e = AwsError::from_sdk(OP, e);
+            if e.is(ErrorKind::NotFound) {
+                Ok(None)
+            } else {
+                Err(e)
+            }
+        }
+    }
+}

@@ -1,0 +1,346 @@
+//! IAM: the task's roles, their inline policies, and add-on managed policies.
+//! Policy documents come back URL-encoded; they are decoded and compared as JSON.
+
+use aws_sdk_iam::types::Tag;
+
+use super::{AwsError, ErrorKind, aws_err};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Role {
+    pub arn: String,
+    /// The trust policy, decoded.
+    pub trust_policy: String,
+}
+
+fn not_found_is_none<T>(op: &'static str, r: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.is(ErrorKind::NotFound) => Ok(None),
+        Err(e) => Err(AwsError { op, ..e }),
+    }
+}
+
+pub async fn role(client: &aws_sdk_iam::Client, name: &str) -> Result<Option<Role>, AwsError> {
+    const OP: &str = "iam:GetRole";
+    let r = client
+        .get_role()
+        .role_name(name)
+        .send()
+        .await
+        .map_err(aws_err(OP))
+        .map(|out| {
+            let role = out.role();
+            Role {
+                arn: role.map(|r| r.arn().to_string()).unwrap_or_default(),
+                trust_policy: role
+                    .and_then(|r| r.assume_role_policy_document())
+                    .map(url_decode)
+                    .unwrap_or_default(),
+            }
+        });
+    not_found_is_none(OP, r)
+}
+
+pub async fn create_role(
+    client: &aws_sdk_iam::Client,
+    name: &str,
+    trust_policy: &str,
+    tags: &[(String, String)],
+) -> Result<String, AwsError> {
+    const OP: &str = "iam:CreateRole";
+    let mut req = client
+        .create_role()
+        .role_name(name)
+        .assume_role_policy_document(trust_policy)
+        .description("ECS task role managed by sidecarctl");
+    for (k, v) in tags {
+        req = req.tags(
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| AwsError::new(OP, ErrorKind::Invalid, e.to_string()))?,
+        );
+    }
+    let out = req.send().await.map_err(aws_err(OP))?;
+    Ok(out.role().map(|r| r.arn().to_string()).unwrap_or_default())
+}
+
+pub async fn update_trust_policy(
+    client: &aws_sdk_iam::Client,
+    name: &str,
+    trust_policy: &str,
+) -> Result<(), AwsError> {
+    client
+        .update_assume_role_policy()
+        .role_name(name)
+        .policy_document(trust_policy)
+        .send()
+        .await
+        .map_err(aws_err("iam:UpdateAssumeRolePolicy"))?;
+    Ok(())
+}
+
+/// An inline policy's document, decoded; `None` when the role has no such policy.
+pub async fn role_policy(
+    client: &aws_sdk_iam::Client,
+    role: &str,
+    policy: &str,
+) -> Result<Option<String>, AwsError> {
+    const OP: &str = "iam:GetRolePolicy";
+    let r = client
+        .get_role_policy()
+        .role_name(role)
+        .policy_name(policy)
+        .send()
+        .await
+        .map_err(aws_err(OP))
+        .map(|out| url_decode(out.policy_document()));
+    not_found_is_none(OP, r)
+}
+
+pub async fn put_role_policy(
+    client: &aws_sdk_iam::Client,
+    role: &str,
+    policy: &str,
+    document: &str,
+) -> Result<(), AwsError> {
+    client
+        .put_role_policy()
+        .role_name(role)
+        .policy_name(policy)
+        .policy_document(document)
+        .send()
+        .await
+        .map_err(aws_err("iam:PutRolePolicy"))?;
+    Ok(())
+}
+
+pub async fn delete_role_policy(
+    client: &aws_sdk_iam::Client,
+    role: &str,
+    policy: &str,
+) -> Result<(), AwsError> {
+    const OP: &str = "iam:DeleteRolePolicy";
+    match client
+        .delete_role_policy()
+        .role_name(role)
+        .policy_name(policy)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = AwsError::from_sdk(OP, e);
+            if e.is(ErrorKind::NotFound) {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+/// ARNs of the managed policies attached to a role.
+pub async fn attached_policies(
+    client: &aws_sdk_iam::Client,
+    role: &str,
+) -> Result<Vec<String>, AwsError> {
+    const OP: &str = "iam:ListAttachedRolePolicies";
+    let r = client
+        .list_attached_role_policies()
+        .role_name(role)
+        .send()
+        .await
+        .map_err(aws_err(OP))
+        .map(|out| {
+            out.attached_policies()
+                .iter()
+                .filter_map(|p| p.policy_arn().map(str::to_string))
+                .collect::<Vec<_>>()
+        });
+    Ok(not_found_is_none(OP, r)?.unwrap_or_default())
+}
+
+pub async fn attach_policy(
+    client: &aws_sdk_iam::Client,
+    role: &str,
+    policy_arn: &str,
+) -> Result<(), AwsError> {
+    client
+        .attach_role_policy()
+        .role_name(role)
+        .policy_arn(policy_arn)
+        .send()
+        .await
+        .map_err(aws_err("iam:AttachRolePolicy"))?;
+    Ok(())
+}
+
+/// A managed policy and the tag sidecarctl keeps its document's hash in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ManagedPolicy {
+    pub arn: String,
+    pub document_hash: Option<String>,
+}
+
+pub const HASH_TAG: &str = "sidecarctl:document-sha256";
+
+pub async fn managed_policy(
+    client: &aws_sdk_iam::Client,
+    arn: &str,
+) -> Result<Option<ManagedPolicy>, AwsError> {
+    const OP: &str = "iam:GetPolicy";
+    let r = client
+        .get_policy()
+        .policy_arn(arn)
+        .send()
+        .await
+        .map_err(aws_err(OP))
+        .map(|out| {
+            let p = out.policy();
+            ManagedPolicy {
+                arn: arn.to_string(),
+                document_hash: p
+                    .map(|p| p.tags())
+                    .unwrap_or_default()
+                    .iter()
+                    .find(|t| t.key() == HASH_TAG)
+                    .map(|t| t.value().to_string()),
+            }
+        });
+    not_found_is_none(OP, r)
+}
+
+pub async fn create_policy(
+    client: &aws_sdk_iam::Client,
+    name: &str,
+    document: &str,
+    tags: &[(String, String)],
+) -> Result<String, AwsError> {
+    const OP: &str = "iam:CreatePolicy";
+    let mut req = client
+        .create_policy()
+        .policy_name(name)
+        .policy_document(document);
+    for (k, v) in tags {
+        req = req.tags(
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| AwsError::new(OP, ErrorKind::Invalid, e.to_string()))?,
+        );
+    }
+    let out = req.send().await.map_err(aws_err(OP))?;
+    Ok(out
+        .policy()
+        .and_then(|p| p.arn())
+        .unwrap_or_default()
+        .to_string())
+}
+
+/// Makes `document` the policy's default version, deleting the oldest
+/// non-default version first when IAM's limit of five is reached.
+pub async fn new_policy_version(
+    client: &aws_sdk_iam::Client,
+    arn: &str,
+    document: &str,
+    hash: &str,
+) -> Result<(), AwsError> {
+    let versions = client
+        .list_policy_versions()
+        .policy_arn(arn)
+        .send()
+        .await
+        .map_err(aws_err("iam:ListPolicyVersions"))?;
+    let old: Vec<&aws_sdk_iam::types::PolicyVersion> = versions
+        .versions()
+        .iter()
+        .filter(|v| !v.is_default_version())
+        .collect();
+    if versions.versions().len() >= 5
+        && let Some(oldest) = old
+            .iter()
+            .min_by_key(|v| v.create_date().map(|d| d.secs()).unwrap_or_default())
+    {
+        client
+            .delete_policy_version()
+            .policy_arn(arn)
+            .version_id(oldest.version_id().unwrap_or_default())
+            .send()
+            .await
+            .map_err(aws_err("iam:DeletePolicyVersion"))?;
+    }
+    client
+        .create_policy_version()
+        .policy_arn(arn)
+        .policy_document(document)
+        .set_as_default(true)
+        .send()
+        .await
+        .map_err(aws_err("iam:CreatePolicyVersion"))?;
+    client
+        .tag_policy()
+        .policy_arn(arn)
+        .tags(
+            Tag::builder()
+                .key(HASH_TAG)
+                .value(hash)
+                .build()
+                .map_err(|e| AwsError::new("iam:TagPolicy", ErrorKind::Invalid, e.to_string()))?,
+        )
+        .send()
+        .await
+        .map_err(aws_err("iam:TagPolicy"))?;
+    Ok(())
+}
+
+/// Decodes `%XX` escapes (IAM returns policy documents URL-encoded).
+pub fn url_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' if i + 2 < b.len() => {
+                let hex = std::str::from_utf8(&b[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(v) => {
+                        out.push(v);
+                        i += 3;
+                    }
+                    None => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_policy_documents() {
+        assert_eq!(
+            url_decode("%7B%22Version%22%3A%222012-10-17%22%7D"),
+            "{\"Version\":\"2012-10-17\"}"
+        );
+        assert_eq!(url_decode("{\"a\":1}"), "{\"a\":1}");
+        assert_eq!(url_decode("100%"), "100%");
+    }
+}

@@ -1,0 +1,64 @@
+//! Secrets Manager and SSM Parameter Store: does a secret exist, and its ARN.
+//! Only metadata is ever read (DescribeSecret, DescribeParameters): never a value.
+
+use aws_sdk_ssm::types::ParameterStringFilter;
+
+use super::{AwsError, ErrorKind, aws_err};
+
+/// The full ARN of a Secrets Manager secret given by name or (partial) ARN;
+/// `None` when it does not exist.
+pub async fn secret_arn(
+    client: &aws_sdk_secretsmanager::Client,
+    id: &str,
+) -> Result<Option<String>, AwsError> {
+    const OP: &str = "secretsmanager:DescribeSecret";
+    match client.describe_secret().secret_id(id).send().await {
+        Ok(out) => Ok(out.arn().map(str::to_string)),
+        Err(e) => {
+            let e = AwsError::from_sdk(OP, e);
+            if e.is(ErrorKind::NotFound) {
+                Ok(None)
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Which of `names` exist as SSM parameters (one DescribeParameters call per 50 names).
+pub async fn existing_parameters(
+    client: &aws_sdk_ssm::Client,
+    names: &[String],
+) -> Result<Vec<String>, AwsError> {
+    const OP: &str = "ssm:DescribeParameters";
+    let mut found = Vec::new();
+    for chunk in names.chunks(50) {
+        let filter = ParameterStringFilter::builder()
+            .key("Name")
+            .option("Equals")
+            .set_values(Some(chunk.to_vec()))
+            .build()
+            .map_err(|e| AwsError::new(OP, ErrorKind::Invalid, e.to_string()))?;
+        let mut token: Option<String> = None;
+        loop {
+            let out = client
+                .describe_parameters()
+                .parameter_filters(filter.clone())
+                .set_next_token(token.take())
+                .max_results(50)
+                .send()
+                .await
+                .map_err(aws_err(OP))?;
+            found.extend(
+                out.parameters()
+                    .iter()
+                    .filter_map(|p| p.name().map(str::to_string)),
+            );
+            match out.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+    }
+    Ok(found)
+}
