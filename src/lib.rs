@@ -13,6 +13,7 @@
 
 pub mod aws;
 pub mod cli;
+pub mod deploy;
 pub mod diag;
 pub mod manifest;
 pub mod render;

@@ -70,6 +70,14 @@ pub enum Command {
 Without --account, --region or role ARNs, placeholders are used and named on stderr."
     )]
     Render(RenderArgs),
+    /// Deploy a service: resolve, register the task definition, update the service, watch the rollout
+    #[command(
+        after_help = "Nothing is written until everything the manifest points at has been found.\n\
+With --output json, one document on stdout at the end (see the README for its fields)."
+    )]
+    Deploy(Box<DeployArgs>),
+    /// Show a service: its deployments, containers and recent events
+    Status(StatusArgs),
 }
 
 /// Which service: a name under `copilot/`, or a manifest path.
@@ -192,6 +200,21 @@ pub struct DeployArgs {
     #[arg(long, value_name = "ARN")]
     pub target_group_arn: Option<String>,
     /// Output format: text (progress on stderr) or json (one document on stdout at the end)
+    #[arg(long, short = 'o', value_enum, default_value_t = TextOrJson::Text)]
+    pub output: TextOrJson,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Environment of the service
+    #[arg(long, short = 'e', value_name = "ENV")]
+    pub env: String,
+    /// ECS cluster (default: {app}-{env})
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// Output format
     #[arg(long, short = 'o', value_enum, default_value_t = TextOrJson::Text)]
     pub output: TextOrJson,
 }

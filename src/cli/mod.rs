@@ -1,10 +1,12 @@
 //! The command line: parse flags, dispatch, map outcomes to exit codes.
 
 pub mod args;
+mod deploy;
 pub mod exit;
 pub mod load;
 pub mod output;
 mod render;
+mod status;
 pub mod target;
 mod validate;
 
@@ -35,6 +37,8 @@ pub fn main() -> ExitCode {
     let exit = match &cli.command {
         Command::Validate(a) => validate::run(a, &cli.global),
         Command::Render(a) => render::run(a, &cli.global),
+        Command::Deploy(a) => deploy::run(a, &cli.global),
+        Command::Status(a) => status::run(a, &cli.global),
     };
     exit.into()
 }
@@ -67,4 +71,24 @@ pub fn print_diagnostics(diags: &Diagnostics, global: &GlobalArgs) {
         return;
     }
     eprint!("{}", render_text(diags, global.color.for_stderr()));
+}
+
+/// A runtime for the commands that talk to AWS (one thread: the work is waiting).
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts")
+}
+
+/// Connects to AWS with the global flags.
+pub async fn connect(global: &GlobalArgs) -> Result<crate::aws::Aws, crate::aws::AwsError> {
+    crate::aws::Aws::connect(&crate::aws::ConnectOptions {
+        region: global.region.clone(),
+        profile: global.profile.clone(),
+        endpoint_url: global.endpoint_url.clone(),
+        attempt_timeout: Some(global.api_timeout),
+        max_attempts: None,
+    })
+    .await
 }

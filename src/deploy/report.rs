@@ -1,0 +1,149 @@
+//! The outcome of a deploy: one JSON document for pipelines (`--output json`)
+//! and the exit code.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::cli::exit::Exit;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// The rollout completed.
+    Deployed,
+    /// The service was updated; the rollout was not watched (`--no-wait`).
+    Started,
+    /// Nothing differed: nothing was written.
+    Unchanged,
+    /// `--dry-run`: the plan was printed, nothing was written.
+    DryRun,
+    /// The manifest or the command line is invalid: nothing was written.
+    Invalid,
+    /// Something the manifest points at does not exist: nothing was written.
+    Missing,
+    /// The rollout failed or timed out and the service was rolled back.
+    RolledBack,
+    /// The rollout failed or timed out and the service was not rolled back.
+    Failed,
+    /// Stopped part-way through applying.
+    Incomplete,
+    /// Another deploy of the service is under way.
+    Busy,
+    /// Ctrl-C.
+    Interrupted,
+    /// AWS refused a read before anything was written.
+    Error,
+}
+
+impl Outcome {
+    pub fn exit(self) -> Exit {
+        match self {
+            Outcome::Deployed | Outcome::Started | Outcome::Unchanged | Outcome::DryRun => Exit::Ok,
+            Outcome::Invalid => Exit::Invalid,
+            Outcome::Missing => Exit::Missing,
+            Outcome::RolledBack => Exit::RolledBack,
+            Outcome::Failed => Exit::NotRolledBack,
+            Outcome::Incomplete => Exit::Incomplete,
+            Outcome::Busy => Exit::Busy,
+            Outcome::Interrupted => Exit::Interrupted,
+            Outcome::Error => Exit::Failure,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskDefinitionRef {
+    pub arn: String,
+    pub revision: i32,
+    /// Whether this deploy registered it.
+    pub registered: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ImageRef {
+    pub image: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rollout {
+    pub state: String,
+    pub running: i32,
+    pub desired: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Timings {
+    pub total: u64,
+    pub resolve: u64,
+    pub apply: u64,
+    pub rollout: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub app: String,
+    pub env: String,
+    pub service: String,
+    pub cluster: String,
+    pub outcome: Outcome,
+    pub exit_code: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_definition: Option<TaskDefinitionRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_task_definition: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_arn: Option<String>,
+    pub images: BTreeMap<String, ImageRef>,
+    /// Steps applied (or, for a dry run, planned).
+    pub changes: Vec<String>,
+    /// Steps planned but not applied (a failure part-way).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_applied: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<Rollout>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback: Option<Rollout>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub diagnostics: serde_json::Value,
+    pub timings_ms: Timings,
+}
+
+impl Report {
+    pub fn new(app: &str, env: &str, service: &str, cluster: &str) -> Report {
+        Report {
+            app: app.into(),
+            env: env.into(),
+            service: service.into(),
+            cluster: cluster.into(),
+            outcome: Outcome::Error,
+            exit_code: Exit::Failure.code(),
+            task_definition: None,
+            previous_task_definition: None,
+            service_arn: None,
+            images: BTreeMap::new(),
+            changes: Vec::new(),
+            not_applied: Vec::new(),
+            rollout: None,
+            rollback: None,
+            error: None,
+            diagnostics: serde_json::Value::Array(Vec::new()),
+            timings_ms: Timings::default(),
+        }
+    }
+
+    pub fn finish(mut self, outcome: Outcome) -> Report {
+        self.outcome = outcome;
+        self.exit_code = outcome.exit().code();
+        self
+    }
+}
