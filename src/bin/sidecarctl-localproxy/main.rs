@@ -1,0 +1,349 @@
+//! sidecarctl-localproxy: sits between sidecarctl and a local AWS emulator.
+//!
+//! The emulator stores what it is told but never moves an ECS deployment on,
+//! and never fails. This proxy forwards every request and
+//! - plays rollouts: DescribeServices answers show each deployment progress to
+//!   COMPLETED (or FAILED, or stuck IN_PROGRESS) over `--rollout-ms`;
+//! - injects faults by operation: throttling, 500 and 503 answers, connections
+//!   reset before or after the request is carried out, slow answers;
+//! - counts requests by operation and records when each started and ended.
+//!
+//! It is controlled over HTTP on the same port:
+//!   GET  /_sim/stats      {"counts": {"ecs:DescribeServices": 3, ...}, "total": N, "log": [...]}
+//!   POST /_sim/reset      clear counts, log and faults
+//!   POST /_sim/faults     [{"op": "ecs:RegisterTaskDefinition", "kind": "throttle", "times": 2}, ...]
+//!   POST /_sim/rollouts   {"durationMs": 500, "outcomes": ["fail", "complete"]}
+
+mod faults;
+mod ops;
+mod rollout;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use clap::Parser;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use tokio::net::{TcpListener, TcpStream};
+
+use faults::{Faults, Kind};
+use ops::Protocol;
+use rollout::Rollouts;
+
+#[derive(Parser, Debug)]
+#[command(about = "Rollout simulator and fault injector in front of a local AWS emulator")]
+struct Args {
+    /// The emulator, e.g. http://127.0.0.1:5000
+    #[arg(long)]
+    upstream: String,
+    /// Port to listen on (127.0.0.1); 0 picks a free one
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// How long a simulated rollout takes
+    #[arg(long, default_value_t = 3000)]
+    rollout_ms: u64,
+    /// Write the endpoint here once listening
+    #[arg(long)]
+    endpoint_file: Option<String>,
+    /// Exit when this process is gone
+    #[arg(long)]
+    watch_pid: Option<u32>,
+}
+
+#[derive(serde::Serialize, Clone)]
+#[serde(rename_all = "camelCase")]
+struct LogEntry {
+    op: String,
+    start_ms: f64,
+    end_ms: f64,
+    status: u16,
+}
+
+struct State {
+    started: Instant,
+    counts: std::collections::BTreeMap<String, u64>,
+    log: Vec<LogEntry>,
+    faults: Faults,
+    rollouts: Rollouts,
+}
+
+struct Shared {
+    upstream: String,
+    upstream_addr: String,
+    state: Mutex<State>,
+}
+
+type Resp = Response<Full<Bytes>>;
+
+fn respond(status: u16, headers: &[(&str, String)], body: impl Into<Bytes>) -> Resp {
+    let mut r = Response::builder()
+        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    for (k, v) in headers {
+        r = r.header(*k, v);
+    }
+    r.body(Full::new(body.into())).expect("a valid response")
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let args = Args::parse();
+    let upstream = args.upstream.trim_end_matches('/').to_string();
+    let upstream_addr = upstream.trim_start_matches("http://").to_string();
+    let shared = Arc::new(Shared {
+        upstream,
+        upstream_addr,
+        state: Mutex::new(State {
+            started: Instant::now(),
+            counts: Default::default(),
+            log: Vec::new(),
+            faults: Faults::default(),
+            rollouts: Rollouts::new(Duration::from_millis(args.rollout_ms)),
+        }),
+    });
+    let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], args.port)))
+        .await
+        .expect("bind 127.0.0.1");
+    let endpoint = format!("http://{}", listener.local_addr().expect("a local address"));
+    if let Some(f) = &args.endpoint_file {
+        let tmp = format!("{f}.tmp");
+        std::fs::write(&tmp, format!("{endpoint}\n"))
+            .and_then(|_| std::fs::rename(&tmp, f))
+            .expect("write the endpoint file");
+    }
+    println!("{endpoint}");
+    if let Some(pid) = args.watch_pid {
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+                    std::process::exit(0);
+                }
+            }
+        });
+    }
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let svc = service_fn(move |req| handle(req, shared.clone()));
+            let _ = http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), svc)
+                .await;
+        });
+    }
+}
+
+/// The error a connection reset turns into: hyper closes the connection unanswered.
+#[derive(Debug)]
+struct Dropped;
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped on purpose")
+    }
+}
+impl std::error::Error for Dropped {}
+
+async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Resp, Dropped> {
+    let (parts, body) = req.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    if parts.uri.path().starts_with("/_sim/") {
+        return Ok(control(&parts, &body, &shared));
+    }
+    let (op, protocol) = ops::identify(&parts, &body);
+    let (start, fault) = {
+        let mut st = shared.state.lock().unwrap();
+        *st.counts.entry(op.clone()).or_default() += 1;
+        (st.started.elapsed(), st.faults.take(&op))
+    };
+    let finish = |status: u16| {
+        let mut st = shared.state.lock().unwrap();
+        let end = st.started.elapsed();
+        st.log.push(LogEntry {
+            op: op.clone(),
+            start_ms: start.as_secs_f64() * 1000.0,
+            end_ms: end.as_secs_f64() * 1000.0,
+            status,
+        });
+    };
+    let injected = |status: u16, code: &str, message: &str| {
+        let (status, headers, body) = ops::error_body(protocol, status, code, message);
+        respond(status, &headers, body)
+    };
+    let throttle_code = if protocol == Protocol::Query {
+        "Throttling"
+    } else {
+        "ThrottlingException"
+    };
+    match fault {
+        Some((Kind::Throttle, _)) => {
+            finish(400);
+            return Ok(injected(400, throttle_code, "Rate exceeded (injected)"));
+        }
+        Some((Kind::Error500, _)) => {
+            finish(500);
+            let code = if protocol == Protocol::Json && op.starts_with("ecs:") {
+                "ServerException"
+            } else {
+                "InternalFailure"
+            };
+            return Ok(injected(500, code, "injected server error"));
+        }
+        Some((Kind::Error503, _)) => {
+            finish(503);
+            return Ok(injected(
+                503,
+                "ServiceUnavailable",
+                "injected: service unavailable",
+            ));
+        }
+        Some((Kind::Reset, _)) => {
+            finish(0);
+            return Err(Dropped);
+        }
+        Some((Kind::Slow, ms)) => tokio::time::sleep(Duration::from_millis(ms)).await,
+        Some((Kind::ResetAfter, _)) | None => {}
+    }
+    let upstream = match forward(&shared, &parts, body.clone()).await {
+        Ok(r) => r,
+        Err(e) => {
+            finish(502);
+            return Ok(respond(
+                502,
+                &[("content-type", "text/plain".into())],
+                format!("upstream: {e}"),
+            ));
+        }
+    };
+    let (mut uparts, ubody) = upstream;
+    let mut ubody = ubody;
+    if uparts.status == StatusCode::OK && protocol == Protocol::Json {
+        ubody = simulate(&shared, &op, &body, ubody);
+    }
+    if matches!(fault, Some((Kind::ResetAfter, _))) {
+        finish(0);
+        return Err(Dropped);
+    }
+    finish(uparts.status.as_u16());
+    uparts.headers.remove("transfer-encoding");
+    uparts.headers.insert("content-length", ubody.len().into());
+    Ok(Response::from_parts(uparts, Full::new(ubody)))
+}
+
+/// Rollout simulation on ECS answers.
+fn simulate(shared: &Shared, op: &str, request: &[u8], response: Bytes) -> Bytes {
+    match op {
+        "ecs:CreateService" | "ecs:UpdateService" => {
+            if let (Ok(req), Ok(resp)) = (
+                serde_json::from_slice::<Value>(request),
+                serde_json::from_slice::<Value>(&response),
+            ) {
+                shared.state.lock().unwrap().rollouts.on_update(&req, &resp);
+            }
+            response
+        }
+        "ecs:DescribeServices" => {
+            let Ok(mut v) = serde_json::from_slice::<Value>(&response) else {
+                return response;
+            };
+            {
+                let mut st = shared.state.lock().unwrap();
+                if let Some(services) = v["services"].as_array_mut() {
+                    for s in services {
+                        st.rollouts.rewrite(s);
+                    }
+                }
+            }
+            Bytes::from(v.to_string())
+        }
+        _ => response,
+    }
+}
+
+async fn forward(
+    shared: &Shared,
+    parts: &hyper::http::request::Parts,
+    body: Bytes,
+) -> Result<(hyper::http::response::Parts, Bytes), String> {
+    let stream = TcpStream::connect(&shared.upstream_addr)
+        .await
+        .map_err(|e| e.to_string())?;
+    let _ = stream.set_nodelay(true);
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    let uri = format!(
+        "{}{}",
+        shared.upstream,
+        parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/")
+    );
+    let mut req = Request::builder().method(parts.method.clone()).uri(uri);
+    for (k, v) in &parts.headers {
+        req = req.header(k, v);
+    }
+    let req = req.body(Full::new(body)).map_err(|e| e.to_string())?;
+    let resp = sender.send_request(req).await.map_err(|e| e.to_string())?;
+    let (rparts, rbody) = resp.into_parts();
+    let bytes = rbody.collect().await.map_err(|e| e.to_string())?.to_bytes();
+    Ok((rparts, bytes))
+}
+
+fn control(parts: &hyper::http::request::Parts, body: &[u8], shared: &Shared) -> Resp {
+    let mut st = shared.state.lock().unwrap();
+    let ok = |v: Value| {
+        respond(
+            200,
+            &[("content-type", "application/json".into())],
+            v.to_string(),
+        )
+    };
+    let bad = |e: String| respond(400, &[("content-type", "text/plain".into())], e);
+    match (parts.method.as_str(), parts.uri.path()) {
+        ("GET", "/_sim/stats") => {
+            let total: u64 = st.counts.values().sum();
+            ok(json!({"counts": st.counts, "total": total, "log": st.log}))
+        }
+        ("POST", "/_sim/reset") => {
+            st.counts.clear();
+            st.log.clear();
+            st.faults.set(Vec::new());
+            ok(json!({"reset": true}))
+        }
+        ("POST", "/_sim/faults") => match serde_json::from_slice(body) {
+            Ok(rules) => {
+                st.faults.set(rules);
+                ok(json!({"faults": true}))
+            }
+            Err(e) => bad(format!("faults: {e}")),
+        },
+        ("POST", "/_sim/rollouts") => match serde_json::from_slice(body) {
+            Ok(c) => {
+                st.rollouts.configure(c);
+                ok(json!({"rollouts": true}))
+            }
+            Err(e) => bad(format!("rollouts: {e}")),
+        },
+        _ => respond(404, &[], "unknown control path"),
+    }
+}

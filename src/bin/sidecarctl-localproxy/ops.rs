@@ -1,0 +1,84 @@
+//! Which AWS operation a request is, and how that service's protocol writes errors.
+
+use hyper::http::request::Parts;
+
+/// The AWS wire protocol of a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    /// `X-Amz-Target` with a JSON body (ECS, ECR, CloudWatch Logs, SSM, Secrets Manager).
+    Json,
+    /// Form-encoded `Action=` with XML answers (IAM, STS, EC2).
+    Query,
+    /// REST with JSON (EFS).
+    RestJson,
+}
+
+/// `service:Operation`, as IAM names it, and the protocol.
+pub fn identify(parts: &Parts, body: &[u8]) -> (String, Protocol) {
+    let service = signing_service(parts).unwrap_or_else(|| "unknown".into());
+    if let Some(target) = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+    {
+        let op = target.rsplit('.').next().unwrap_or(target);
+        return (format!("{service}:{op}"), Protocol::Json);
+    }
+    let text = std::str::from_utf8(body).unwrap_or_default();
+    if let Some(action) = text.split('&').find_map(|kv| kv.strip_prefix("Action=")) {
+        return (format!("{service}:{action}"), Protocol::Query);
+    }
+    let path = parts.uri.path();
+    let method = parts.method.as_str();
+    let op = match (method, path.trim_end_matches('/')) {
+        ("GET", p) if p.ends_with("/file-systems") => "DescribeFileSystems".to_string(),
+        ("POST", p) if p.ends_with("/file-systems") => "CreateFileSystem".to_string(),
+        ("GET", p) if p.ends_with("/access-points") => "DescribeAccessPoints".to_string(),
+        ("POST", p) if p.ends_with("/access-points") => "CreateAccessPoint".to_string(),
+        _ => format!("{method} {path}"),
+    };
+    (format!("{service}:{op}"), Protocol::RestJson)
+}
+
+/// The service in the SigV4 credential scope: `Credential=AKID/DATE/REGION/SERVICE/aws4_request`.
+fn signing_service(parts: &Parts) -> Option<String> {
+    let auth = parts.headers.get("authorization")?.to_str().ok()?;
+    let cred = auth.split("Credential=").nth(1)?;
+    let scope: Vec<&str> = cred.split(',').next()?.split('/').collect();
+    scope.get(3).map(|s| s.to_string())
+}
+
+/// An error answer in the protocol's own format.
+pub fn error_body(
+    protocol: Protocol,
+    status: u16,
+    code: &str,
+    message: &str,
+) -> (u16, Vec<(&'static str, String)>, String) {
+    match protocol {
+        Protocol::Json => (
+            status,
+            vec![
+                ("content-type", "application/x-amz-json-1.1".into()),
+                ("x-amzn-errortype", code.into()),
+            ],
+            serde_json::json!({"__type": code, "message": message}).to_string(),
+        ),
+        Protocol::RestJson => (
+            status,
+            vec![
+                ("content-type", "application/json".into()),
+                ("x-amzn-errortype", code.into()),
+            ],
+            serde_json::json!({"ErrorCode": code, "Message": message}).to_string(),
+        ),
+        Protocol::Query => (
+            status,
+            vec![("content-type", "text/xml".into())],
+            format!(
+                "<ErrorResponse><Error><Type>{}</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>sim</RequestId></ErrorResponse>",
+                if status >= 500 { "Receiver" } else { "Sender" }
+            ),
+        ),
+    }
+}

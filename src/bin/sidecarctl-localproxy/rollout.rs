@@ -1,0 +1,346 @@
+//! Simulated ECS rollouts. The emulator never moves a deployment on; here each
+//! CreateService or UpdateService that changes the task definition starts a
+//! deployment that, as time passes, completes, fails (and is rolled back by the
+//! circuit breaker when the service asked for that) or hangs. DescribeServices
+//! answers are rewritten to show it, events included.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Complete,
+    Fail,
+    Hang,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Config {
+    /// How long a rollout takes to complete or fail.
+    pub duration_ms: u64,
+    /// Outcomes of the next rollouts, in order; then `complete`.
+    #[serde(default)]
+    pub outcomes: Vec<Outcome>,
+}
+
+#[derive(Clone, Debug)]
+struct Deployment {
+    id: String,
+    td: String,
+    outcome: Outcome,
+    started: Instant,
+    created: f64,
+    desired: i64,
+    /// FAILED or COMPLETED once decided.
+    finished: Option<&'static str>,
+}
+
+#[derive(Default)]
+struct Sim {
+    /// Newest first.
+    deployments: Vec<Deployment>,
+    /// Newest first: (id, epoch seconds, message).
+    events: Vec<(String, f64, String)>,
+    rollback_on_failure: bool,
+}
+
+pub struct Rollouts {
+    duration: Duration,
+    queue: VecDeque<Outcome>,
+    sims: HashMap<String, Sim>,
+    counter: u64,
+}
+
+fn now_epoch() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or_default()
+}
+
+fn last_segment(s: &str) -> &str {
+    s.rsplit('/').next().unwrap_or(s)
+}
+
+fn key(cluster: &str, service: &str) -> String {
+    format!("{}/{}", last_segment(cluster), last_segment(service))
+}
+
+impl Rollouts {
+    pub fn new(duration: Duration) -> Self {
+        Rollouts {
+            duration,
+            queue: VecDeque::new(),
+            sims: HashMap::new(),
+            counter: 0,
+        }
+    }
+
+    pub fn configure(&mut self, c: Config) {
+        self.duration = Duration::from_millis(c.duration_ms);
+        self.queue = c.outcomes.into();
+    }
+
+    fn next_id(&mut self) -> String {
+        self.counter += 1;
+        format!(
+            "ecs-svc/{:019}",
+            4_000_000_000_000_000_000u64 + self.counter
+        )
+    }
+
+    fn event(sim: &mut Sim, counter: &mut u64, message: String) {
+        *counter += 1;
+        sim.events
+            .insert(0, (format!("sim-{counter}"), now_epoch(), message));
+        sim.events.truncate(100);
+    }
+
+    /// After a successful CreateService or UpdateService: maybe a new deployment.
+    pub fn on_update(&mut self, request: &Value, response: &Value) {
+        let svc = &response["service"];
+        let cluster = svc["clusterArn"]
+            .as_str()
+            .or(request["cluster"].as_str())
+            .unwrap_or("default");
+        let name = svc["serviceName"].as_str().unwrap_or_default();
+        if name.is_empty() {
+            return;
+        }
+        let td = request["taskDefinition"]
+            .as_str()
+            .or(svc["taskDefinition"].as_str())
+            .unwrap_or_default()
+            .to_string();
+        let desired = svc["desiredCount"].as_i64().unwrap_or(1);
+        let rollback =
+            request["deploymentConfiguration"]["deploymentCircuitBreaker"]["rollback"].as_bool();
+        let outcome = self.queue.pop_front().unwrap_or(Outcome::Complete);
+        let id = self.next_id();
+        let k = key(cluster, name);
+        let sim = self.sims.entry(k).or_default();
+        if let Some(r) = rollback {
+            sim.rollback_on_failure = r;
+        }
+        let same_td = sim.deployments.first().is_some_and(|d| d.td == td);
+        if same_td {
+            // Only the count changed: ECS keeps the deployment.
+            if let Some(d) = sim.deployments.first_mut() {
+                d.desired = desired;
+            }
+            self.queue.push_front(outcome);
+            self.counter -= 1;
+            return;
+        }
+        sim.deployments.insert(
+            0,
+            Deployment {
+                id: id.clone(),
+                td,
+                outcome,
+                started: Instant::now(),
+                created: now_epoch(),
+                desired,
+                finished: None,
+            },
+        );
+        let mut c = self.counter;
+        Self::event(
+            sim,
+            &mut c,
+            format!("(service {name}) has started {desired} tasks: (deployment {id})."),
+        );
+        self.counter = c;
+    }
+
+    /// Advances the service's simulation to now and rewrites its description.
+    pub fn rewrite(&mut self, svc: &mut Value) {
+        let cluster = svc["clusterArn"].as_str().unwrap_or("default").to_string();
+        let name = svc["serviceName"].as_str().unwrap_or_default().to_string();
+        let desired = svc["desiredCount"].as_i64().unwrap_or(0);
+        let k = key(&cluster, &name);
+        let duration = self.duration;
+        let mut counter = self.counter;
+        let Some(sim) = self.sims.get_mut(&k) else {
+            // Not deployed through here: show it settled.
+            let td = svc["taskDefinition"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            svc["deployments"] = json!([{
+                "id": "ecs-svc/0000000000000000000", "status": "PRIMARY", "taskDefinition": td,
+                "desiredCount": desired, "runningCount": desired, "pendingCount": 0, "failedTasks": 0,
+                "createdAt": now_epoch(), "updatedAt": now_epoch(), "launchType": "FARGATE",
+                "rolloutState": "COMPLETED", "rolloutStateReason": "ECS deployment completed.",
+            }]);
+            svc["runningCount"] = json!(desired);
+            svc["pendingCount"] = json!(0);
+            return;
+        };
+        advance(sim, &name, duration, &mut counter);
+        self.counter = counter;
+
+        let mut deployments = Vec::new();
+        let mut running_total = 0;
+        let mut pending_total = 0;
+        // The newest deployment is the primary one (a failed one stays primary
+        // unless the circuit breaker started a rollback, which is then newest).
+        let primary_td = sim.deployments.first().map(|d| d.td.clone());
+        for (i, d) in sim.deployments.iter().enumerate() {
+            let frac =
+                (d.started.elapsed().as_secs_f64() / duration.as_secs_f64().max(0.001)).min(1.0);
+            let is_primary = i == 0;
+            let (state, running, pending, failed, reason) = match (d.finished, d.outcome) {
+                (Some("COMPLETED"), _) => (
+                    "COMPLETED",
+                    d.desired,
+                    0,
+                    0,
+                    "ECS deployment completed.".to_string(),
+                ),
+                (Some(_), _) => (
+                    "FAILED",
+                    0,
+                    0,
+                    d.desired * 2,
+                    "ECS deployment circuit breaker: tasks failed to start.".to_string(),
+                ),
+                (None, Outcome::Complete) => {
+                    let r = ((d.desired as f64) * frac).floor() as i64;
+                    (
+                        "IN_PROGRESS",
+                        r,
+                        d.desired - r,
+                        0,
+                        format!("ECS deployment {} in progress.", d.id),
+                    )
+                }
+                (None, Outcome::Fail) => (
+                    "IN_PROGRESS",
+                    0,
+                    d.desired,
+                    (d.desired as f64 * frac).floor() as i64,
+                    format!("ECS deployment {} in progress.", d.id),
+                ),
+                (None, Outcome::Hang) => (
+                    "IN_PROGRESS",
+                    0,
+                    d.desired,
+                    0,
+                    format!("ECS deployment {} in progress.", d.id),
+                ),
+            };
+            // An older deployment still serving while a newer one rolls out.
+            let (running, pending) = if !is_primary && state == "COMPLETED" {
+                let newer_running: i64 = deployments
+                    .iter()
+                    .map(|v: &Value| v["runningCount"].as_i64().unwrap_or(0))
+                    .sum();
+                ((d.desired - newer_running).max(0), 0)
+            } else {
+                (running, pending)
+            };
+            running_total += running;
+            pending_total += pending;
+            deployments.push(json!({
+                "id": d.id, "status": if is_primary { "PRIMARY" } else { "ACTIVE" }, "taskDefinition": d.td,
+                "desiredCount": d.desired, "runningCount": running, "pendingCount": pending, "failedTasks": failed,
+                "createdAt": d.created, "updatedAt": now_epoch(), "launchType": "FARGATE",
+                "rolloutState": state, "rolloutStateReason": reason,
+            }));
+        }
+        if let Some(td) = primary_td {
+            svc["taskDefinition"] = json!(td);
+        }
+        svc["deployments"] = Value::Array(deployments);
+        svc["runningCount"] = json!(running_total);
+        svc["pendingCount"] = json!(pending_total);
+        let events: Vec<Value> = sim
+            .events
+            .iter()
+            .map(|(id, at, message)| json!({"id": id, "createdAt": at, "message": message}))
+            .collect();
+        svc["events"] = Value::Array(events);
+    }
+}
+
+/// Settles deployments whose time has come, as ECS would.
+fn advance(sim: &mut Sim, name: &str, duration: Duration, counter: &mut u64) {
+    let Some(newest) = sim.deployments.first().cloned() else {
+        return;
+    };
+    if newest.finished.is_some() || newest.started.elapsed() < duration {
+        return;
+    }
+    match newest.outcome {
+        Outcome::Complete => {
+            sim.deployments[0].finished = Some("COMPLETED");
+            // Older deployments are drained and gone.
+            sim.deployments.truncate(1);
+            Rollouts::event(
+                sim,
+                counter,
+                format!(
+                    "(service {name}) (deployment {}) deployment completed.",
+                    newest.id
+                ),
+            );
+            Rollouts::event(
+                sim,
+                counter,
+                format!("(service {name}) has reached a steady state."),
+            );
+        }
+        Outcome::Fail => {
+            sim.deployments[0].finished = Some("FAILED");
+            Rollouts::event(
+                sim,
+                counter,
+                format!(
+                    "(service {name}) (deployment {}) deployment failed: tasks failed to start.",
+                    newest.id
+                ),
+            );
+            let previous = sim
+                .deployments
+                .iter()
+                .skip(1)
+                .find(|d| d.finished == Some("COMPLETED"))
+                .cloned();
+            if sim.rollback_on_failure
+                && let Some(prev) = previous
+            {
+                *counter += 1;
+                let id = format!("ecs-svc/{:019}", 5_000_000_000_000_000_000u64 + *counter);
+                Rollouts::event(
+                    sim,
+                    counter,
+                    format!(
+                        "(service {name}) rolling back to deployment {} (circuit breaker): (deployment {id}).",
+                        prev.id
+                    ),
+                );
+                sim.deployments.retain(|d| d.id != prev.id);
+                sim.deployments.insert(
+                    0,
+                    Deployment {
+                        id,
+                        td: prev.td,
+                        outcome: Outcome::Complete,
+                        started: Instant::now(),
+                        created: now_epoch(),
+                        desired: prev.desired,
+                        finished: None,
+                    },
+                );
+                sim.deployments.truncate(2);
+            }
+        }
+        Outcome::Hang => {}
+    }
+}
