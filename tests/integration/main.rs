@@ -3,6 +3,7 @@
 mod support;
 
 mod cli_errors;
+mod deploy;
 mod register;
 mod render;
 mod validate;

@@ -2,6 +2,7 @@
 //! `SIDECARCTL_TEST_ENDPOINT` (a running moto or LocalStack), or a moto server
 //! started here on a free port, which exits when the test binary does.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
@@ -66,7 +67,49 @@ fn install() {
     assert!(status.success(), "localstack/stack install failed");
 }
 
+/// What `localstack/seed.py` created for one application.
+#[derive(Debug, Clone)]
+pub struct Seed {
+    pub vars: BTreeMap<String, String>,
+    pub secret_values: BTreeMap<String, String>,
+}
+
 impl Emulator {
+    /// Seeds the example's resources for `app`/`env` (idempotent).
+    pub fn seed(&self, app: &str, env: &str) -> Seed {
+        let out = Command::new(python())
+            .arg(root().join("localstack/seed.py"))
+            .args([
+                "--endpoint",
+                &self.endpoint,
+                "--app",
+                app,
+                "--env",
+                env,
+                "--json",
+            ])
+            .output()
+            .expect("run seed.py");
+        assert!(
+            out.status.success(),
+            "seed failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("seed prints JSON");
+        let strings = |key: &str| -> BTreeMap<String, String> {
+            v[key]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+                .collect()
+        };
+        Seed {
+            vars: strings("vars"),
+            secret_values: strings("secret_values"),
+        }
+    }
+
     /// An SDK configuration for the emulator.
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
         aws_config::defaults(aws_config::BehaviorVersion::latest())

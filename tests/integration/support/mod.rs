@@ -2,12 +2,14 @@
 //! sidecarctl binary, temporary workspaces.
 
 pub mod emulator;
+pub mod proxy;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-pub use emulator::emulator;
+pub use emulator::{Seed, emulator};
+pub use proxy::Proxy;
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -59,6 +61,11 @@ pub struct Run {
 }
 
 impl Run {
+    /// Stdout and stderr together, for assertions about "anywhere in the output".
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+
     #[track_caller]
     pub fn assert_code(&self, code: i32) -> &Self {
         assert_eq!(
@@ -105,6 +112,35 @@ impl Drop for TempDir {
     }
 }
 
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+/// A copy of `examples/` whose application is named `app`.
+pub fn example_workspace(app: &str) -> TempDir {
+    let t = TempDir::new(app);
+    copy_dir(&root().join("examples"), t.path());
+    t.write("copilot/.workspace", &format!("application: {app}\n"));
+    t
+}
+
+/// A unique, valid application name for one test.
+pub fn unique_app(label: &str) -> String {
+    format!(
+        "{label}{}x{}",
+        std::process::id() % 100_000,
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
 /// Compares `actual` with `tests/snapshots/{name}`; `UPDATE_SNAPSHOTS=1` rewrites it.
 #[track_caller]
 pub fn assert_snapshot(name: &str, actual: &str) {
@@ -135,4 +171,25 @@ pub fn assert_snapshot(name: &str, actual: &str) {
             diff.join("\n")
         );
     }
+}
+
+/// A minimal HTTP/1.1 request to a local endpoint; returns the status and body.
+pub fn http(method: &str, url: &str, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let rest = url.trim_start_matches("http://");
+    let (host, path) = rest
+        .split_once('/')
+        .map(|(h, p)| (h, format!("/{p}")))
+        .unwrap_or((rest, "/".into()));
+    let mut s = std::net::TcpStream::connect(host).expect("connect");
+    write!(s, "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let (head, payload) = resp.split_once("\r\n\r\n").unwrap_or((&resp, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, payload.to_string())
 }

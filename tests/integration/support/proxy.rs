@@ -1,0 +1,103 @@
+//! sidecarctl-localproxy for one test: rollouts played and faults injected on
+//! demand, requests counted by operation.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+use super::http;
+
+pub struct Proxy {
+    pub endpoint: String,
+    child: Child,
+}
+
+impl Proxy {
+    /// A proxy in front of `upstream` whose rollouts take `rollout_ms`.
+    pub fn start(upstream: &str, rollout_ms: u64) -> Proxy {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sidecarctl-localproxy"))
+            .args([
+                "--upstream",
+                upstream,
+                "--rollout-ms",
+                &rollout_ms.to_string(),
+            ])
+            .args(["--watch-pid", &std::process::id().to_string()])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start sidecarctl-localproxy");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        Proxy {
+            endpoint: line.trim().to_string(),
+            child,
+        }
+    }
+
+    fn post(&self, path: &str, body: Value) {
+        let (status, text) = http(
+            "POST",
+            &format!("{}{path}", self.endpoint),
+            &body.to_string(),
+        );
+        assert_eq!(status, 200, "{path}: {text}");
+    }
+
+    /// The next rollouts' outcomes (`complete`, `fail`, `hang`) and duration.
+    pub fn rollouts(&self, duration_ms: u64, outcomes: &[&str]) {
+        self.post(
+            "/_sim/rollouts",
+            serde_json::json!({"durationMs": duration_ms, "outcomes": outcomes}),
+        );
+    }
+
+    /// Fault rules (see sidecarctl-localproxy's documentation).
+    pub fn faults(&self, rules: Value) {
+        self.post("/_sim/faults", rules);
+    }
+
+    /// Clears counts, log and faults.
+    pub fn reset(&self) {
+        self.post("/_sim/reset", serde_json::json!({}));
+    }
+
+    pub fn stats(&self) -> Value {
+        let (status, text) = http("GET", &format!("{}/_sim/stats", self.endpoint), "");
+        assert_eq!(status, 200);
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// Requests by operation since the last reset.
+    pub fn counts(&self) -> BTreeMap<String, u64> {
+        self.stats()["counts"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_u64().unwrap()))
+            .collect()
+    }
+
+    /// The operations that change something, with their counts.
+    pub fn writes(&self) -> BTreeMap<String, u64> {
+        self.counts()
+            .into_iter()
+            .filter(|(op, _)| {
+                let name = op.split(':').nth(1).unwrap_or_default();
+                !["Describe", "Get", "List", "Filter"]
+                    .iter()
+                    .any(|p| name.starts_with(p))
+            })
+            .collect()
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
