@@ -15,6 +15,7 @@ pub mod aws;
 pub mod cli;
 pub mod deploy;
 pub mod diag;
+pub mod logs;
 pub mod manifest;
 pub mod render;
 pub mod term;

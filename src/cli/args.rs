@@ -78,6 +78,12 @@ With --output json, one document on stdout at the end (see the README for its fi
     Deploy(Box<DeployArgs>),
     /// Show a service: its deployments, containers and recent events
     Status(StatusArgs),
+    /// Read or follow a service's logs: every container, and FireLens's CloudWatch destination
+    #[command(
+        after_help = "Lines read TIME CONTAINER/TASK MESSAGE; --json writes one object a line.\n\
+Without a time filter the last 10 events are shown (as Copilot does). Ctrl-C ends following."
+    )]
+    Logs(LogsArgs),
 }
 
 /// Which service: a name under `copilot/`, or a manifest path.

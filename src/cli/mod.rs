@@ -4,6 +4,7 @@ pub mod args;
 mod deploy;
 pub mod exit;
 pub mod load;
+mod logs;
 pub mod output;
 mod render;
 mod status;
@@ -39,6 +40,7 @@ pub fn main() -> ExitCode {
         Command::Render(a) => render::run(a, &cli.global),
         Command::Deploy(a) => deploy::run(a, &cli.global),
         Command::Status(a) => status::run(a, &cli.global),
+        Command::Logs(a) => logs::run(a, &cli.global),
     };
     exit.into()
 }
