@@ -4,6 +4,7 @@ mod support;
 
 mod cli_errors;
 mod deploy;
+mod logs;
 mod register;
 mod render;
 mod validate;
