@@ -290,15 +290,21 @@ pub async fn resolve(aws: &Aws, req: &Request<'_>) -> Result<Resolved, ResolveEr
             .map(|id| aws::secrets::secret_arn(&aws.secrets, id)),
     );
     let fs_lookups = join_all(volumes.iter().map(|e| async {
-        let fs = match &e.id {
-            Some(id) => aws::efs::file_system(&aws.efs, id).await?,
-            None => None,
-        };
-        let ap = match &e.access_point_id {
-            Some(id) => aws::efs::access_point(&aws.efs, id).await?,
-            None => None,
-        };
-        Ok::<_, AwsError>((fs, ap))
+        let (fs, ap) = tokio::join!(
+            async {
+                match &e.id {
+                    Some(id) => aws::efs::file_system(&aws.efs, id).await,
+                    None => Ok(None),
+                }
+            },
+            async {
+                match &e.access_point_id {
+                    Some(id) => aws::efs::access_point(&aws.efs, id).await,
+                    None => Ok(None),
+                }
+            }
+        );
+        Ok::<_, AwsError>((fs?, ap?))
     }));
     let iam_lookup = async {
         match req.roles {

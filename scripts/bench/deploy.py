@@ -1,0 +1,110 @@
+"""sidecarctl deploy against the AWS CLI sequence a release script makes.
+
+Both run on the same fresh emulator, through sidecarctl-localproxy (which counts
+every request and records when it started and ended). Rollouts complete at once
+(--rollout-ms 0), so "with waiting" measures the tools, not a simulated clock.
+"""
+import argparse
+import json
+import os
+import platform
+import subprocess
+
+from common import RELEASE, Stack, aws_env, fmt_ms, serial_depth, summary, timed, workspace
+
+p = argparse.ArgumentParser(description=__doc__)
+p.add_argument("--runs", type=int, default=10)
+args = p.parse_args()
+
+stack = Stack(rollout_ms=0)
+app = "bench"
+vars_ = stack.seed(app)
+ws = workspace(app)
+cwd = os.path.join(ws, "examples") if os.path.isdir(os.path.join(ws, "examples")) else ws
+env = aws_env(stack.endpoint, vars_)
+sidecarctl = os.path.join(RELEASE, "sidecarctl")
+deploy = [sidecarctl, "deploy", "api", "--env", "test", "--target-group-arn", vars_["TARGET_GROUP_ARN"],
+          "--poll-interval", "200ms"]
+cluster, family = f"{app}-test", f"{app}-test-api"
+aws = ["aws", "--endpoint-url", stack.endpoint, "--output", "json"]
+
+# The first deploy creates everything; it is timed on its own.
+stack.reset()
+first_ms, _ = timed(deploy + ["--image-tag", "v1"], env, cwd)
+first_calls = stack.stats()["total"]
+
+# A release script's task definition: rendered once, its image swapped per run.
+_, td_json = timed([sidecarctl, "render", "api", "--env", "test", "--account", vars_["AWS_ACCOUNT_ID"],
+                    "--region", "us-east-1", "--image-tag", "v1"], env, cwd)
+template = json.loads(td_json)
+repo_uri = f"{vars_['AWS_ACCOUNT_ID']}.dkr.ecr.us-east-1.amazonaws.com/{app}/api"
+
+
+def cli_sequence(tag, wait):
+    calls = [
+        aws + ["sts", "get-caller-identity"],
+        aws + ["ecr", "describe-images", "--repository-name", f"{app}/api", "--image-ids", f"imageTag={tag}"],
+        aws + ["ecr", "describe-images", "--repository-name", f"{app}/reverse-proxy", "--image-ids", "imageTag=revision_1"],
+        aws + ["ecs", "describe-services", "--cluster", cluster, "--services", "api"],
+        aws + ["ecs", "describe-task-definition", "--task-definition", family],
+    ]
+    total = 0.0
+    digest = None
+    for c in calls:
+        ms, out = timed(c, env, cwd)
+        total += ms
+        if "describe-images" in c and f"{app}/api" in c:
+            digest = json.loads(out)["imageDetails"][0]["imageDigest"]
+    td = dict(template)
+    td["containerDefinitions"] = [dict(c) for c in template["containerDefinitions"]]
+    td["containerDefinitions"][0]["image"] = f"{repo_uri}@{digest}"
+    path = os.path.join(ws, "td.json")
+    with open(path, "w") as f:
+        json.dump(td, f)
+    ms, out = timed(aws + ["ecs", "register-task-definition", "--cli-input-json", f"file://{path}"], env, cwd)
+    total += ms
+    arn = json.loads(out)["taskDefinition"]["taskDefinitionArn"]
+    ms, _ = timed(aws + ["ecs", "update-service", "--cluster", cluster, "--service", "api",
+                         "--task-definition", arn, "--desired-count", "2"], env, cwd)
+    total += ms
+    if wait:
+        ms, _ = timed(aws + ["ecs", "wait", "services-stable", "--cluster", cluster, "--services", "api"], env, cwd)
+        total += ms
+    return total
+
+
+results = {}
+
+
+def measure(name, fn):
+    samples, calls, depths = [], [], []
+    for i in range(args.runs):
+        stack.reset()
+        samples.append(fn(i))
+        st = stack.stats()
+        calls.append(st["total"])
+        depths.append(serial_depth(st["log"], "ecs:UpdateService"))
+    results[name] = (summary(samples), max(calls), max(depths))
+
+
+tags = ["v2", "v1"]
+measure("sidecarctl deploy, new image, --no-wait", lambda i: timed(deploy + ["--image-tag", tags[i % 2], "--no-wait"], env, cwd)[0])
+measure("sidecarctl deploy, new image, waits", lambda i: timed(deploy + ["--image-tag", tags[(i + 1) % 2]], env, cwd)[0])
+measure("sidecarctl deploy, no change", lambda i: timed(deploy + ["--image-tag", "v1"], env, cwd)[0])
+measure("AWS CLI sequence, new image, no wait", lambda i: cli_sequence(tags[i % 2], False))
+measure("AWS CLI sequence, new image, + wait services-stable", lambda i: cli_sequence(tags[(i + 1) % 2], True))
+stack.stop()
+
+cli_version = subprocess.run(["aws", "--version"], env=env, capture_output=True, text=True)
+print(f"deploy benchmark: {args.runs} runs each; {platform.machine()}, {os.cpu_count()} cores; "
+      f"sidecarctl release build; {(cli_version.stdout or cli_version.stderr).split()[0]}; moto 5.2.5 behind sidecarctl-localproxy")
+print(f"first deploy (creates roles, policies, log group, task definition, service): {fmt_ms(first_ms)}, {first_calls} API calls\n")
+print(f"{'':54} {'median':>9} {'p90':>9} {'min':>9} {'API calls':>10} {'serial round trips':>19}")
+for name, (s, calls, depth) in results.items():
+    print(f"{name:54} {fmt_ms(s['median']):>9} {fmt_ms(s['p90']):>9} {fmt_ms(s['min']):>9} {calls:>10} {depth:>19}")
+ours = results["sidecarctl deploy, new image, --no-wait"][0]["median"]
+theirs = results["AWS CLI sequence, new image, no wait"][0]["median"]
+ours_w = results["sidecarctl deploy, new image, waits"][0]["median"]
+theirs_w = results["AWS CLI sequence, new image, + wait services-stable"][0]["median"]
+print(f"\nspeed-up, new image: {theirs / ours:.0f}x without waiting, {theirs_w / ours_w:.0f}x with waiting "
+      f"(medians); no-change deploy: {fmt_ms(results['sidecarctl deploy, no change'][0]['median'])}")
