@@ -11,10 +11,14 @@
 //! `manifest`, `validate` and `render` are pure; everything that talks to AWS is
 //! in `aws`, which returns domain types.
 
+#[cfg(feature = "cli")]
 pub mod aws;
+#[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "cli")]
 pub mod deploy;
 pub mod diag;
+#[cfg(feature = "cli")]
 pub mod logs;
 pub mod manifest;
 pub mod render;

@@ -8,7 +8,8 @@ pub use status::Status;
 use std::io::IsTerminal;
 
 /// `--color auto|always|never`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum ColorChoice {
     #[default]
     Auto,
