@@ -99,6 +99,9 @@ impl Decoder {
     }
 
     fn wrong_type(&mut self, node: &Node, path: &str, expected: &str) {
+        if node.tag.as_deref() == Some(crate::yaml::UNRESOLVED) {
+            return; // its ${VAR} was reported already
+        }
         self.error(
             "wrong-type",
             format!("expected {expected}, found {}", node.kind()),

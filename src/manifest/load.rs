@@ -13,7 +13,7 @@ use crate::diag::{Diagnostic, Diagnostics, SourceFile};
 use crate::yaml::{self, Node, Value};
 
 /// Manifests larger than this are refused before parsing.
-pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
+pub const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
 
 /// Reads a manifest file, refusing what cannot be one: a missing file, a
 /// directory, more than 4 MiB, text that is not UTF-8.
@@ -48,7 +48,8 @@ pub fn read_source(path: &Path) -> Result<Arc<SourceFile>, Diagnostic> {
                 meta.len() as f64 / 1048576.0,
                 MAX_MANIFEST_BYTES / 1048576
             ),
-        ));
+        )
+        .help("a service manifest is a few kilobytes: is this the right file?"));
     }
     let bytes = std::fs::read(path).map_err(|e| {
         Diagnostic::error(
@@ -181,7 +182,8 @@ pub fn load_service(
         }
     }
     if let Some(env) = cx.env
-        && let Some(over) = tree.get("environments").and_then(|e| e.get(env)).cloned()
+        && let Some(mut over) = tree.get("environments").and_then(|e| e.get(env)).cloned()
+        && matches!(over.value, Value::Map(_))
     {
         if over.get("environments").is_some() {
             diags.push(
@@ -202,6 +204,9 @@ pub fn load_service(
                 .at(file, t.pos)
                 .field(format!("environments.{env}.type")),
             );
+            if let Value::Map(entries) = &mut over.value {
+                entries.retain(|(k, _)| k.name != "type");
+            }
         }
         yaml::merge_override(&mut tree, &over);
     }
@@ -222,7 +227,9 @@ fn interpolation_error(
     e: yaml::InterpolationError,
     no_env: bool,
 ) -> Diagnostic {
-    let d = Diagnostic::error("interpolation", e.message.clone()).at(file, e.pos);
+    let d = Diagnostic::error("interpolation", e.message.clone())
+        .at(file, e.pos)
+        .field(e.path.clone());
     if no_env && e.message.contains("\"COPILOT_ENVIRONMENT_NAME\"") {
         d.help("COPILOT_ENVIRONMENT_NAME comes from --env")
     } else if e.message.contains("is not defined") {

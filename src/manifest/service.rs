@@ -209,6 +209,17 @@ fn decode_main_image(d: &mut Decoder, n: &Node, kind: Option<ServiceType>) -> Ma
         pos: n.pos,
         ..MainImage::default()
     };
+    if let Some(text) = n.as_str() {
+        d.error_help(
+            "wrong-type",
+            "\"image\" is a map of fields, not an image name",
+            format!("write it as image: {{ location: {text} }}"),
+            n.pos,
+            "image",
+        );
+        image.location = Some(At::new(text.to_string(), n.pos, "image"));
+        return image;
+    }
     let Some(mut f) = d.fields(n, "image") else {
         return image;
     };
@@ -357,6 +368,19 @@ fn decode_http(d: &mut Decoder, n: &Node) -> Option<Http> {
 }
 
 fn decode_count(d: &mut Decoder, n: &Node) -> Option<At<Count>> {
+    if !matches!(n.value, Value::Int(_) | Value::Map(_)) {
+        d.error_help(
+            "wrong-type",
+            format!(
+                "expected a number of tasks or an autoscaling map, found {}",
+                n.kind()
+            ),
+            "for example count: 2, or count: { range: 1-10 }",
+            n.pos,
+            "count",
+        );
+        return None;
+    }
     if let Value::Int(_) = n.value {
         let c = d.int(n, "count", 0, 10_000)?;
         return Some(At::new(
@@ -370,6 +394,7 @@ fn decode_count(d: &mut Decoder, n: &Node) -> Option<At<Count>> {
     }
     let mut f = d.fields(n, "count")?;
     let mut desired = None;
+    let ranged = f.has("range") || f.has("spot");
     if let Some(r) = f.take("range") {
         desired = decode_range_min(d, r);
     }
@@ -399,6 +424,7 @@ fn decode_count(d: &mut Decoder, n: &Node) -> Option<At<Count>> {
             n.pos,
             "count",
         )),
+        None if ranged => None,
         None => {
             d.error_help(
                 "missing-field",

@@ -7,11 +7,16 @@
 
 use super::{Node, Pos, Value};
 
+/// The tag of a value whose `${VAR}` could not be substituted.
+pub const UNRESOLVED: &str = "!unresolved";
+
 /// A variable that could not be substituted.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InterpolationError {
     pub message: String,
     pub pos: Pos,
+    /// The field path, as in `sidecars.nginx.variables.TAG`.
+    pub path: String,
 }
 
 /// Substitutes variables in every scalar value under `node`, looking names up
@@ -23,25 +28,31 @@ pub fn interpolate(
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Vec<InterpolationError> {
     let mut errors = Vec::new();
-    walk(node, predefined, lookup, &mut errors);
+    walk(node, "", predefined, lookup, &mut errors);
     errors
 }
 
 fn walk(
     node: &mut Node,
+    path: &str,
     predefined: &[(&str, &str)],
     lookup: &dyn Fn(&str) -> Option<String>,
     errors: &mut Vec<InterpolationError>,
 ) {
     match &mut node.value {
         Value::Map(entries) => {
-            for (_, v) in entries {
-                walk(v, predefined, lookup, errors);
+            for (k, v) in entries {
+                let p = if path.is_empty() {
+                    k.name.clone()
+                } else {
+                    format!("{path}.{}", k.name)
+                };
+                walk(v, &p, predefined, lookup, errors);
             }
         }
         Value::Seq(items) => {
-            for v in items {
-                walk(v, predefined, lookup, errors);
+            for (i, v) in items.iter_mut().enumerate() {
+                walk(v, &format!("{path}[{i}]"), predefined, lookup, errors);
             }
         }
         Value::Str(s) => {
@@ -57,9 +68,11 @@ fn walk(
                     errors.extend(messages.into_iter().map(|message| InterpolationError {
                         message,
                         pos: node.pos,
+                        path: path.to_string(),
                     }));
-                    // Reported once here; later checks see no value rather than `${...}`.
+                    // Reported once here; later readers see no value and say nothing.
                     node.value = Value::Null;
+                    node.tag = Some(UNRESOLVED.to_string());
                 }
             }
         }

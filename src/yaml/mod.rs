@@ -9,7 +9,7 @@ mod interpolate;
 mod merge;
 mod parse;
 
-pub use interpolate::{InterpolationError, interpolate};
+pub use interpolate::{InterpolationError, UNRESOLVED, interpolate};
 pub use merge::merge_override;
 pub use parse::{ParseError, parse};
 

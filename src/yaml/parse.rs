@@ -24,7 +24,7 @@ pub fn parse(src: &str) -> Result<Node, ParseError> {
         budget: serde_saphyr::budget! {
             max_depth: MAX_DEPTH,
             max_events: 2_000_000,
-            max_nodes: 1_000_000,
+            max_nodes: 250_000,
             max_aliases: 10_000,
             max_documents: 1,
         },
@@ -64,9 +64,22 @@ fn convert_error(err: &serde_saphyr::Error) -> ParseError {
         Some(i) if message[i..].contains(", column ") => message[..i].to_string(),
         _ => message,
     };
-    let message = message
-        .replace(", set DuplicateKeyPolicy in Options if acceptable", "")
-        .replace("recursion limit exceeded", "nested too deeply");
+    let message =
+        if message.starts_with("alias replay limit exceeded") || message.contains("Aliases") {
+            "aliases expand to too much (a \"billion laughs\" document?)".to_string()
+        } else if message.contains("Depth {") || message.contains("recursion limit") {
+            format!("nested too deeply (more than {MAX_DEPTH} levels)")
+        } else if message.contains("Documents") {
+            "a manifest is one YAML document; this file holds more (separated by ---)".to_string()
+        } else if message.starts_with("budget breached") {
+            format!(
+                "the document is too large or too repetitive to read safely ({})",
+                message.trim_start_matches("budget breached: ")
+            )
+        } else {
+            message
+        };
+    let message = message.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
     ParseError { message, pos }
 }
 

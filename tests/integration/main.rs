@@ -3,6 +3,7 @@
 mod support;
 
 mod cli_errors;
+mod corpus;
 mod deploy;
 mod logs;
 mod register;
