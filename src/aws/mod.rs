@@ -7,6 +7,7 @@ pub mod ecs;
 pub mod efs;
 pub mod error;
 pub mod iam;
+pub mod lock;
 pub mod logs;
 pub mod secrets;
 pub mod sts;
@@ -29,6 +30,8 @@ pub struct ConnectOptions {
     /// One attempt's limit (slow answers are retried).
     pub attempt_timeout: Option<Duration>,
     pub max_attempts: Option<u32>,
+    /// Client-side rate limiting on top of retries (many deploys at once).
+    pub adaptive: bool,
 }
 
 /// One client per service, sharing one configuration.
@@ -64,8 +67,13 @@ impl Aws {
             loader = loader.endpoint_url(e);
         }
         let attempts = opts.max_attempts.unwrap_or(5);
-        loader = loader.retry_config(
+        let retry = if opts.adaptive {
+            RetryConfig::adaptive()
+        } else {
             RetryConfig::standard()
+        };
+        loader = loader.retry_config(
+            retry
                 .with_max_attempts(attempts)
                 .with_initial_backoff(Duration::from_millis(200))
                 .with_max_backoff(Duration::from_secs(10)),

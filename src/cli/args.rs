@@ -203,7 +203,7 @@ pub struct DeployArgs {
     #[arg(long, value_name = "ID", value_delimiter = ',')]
     pub security_groups: Vec<String>,
     /// Load balancer target group for a new Load Balanced Web Service
-    #[arg(long, value_name = "ARN")]
+    #[arg(long, value_name = "ARN", conflicts_with = "all")]
     pub target_group_arn: Option<String>,
     /// Output format: text (progress on stderr) or json (one document on stdout at the end)
     #[arg(long, short = 'o', value_enum, default_value_t = TextOrJson::Text)]

@@ -1,50 +1,170 @@
-//! `sidecarctl deploy`.
+//! `sidecarctl deploy`: one service, or `--all` of them concurrently.
 
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::args::{DeployArgs, GlobalArgs, TextOrJson};
+use super::args::{DeployArgs, GlobalArgs, TargetArgs, TextOrJson};
 use super::exit::Exit;
 use super::load::{Loaded, load_for_env};
 use super::output::print_data;
-use super::{connect, print_diagnostics, runtime};
+use super::{connect_with, print_diagnostics, runtime};
+use crate::aws::Aws;
 use crate::deploy::report::{Outcome, Report};
 use crate::deploy::resolve::Roles;
 use crate::deploy::{self, Finished, Options, Target, humantime, service_name};
 use crate::diag::{Diagnostic, Diagnostics, render_json};
+use crate::manifest::Workspace;
 use crate::manifest::addons::{Addons, load_addons};
 use crate::render::facts::role_names;
 use crate::term::Status;
 
+/// Services deployed at once by `--all`.
+const CONCURRENT_SERVICES: usize = 3;
+
+/// A service ready to deploy: loaded, valid, with its add-ons.
+struct Prepared {
+    loaded: Loaded,
+    addons: Addons,
+}
+
 pub fn run(args: &DeployArgs, global: &GlobalArgs) -> Exit {
-    let (loaded, addons, mut warnings) = match prepare(args) {
-        Ok(x) => x,
-        Err(diags) => return invalid(args, global, &diags),
+    let targets: Vec<TargetArgs> = if args.all {
+        match all_services(args) {
+            Ok(t) => t,
+            Err(d) => return invalid(args, global, &d),
+        }
+    } else {
+        vec![args.target.clone()]
     };
-    let svc = &loaded.service;
-    let cluster = args
-        .cluster
+    // Every service is checked before any is deployed.
+    let mut prepared = Vec::new();
+    let mut problems = Diagnostics::new();
+    let mut warnings = Diagnostics::new();
+    for target in &targets {
+        match prepare(target, args) {
+            Ok((p, w)) => {
+                warnings.extend(w.into_vec());
+                prepared.push(p);
+            }
+            Err(d) => problems.extend(d.into_vec()),
+        }
+    }
+    if problems.has_errors() {
+        problems.extend(warnings.into_vec());
+        return invalid(args, global, &problems);
+    }
+    print_diagnostics(&warnings, global);
+
+    let palette = global.color.for_stderr();
+    let stop = Arc::new(AtomicBool::new(false));
+    let results: Vec<Finished> = runtime().block_on(async {
+        let aws = match connect_with(global, args.all).await {
+            Ok(a) => a,
+            Err(e) => {
+                return prepared
+                    .iter()
+                    .map(|p| {
+                        let mut r = Report::new(
+                            &p.loaded.target.app,
+                            &args.env,
+                            &service_name(&p.loaded.service),
+                            &cluster(args, p),
+                        );
+                        r.error = Some(e.to_string());
+                        Finished {
+                            report: r.finish(Outcome::Error),
+                            plan_text: None,
+                            diagnostics: Diagnostics::new(),
+                        }
+                    })
+                    .collect();
+            }
+        };
+        let flag = stop.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                flag.store(true, Ordering::SeqCst);
+                // A second Ctrl-C ends at once.
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    std::process::exit(Exit::Interrupted.code().into());
+                }
+            }
+        });
+        if prepared.len() == 1 {
+            let mut status = Status::new(std::io::stderr().is_terminal(), palette, false);
+            let f = deploy_one(&aws, &prepared[0], args, &mut status, &stop).await;
+            status.finish();
+            return vec![f];
+        }
+        let gate = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_SERVICES));
+        let runs = prepared.iter().map(|p| {
+            let gate = gate.clone();
+            let aws = &aws;
+            let stop = &stop;
+            async move {
+                let _permit = gate.acquire().await.expect("the semaphore stays open");
+                let mut status = Status::new(false, palette, false)
+                    .with_prefix(&format!("[{}]", p.loaded.service.name.value));
+                deploy_one(aws, p, args, &mut status, stop).await
+            }
+        });
+        futures_util::future::join_all(runs).await
+    });
+    report(args, global, &results)
+}
+
+fn cluster(args: &DeployArgs, p: &Prepared) -> String {
+    args.cluster
         .clone()
-        .unwrap_or_else(|| format!("{}-{}", loaded.target.app, args.env));
+        .unwrap_or_else(|| format!("{}-{}", p.loaded.target.app, args.env))
+}
+
+/// Every service under copilot/, for `--all`.
+fn all_services(args: &DeployArgs) -> Result<Vec<TargetArgs>, Diagnostics> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let Some(ws) = Workspace::find(&cwd) else {
+        return Err(Diagnostics::from(vec![
+            Diagnostic::error("no-workspace", "no copilot/ directory here or above")
+                .help("--all deploys every service of a Copilot workspace"),
+        ]));
+    };
+    let services = ws.services();
+    if services.is_empty() {
+        return Err(Diagnostics::from(vec![Diagnostic::error(
+            "no-service",
+            "no service manifests under copilot/",
+        )]));
+    }
+    Ok(services
+        .into_iter()
+        .map(|svc| TargetArgs {
+            svc: Some(svc),
+            manifest: None,
+            app: args.target.app.clone(),
+        })
+        .collect())
+}
+
+/// Deploys one service; with `--wait-for-lock`, waits out another deploy and
+/// starts again from fresh reads.
+async fn deploy_one(
+    aws: &Aws,
+    p: &Prepared,
+    args: &DeployArgs,
+    status: &mut Status,
+    stop: &AtomicBool,
+) -> Finished {
+    let svc = &p.loaded.service;
     let roles = match (&args.execution_role_arn, &args.task_role_arn) {
         (Some(e), Some(t)) => Roles::Given {
             execution: e.clone(),
             task: t.clone(),
         },
-        _ => Roles::Managed(role_names(&loaded.target.app, &args.env, &svc.name)),
+        _ => Roles::Managed(role_names(&p.loaded.target.app, &args.env, &svc.name)),
     };
-    if matches!(roles, Roles::Given { .. }) && !addons.policies.is_empty() {
-        warnings.push(Diagnostic::warning(
-            "addons-not-attached",
-            format!("{} add-on polic{} not attached: the roles are managed elsewhere (--execution-role-arn, --task-role-arn)",
-                addons.policies.len(), if addons.policies.len() == 1 { "y is" } else { "ies are" }),
-        ));
-    }
-    print_diagnostics(&warnings, global);
-
     let opts = Options {
-        cluster,
+        cluster: cluster(args, p),
         image_tag: args.image_tag.clone(),
         pin: !args.no_pin,
         dry_run: args.dry_run,
@@ -59,55 +179,41 @@ pub fn run(args: &DeployArgs, global: &GlobalArgs) -> Exit {
     };
     let target = Target {
         svc,
-        env_manifest: loaded.env_manifest.as_ref(),
-        app: &loaded.target.app,
+        env_manifest: p.loaded.env_manifest.as_ref(),
+        app: &p.loaded.target.app,
         env: &args.env,
-        addons: &addons,
+        addons: &p.addons,
     };
-    let palette = global.color.for_stderr();
-    let mut status = Status::new(std::io::stderr().is_terminal(), palette, false);
-    let stop = Arc::new(AtomicBool::new(false));
-    let finished = runtime().block_on(async {
-        let aws = match connect(global).await {
-            Ok(a) => a,
-            Err(e) => {
-                let mut r = Report::new(target.app, target.env, &service_name(svc), &opts.cluster);
-                r.error = Some(e.to_string());
-                return Finished {
-                    report: r.finish(Outcome::Error),
-                    plan_text: None,
-                    diagnostics: Diagnostics::new(),
-                };
-            }
-        };
-        let flag = stop.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                flag.store(true, Ordering::SeqCst);
-                // A second Ctrl-C ends at once.
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    std::process::exit(Exit::Interrupted.code().into());
-                }
-            }
-        });
-        deploy::run(&aws, &target, &opts, &mut status, &stop).await
-    });
-    status.finish();
-    drop(status);
-    report(args, global, finished)
+    let deadline = std::time::Instant::now() + opts.timeout;
+    let mut waited = false;
+    loop {
+        let finished = deploy::run(aws, &target, &opts, status, stop).await;
+        if finished.report.outcome != Outcome::Busy
+            || !args.wait_for_lock
+            || stop.load(Ordering::SeqCst)
+            || std::time::Instant::now() >= deadline
+        {
+            return finished;
+        }
+        if !waited {
+            status.line(&format!(
+                "waiting: {}",
+                finished
+                    .report
+                    .error
+                    .as_deref()
+                    .unwrap_or("another deploy is under way")
+            ));
+            waited = true;
+        }
+        status.set("waiting for the other deploy to finish");
+        tokio::time::sleep(opts.poll.max(std::time::Duration::from_millis(500))).await;
+    }
 }
 
-/// Loads the manifest and add-ons and checks what `deploy` needs beyond validity.
-fn prepare(args: &DeployArgs) -> Result<(Loaded, Addons, Diagnostics), Diagnostics> {
-    if args.all {
-        let mut d = Diagnostics::new();
-        d.push(
-            Diagnostic::error("unsupported", "--all is not available yet")
-                .help("deploy one service at a time"),
-        );
-        return Err(d);
-    }
-    let loaded = load_for_env(&args.target, &args.env)?;
+/// Loads a service and its add-ons and checks what `deploy` needs beyond validity.
+fn prepare(target: &TargetArgs, args: &DeployArgs) -> Result<(Prepared, Diagnostics), Diagnostics> {
+    let loaded = load_for_env(target, &args.env)?;
     let mut diags = loaded.diags.clone();
     let svc = &loaded.service;
     if let Some(b) = &svc.image.build
@@ -145,10 +251,21 @@ fn prepare(args: &DeployArgs) -> Result<(Loaded, Addons, Diagnostics), Diagnosti
                 .help("sidecarctl deploys add-ons' AWS::IAM::ManagedPolicy resources only; create the others with CloudFormation or Terraform"),
         );
     }
+    if args.execution_role_arn.is_some() && !addons.policies.is_empty() {
+        let n = addons.policies.len();
+        diags.push(Diagnostic::warning(
+            "addons-not-attached",
+            format!(
+                "{n} add-on polic{} of {} not attached: the roles are managed elsewhere (--execution-role-arn, --task-role-arn)",
+                if n == 1 { "y" } else { "ies" },
+                svc.name.value
+            ),
+        ));
+    }
     if diags.has_errors() {
         return Err(diags);
     }
-    Ok((loaded, addons, diags))
+    Ok((Prepared { loaded, addons }, diags))
 }
 
 fn invalid(args: &DeployArgs, global: &GlobalArgs, diags: &Diagnostics) -> Exit {
@@ -170,16 +287,60 @@ fn invalid(args: &DeployArgs, global: &GlobalArgs, diags: &Diagnostics) -> Exit 
     Exit::Invalid
 }
 
-fn report(args: &DeployArgs, global: &GlobalArgs, f: Finished) -> Exit {
-    let r = &f.report;
-    print_diagnostics(&f.diagnostics, global);
-    if args.output == TextOrJson::Json {
-        print_data(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(r).unwrap_or_default()
-        ));
-        return r.outcome.exit();
+/// The worst exit code of several deploys (0 when all went well).
+fn worst(results: &[Finished]) -> Exit {
+    results
+        .iter()
+        .map(|f| f.report.outcome.exit())
+        .max_by_key(|e| e.code())
+        .unwrap_or(Exit::Ok)
+}
+
+fn report(args: &DeployArgs, global: &GlobalArgs, results: &[Finished]) -> Exit {
+    for f in results {
+        print_diagnostics(&f.diagnostics, global);
     }
+    let exit = worst(results);
+    if args.output == TextOrJson::Json {
+        let text = if args.all {
+            let reports: Vec<&Report> = results.iter().map(|f| &f.report).collect();
+            serde_json::to_string_pretty(
+                &serde_json::json!({"exitCode": exit.code(), "services": reports}),
+            )
+        } else {
+            serde_json::to_string_pretty(&results[0].report)
+        };
+        print_data(&format!("{}\n", text.unwrap_or_default()));
+        return exit;
+    }
+    for f in results {
+        summary_line(global, f);
+    }
+    if args.all {
+        let failed = results
+            .iter()
+            .filter(|f| f.report.outcome.exit() != Exit::Ok)
+            .count();
+        let p = global.color.for_stderr();
+        let line = format!(
+            "{} of {} services deployed or up to date",
+            results.len() - failed,
+            results.len()
+        );
+        eprintln!(
+            "{}",
+            if failed == 0 {
+                p.success(&line)
+            } else {
+                p.error(&line)
+            }
+        );
+    }
+    exit
+}
+
+fn summary_line(global: &GlobalArgs, f: &Finished) {
+    let r = &f.report;
     let p = global.color.for_stderr();
     let took = humantime(std::time::Duration::from_millis(r.timings_ms.total));
     let td = r
@@ -209,14 +370,17 @@ fn report(args: &DeployArgs, global: &GlobalArgs, f: Finished) -> Exit {
             if let Some(plan) = &f.plan_text {
                 print_data(plan);
             }
-            eprintln!("{} dry run: nothing was changed ({took})", p.bold("•"));
+            eprintln!(
+                "{} dry run: nothing was changed for {whom} ({took})",
+                p.bold("•")
+            );
         }
         _ => {
             let error = r
                 .error
                 .clone()
                 .unwrap_or_else(|| format!("{:?}", r.outcome));
-            eprintln!("{}: {error}", p.error("error"));
+            eprintln!("{}: {whom}: {error}", p.error("error"));
             if !r.not_applied.is_empty() {
                 eprintln!(
                     "  applied:     {}",
@@ -232,7 +396,14 @@ fn report(args: &DeployArgs, global: &GlobalArgs, f: Finished) -> Exit {
                     p.cyan("help:")
                 );
             }
+            if r.outcome == Outcome::Busy {
+                eprintln!(
+                    "  {} wait for it with --wait-for-lock, or watch it with: sidecarctl status {} --env {}",
+                    p.cyan("help:"),
+                    r.service,
+                    r.env
+                );
+            }
         }
     }
-    r.outcome.exit()
 }

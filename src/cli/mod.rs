@@ -85,12 +85,21 @@ pub fn runtime() -> tokio::runtime::Runtime {
 
 /// Connects to AWS with the global flags.
 pub async fn connect(global: &GlobalArgs) -> Result<crate::aws::Aws, crate::aws::AwsError> {
+    connect_with(global, false).await
+}
+
+/// Connects, with client-side rate limiting when `adaptive`.
+pub async fn connect_with(
+    global: &GlobalArgs,
+    adaptive: bool,
+) -> Result<crate::aws::Aws, crate::aws::AwsError> {
     crate::aws::Aws::connect(&crate::aws::ConnectOptions {
         region: global.region.clone(),
         profile: global.profile.clone(),
         endpoint_url: global.endpoint_url.clone(),
         attempt_timeout: Some(global.api_timeout),
         max_attempts: None,
+        adaptive,
     })
     .await
 }

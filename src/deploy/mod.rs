@@ -17,8 +17,10 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use crate::aws::ecs::{NewService, ServiceState};
+use crate::aws::lock::{self, Acquire, Holder, lock_name, whoami};
 use crate::aws::{Aws, AwsError};
 use crate::diag::{Diagnostic, Diagnostics, render_json};
+use crate::logs::now_ms;
 use crate::manifest::addons::Addons;
 use crate::manifest::{EnvManifest, Placement, Service, ServiceType};
 use crate::render::iam::ecs_tasks_trust_policy;
@@ -181,7 +183,101 @@ pub async fn run(
         return done(report, Outcome::DryRun, diagnostics, Some(plan_text));
     }
 
-    // 3. Apply.
+    // 3. One deploy of a service at a time: a lock, and ECS's own state.
+    let now = now_ms();
+    let me = Holder {
+        owner: whoami(),
+        token: format!(
+            "{}-{}",
+            std::process::id(),
+            started.elapsed().as_nanos() ^ (now as u128)
+        ),
+        since: now,
+        expires: now + 2 * o.timeout.as_millis() as i64 + 300_000,
+    };
+    let lock = match lock::acquire(&aws.ssm, &lock_name(&o.cluster, &name), &me, now).await {
+        Ok(Acquire::Acquired(l)) => l,
+        Ok(Acquire::Held(h)) => {
+            report.error = Some(format!(
+                "another deploy of {name} is under way: {} since {}; nothing was changed",
+                h.owner,
+                crate::logs::format::rfc3339_ms(h.since)
+            ));
+            return done(report, Outcome::Busy, diagnostics, None);
+        }
+        Err(e) => {
+            report.error = Some(format!(
+                "could not take the deploy lock: {e}; nothing was changed"
+            ));
+            return done(report, Outcome::Error, diagnostics, None);
+        }
+    };
+    if let Some(d) = resolved.current.service.as_ref().and_then(|s| {
+        s.deployments
+            .iter()
+            .find(|d| d.status == "PRIMARY" && d.rollout_state == "IN_PROGRESS")
+    }) {
+        let _ = lock::release(&aws.ssm, &lock).await;
+        report.error = Some(format!(
+            "a deployment of {name} is in progress in ECS ({} {}, {}/{} running); nothing was changed",
+            d.id,
+            short_td(&d.task_definition),
+            d.running,
+            d.desired
+        ));
+        return done(report, Outcome::Busy, diagnostics, None);
+    }
+    let finished = carry_out(
+        aws,
+        t,
+        o,
+        &resolved,
+        &desired,
+        &plan,
+        report,
+        diagnostics,
+        status,
+        stop,
+        started,
+    )
+    .await;
+    if let Err(e) = lock::release(&aws.ssm, &lock).await {
+        tracing::debug!(error = %e, "could not release the deploy lock; it expires by itself");
+    }
+    finished
+}
+
+/// Applies the plan, watches the rollout and rolls back: the writing half of a deploy.
+#[allow(clippy::too_many_arguments)]
+async fn carry_out(
+    aws: &Aws,
+    t: &Target<'_>,
+    o: &Options,
+    resolved: &Resolved,
+    desired: &Desired,
+    plan: &Plan,
+    mut report: Report,
+    diagnostics: Diagnostics,
+    status: &mut Status,
+    stop: &AtomicBool,
+    started: Instant,
+) -> Finished {
+    let name = desired.service.clone();
+    let previous = report.previous_task_definition.clone();
+    let done = |mut report: Report,
+                outcome: Outcome,
+                diagnostics: Diagnostics,
+                plan_text: Option<String>| {
+        report.timings_ms.total = started.elapsed().as_millis() as u64;
+        report.diagnostics = render_json(&diagnostics);
+        Finished {
+            report: report.finish(outcome),
+            plan_text,
+            diagnostics,
+        }
+    };
+
+    // 4. Apply.
     status.line(&format!(
         "deploying {name} to {}/{} ({}):",
         t.app,
@@ -198,7 +294,7 @@ pub async fn run(
                 palette.dim(&format!("({} ms)", took.as_millis()))
             ));
         };
-        apply::apply(aws, &desired, &plan, &resolved.current, &mut on_step, stop).await
+        apply::apply(aws, desired, plan, &resolved.current, &mut on_step, stop).await
     };
     report.timings_ms.apply = apply_started.elapsed().as_millis() as u64;
     let applied = match applied {
@@ -250,7 +346,7 @@ pub async fn run(
         return done(report, Outcome::Deployed, diagnostics, None);
     }
 
-    // 4. Watch.
+    // 5. Watch.
     let rollout_started = Instant::now();
     let mut seen: HashSet<String> = applied
         .service
@@ -297,7 +393,7 @@ pub async fn run(
     };
     status.line(&format!("{} {reason}", palette.error("✗")));
 
-    // 5. Roll back.
+    // 6. Roll back.
     if !o.rollback {
         status.finish();
         report.error = Some(format!("{reason}; not rolled back (--no-rollback)"));

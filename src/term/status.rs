@@ -16,6 +16,8 @@ pub struct Status {
     last: Option<String>,
     tick: usize,
     quiet: bool,
+    /// Put before every line (the service, when several deploy at once).
+    prefix: String,
 }
 
 impl Status {
@@ -30,7 +32,15 @@ impl Status {
             last: None,
             tick: 0,
             quiet,
+            prefix: String::new(),
         }
+    }
+
+    /// Lines start with `prefix` (implies plain lines: no live redraw).
+    pub fn with_prefix(mut self, prefix: &str) -> Self {
+        self.prefix = format!("{} ", self.palette.bold(prefix));
+        self.live = false;
+        self
     }
 
     pub fn palette(&self) -> Palette {
@@ -81,7 +91,12 @@ impl Status {
 
     fn print_line(&self, text: &str) {
         let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{} {text}", self.palette.dim(&self.elapsed()));
+        let _ = writeln!(
+            err,
+            "{} {}{text}",
+            self.palette.dim(&self.elapsed()),
+            self.prefix
+        );
     }
 
     fn clear_live(&mut self) {
