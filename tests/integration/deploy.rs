@@ -113,6 +113,9 @@ async fn first_deploy_creates_everything() {
             ("iam:PutRolePolicy", 2),
             ("logs:CreateLogGroup", 1),
             ("logs:PutRetentionPolicy", 1),
+            // The deploy lock, taken and released.
+            ("ssm:DeleteParameter", 1),
+            ("ssm:PutParameter", 1),
         ])
     );
     // The digests are pinned.
@@ -174,9 +177,15 @@ fn a_new_image_updates_only_the_task_definition_and_service() {
     s.proxy.reset();
     let (r, report) = s.deploy_json(&["--image-tag", "v2"]);
     r.assert_code(0);
+    // Besides the deploy lock, only the task definition and the service.
     assert_eq!(
         s.proxy.writes(),
-        writes(&[("ecs:RegisterTaskDefinition", 1), ("ecs:UpdateService", 1)])
+        writes(&[
+            ("ecs:RegisterTaskDefinition", 1),
+            ("ecs:UpdateService", 1),
+            ("ssm:DeleteParameter", 1),
+            ("ssm:PutParameter", 1)
+        ])
     );
     assert_eq!(report["taskDefinition"]["revision"], 2);
     assert!(

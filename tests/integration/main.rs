@@ -3,6 +3,7 @@
 mod support;
 
 mod cli_errors;
+mod concurrency;
 mod corpus;
 mod deploy;
 mod logs;

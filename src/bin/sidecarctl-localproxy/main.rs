@@ -61,6 +61,9 @@ struct Args {
 #[serde(rename_all = "camelCase")]
 struct LogEntry {
     op: String,
+    /// The ECS service or task definition family the request is about, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target: Option<String>,
     start_ms: f64,
     end_ms: f64,
     status: u16,
@@ -165,6 +168,7 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Resp, Dro
         return Ok(control(&parts, &body, &shared));
     }
     let (op, protocol) = ops::identify(&parts, &body);
+    let target = ops::target(&body);
     let (start, fault) = {
         let mut st = shared.state.lock().unwrap();
         *st.counts.entry(op.clone()).or_default() += 1;
@@ -175,6 +179,7 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Resp, Dro
         let end = st.started.elapsed();
         st.log.push(LogEntry {
             op: op.clone(),
+            target: target.clone(),
             start_ms: start.as_secs_f64() * 1000.0,
             end_ms: end.as_secs_f64() * 1000.0,
             status,

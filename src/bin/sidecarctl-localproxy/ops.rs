@@ -40,6 +40,18 @@ pub fn identify(parts: &Parts, body: &[u8]) -> (String, Protocol) {
     (format!("{service}:{op}"), Protocol::RestJson)
 }
 
+/// What a JSON request is about: an ECS service or a task definition family.
+pub fn target(body: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let name = v["service"]
+        .as_str()
+        .or(v["serviceName"].as_str())
+        .or(v["services"][0].as_str())
+        .or(v["family"].as_str())
+        .or(v["taskDefinition"].as_str())?;
+    Some(name.rsplit('/').next().unwrap_or(name).to_string())
+}
+
 /// The service in the SigV4 credential scope: `Credential=AKID/DATE/REGION/SERVICE/aws4_request`.
 fn signing_service(parts: &Parts) -> Option<String> {
     let auth = parts.headers.get("authorization")?.to_str().ok()?;

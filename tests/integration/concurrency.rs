@@ -1,0 +1,367 @@
+//! Deploys that meet: one at a time per service (a lock and ECS's own state),
+//! --wait-for-lock, stale locks, Ctrl-C, and --all deploying every service.
+
+use std::io::Read;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::deploy::Stage;
+use crate::support::{Run, emulator, run};
+
+fn spawn(s: &Stage, extra: &[&str]) -> Child {
+    let tg = s.seed.vars["TARGET_GROUP_ARN"].clone();
+    s.cmd()
+        .args([
+            "deploy",
+            "api",
+            "--env",
+            "test",
+            "--target-group-arn",
+            &tg,
+            "--poll-interval",
+            "50ms",
+        ])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn finish(mut c: Child) -> Run {
+    let status = c.wait().unwrap();
+    let (mut stdout, mut stderr) = (String::new(), String::new());
+    c.stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    c.stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout,
+        stderr,
+    }
+}
+
+/// Waits until the proxy has seen `op` at least `n` times.
+fn wait_for_op(s: &Stage, op: &str, n: u64) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while s.proxy.counts().get(op).copied().unwrap_or(0) < n {
+        assert!(
+            Instant::now() < deadline,
+            "{op} never happened: {:?}",
+            s.proxy.counts()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+async fn revisions(s: &Stage) -> usize {
+    let ecs = aws_sdk_ecs::Client::new(&s.sdk().await);
+    ecs.list_task_definitions()
+        .family_prefix(s.family())
+        .send()
+        .await
+        .unwrap()
+        .task_definition_arns()
+        .len()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_deploy_refuses_while_the_first_runs() {
+    let s = Stage::new("busy");
+    s.deploy(&["--image-tag", "v1"]).assert_code(0);
+    s.proxy.rollouts(3_000, &[]);
+    s.proxy.reset();
+    let first = spawn(&s, &["--image-tag", "v2"]);
+    wait_for_op(&s, "ecs:UpdateService", 1);
+    let r = s.deploy(&["--image-tag", "v1"]);
+    r.assert_code(7);
+    assert!(
+        r.stderr.contains("another deploy of api is under way"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("(pid "),
+        "names who holds it: {}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("--wait-for-lock"), "{}", r.stderr);
+    let first = finish(first);
+    first.assert_code(0);
+    assert_eq!(
+        s.proxy.writes().get("ecs:RegisterTaskDefinition"),
+        Some(&1),
+        "the refused deploy wrote nothing"
+    );
+    assert_eq!(revisions(&s).await, 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wait_for_lock_waits_then_deploys_from_fresh_reads() {
+    let s = Stage::new("wait");
+    s.deploy(&["--image-tag", "v1"]).assert_code(0);
+    s.proxy.rollouts(2_000, &[]);
+    s.proxy.reset();
+    let first = spawn(&s, &["--image-tag", "v2"]);
+    wait_for_op(&s, "ecs:UpdateService", 1);
+    let (r, report) = s.deploy_json(&["--image-tag", "v1", "--wait-for-lock"]);
+    r.assert_code(0);
+    assert!(
+        r.stderr
+            .contains("waiting: another deploy of api is under way"),
+        "{}",
+        r.stderr
+    );
+    finish(first).assert_code(0);
+    assert_eq!(report["outcome"], "deployed");
+    // It compared with what the first deploy left: revision 2 ran before it.
+    assert!(
+        report["previousTaskDefinition"]
+            .as_str()
+            .unwrap()
+            .ends_with(":2"),
+        "{report}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deploys_started_together_do_not_race() {
+    let s = Stage::new("race");
+    s.deploy(&["--image-tag", "v1"]).assert_code(0);
+    s.proxy.rollouts(1_500, &[]);
+    let a = spawn(&s, &["--image-tag", "v2"]);
+    let b = spawn(&s, &["--image-tag", "v2"]);
+    let (a, b) = (finish(a), finish(b));
+    let mut codes = vec![a.code, b.code];
+    codes.sort();
+    assert_eq!(
+        codes,
+        [0, 7],
+        "one deploys, one refuses\n{}\n{}",
+        a.stderr,
+        b.stderr
+    );
+    assert_eq!(revisions(&s).await, 2, "one new revision");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deployment_started_elsewhere_is_respected() {
+    let s = Stage::new("elsewhere");
+    s.deploy(&["--image-tag", "v1"]).assert_code(0);
+    s.proxy.rollouts(60_000, &["hang"]);
+    // Someone updates the service from the console (through the proxy, so the rollout is played).
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(&s.proxy.endpoint)
+        .credentials_provider(aws_sdk_ecs::config::Credentials::new(
+            "test", "test", None, None, "tests",
+        ))
+        .load()
+        .await;
+    let ecs = aws_sdk_ecs::Client::new(&conf);
+    let cluster = format!("{}-test", s.app);
+    let svc = sidecarctl::aws::ecs::describe_service(&ecs, &cluster, "api")
+        .await
+        .unwrap()
+        .unwrap();
+    let mut td = sidecarctl::aws::ecs::describe_task_definition(&ecs, &svc.task_definition)
+        .await
+        .unwrap()
+        .unwrap()
+        .definition;
+    td.container_definitions[0].command = Some(vec!["--debug".into()]);
+    let other = sidecarctl::aws::ecs::register_task_definition(&ecs, &td)
+        .await
+        .unwrap();
+    sidecarctl::aws::ecs::update_service(&ecs, &cluster, "api", &other.arn, 2, true)
+        .await
+        .unwrap();
+
+    let r = s.deploy(&["--image-tag", "v2"]);
+    r.assert_code(7);
+    assert!(r.stderr.contains("is in progress in ECS"), "{}", r.stderr);
+    let ssm = aws_sdk_ssm::Client::new(&s.sdk().await);
+    let lock = ssm
+        .get_parameter()
+        .name(format!("/sidecarctl/locks/{cluster}/api"))
+        .send()
+        .await;
+    assert!(lock.is_err(), "the lock was released");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stale_locks_are_taken_over_and_live_ones_respected() {
+    let s = Stage::new("stale");
+    let ssm = aws_sdk_ssm::Client::new(&s.sdk().await);
+    let name = format!("/sidecarctl/locks/{}-test/api", s.app);
+    let put = |holder: Value| {
+        let ssm = ssm.clone();
+        let name = name.clone();
+        async move {
+            ssm.put_parameter()
+                .name(&name)
+                .value(holder.to_string())
+                .r#type(aws_sdk_ssm::types::ParameterType::String)
+                .overwrite(true)
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+    let now = sidecarctl::logs::now_ms();
+    put(serde_json::json!({"owner": "ci@runner-7 (pid 42)", "token": "t1", "since": now - 60_000, "expires": now + 600_000})).await;
+    let r = s.deploy(&["--image-tag", "v1"]);
+    r.assert_code(7);
+    assert!(r.stderr.contains("ci@runner-7 (pid 42)"), "{}", r.stderr);
+    // The holder was killed long ago: its lock has expired.
+    put(serde_json::json!({"owner": "ci@runner-7 (pid 42)", "token": "t1", "since": now - 7_200_000, "expires": now - 60_000})).await;
+    s.deploy(&["--image-tag", "v1"]).assert_code(0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_stops_watching_and_says_what_to_do() {
+    let s = Stage::new("ctrlc");
+    s.deploy(&["--image-tag", "v1"]).assert_code(0);
+    s.proxy.rollouts(60_000, &["hang"]);
+    s.proxy.reset();
+    let child = spawn(&s, &["--image-tag", "v2"]);
+    wait_for_op(&s, "ecs:UpdateService", 1);
+    std::thread::sleep(Duration::from_millis(300));
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let r = finish(child);
+    r.assert_code(130);
+    assert!(
+        r.stderr
+            .contains("stopped watching; the deployment goes on in ECS"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("sidecarctl status api --env test"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("aws ecs update-service"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(":1"),
+        "names the previous revision: {}",
+        r.stderr
+    );
+    assert_eq!(
+        s.proxy.writes().get("ecs:UpdateService"),
+        Some(&1),
+        "AWS is left as it is"
+    );
+    let ssm = aws_sdk_ssm::Client::new(&s.sdk().await);
+    assert!(
+        ssm.get_parameter()
+            .name(format!("/sidecarctl/locks/{}-test/api", s.app))
+            .send()
+            .await
+            .is_err(),
+        "lock released"
+    );
+}
+
+#[test]
+fn deploy_all_deploys_every_service_concurrently() {
+    let s = Stage::new("all");
+    // The load-balanced service needs its target group when it is created.
+    s.deploy(&["--image-tag", "v1"]).assert_code(0);
+    s.proxy.reset();
+    s.proxy.faults(
+        serde_json::json!([{"op": "ecs:DescribeServices", "kind": "throttle", "times": 3}]),
+    );
+    let r = run(s.cmd().args([
+        "deploy",
+        "--all",
+        "--env",
+        "test",
+        "--image-tag",
+        "v2",
+        "--poll-interval",
+        "50ms",
+        "-o",
+        "json",
+    ]));
+    r.assert_code(0);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let services: Vec<(&str, &str)> = v["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["service"].as_str().unwrap(),
+                s["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(services, [("api", "deployed"), ("worker", "deployed")]);
+    assert_eq!(v["exitCode"], 0);
+    // The two deploys overlapped: each one's requests span the other's.
+    let log = s.proxy.stats()["log"].as_array().unwrap().clone();
+    let span = |name: &str| {
+        let mine: Vec<&Value> = log
+            .iter()
+            .filter(|e| {
+                e["target"].as_str().is_some_and(|t| {
+                    t == name
+                        || t.ends_with(&format!("-{name}"))
+                        || t.contains(&format!("-{name}:"))
+                })
+            })
+            .collect();
+        assert!(!mine.is_empty(), "no request for {name}");
+        let start = mine
+            .iter()
+            .map(|e| e["startMs"].as_f64().unwrap())
+            .fold(f64::MAX, f64::min);
+        let end = mine
+            .iter()
+            .map(|e| e["endMs"].as_f64().unwrap())
+            .fold(0.0, f64::max);
+        (start, end)
+    };
+    let (api, worker) = (span("api"), span("worker"));
+    assert!(
+        api.0 < worker.1 && worker.0 < api.1,
+        "sequential: api {api:?}, worker {worker:?}"
+    );
+    let creates = log
+        .iter()
+        .filter(|e| e["op"] == "ecs:CreateService")
+        .count();
+    assert_eq!(creates, 1, "the worker service was created");
+
+    // A problem in any service stops them all before anything is written.
+    let manifest = s.ws.path().join("copilot/worker/manifest.yml");
+    let text = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("cpu: 512", "cpu: 513");
+    std::fs::write(&manifest, text).unwrap();
+    s.proxy.reset();
+    let r = run(s
+        .cmd()
+        .args(["deploy", "--all", "--env", "test", "--image-tag", "v1"]));
+    r.assert_code(2);
+    assert!(
+        r.stderr.contains("copilot/worker/manifest.yml"),
+        "{}",
+        r.stderr
+    );
+    assert!(s.proxy.counts().is_empty());
+    let _ = emulator();
+}
