@@ -102,10 +102,27 @@ def main():
     p.add_argument("--endpoint", required=True)
     p.add_argument("--region", default="us-east-1")
     p.add_argument("--app", default="demo")
-    p.add_argument("--env", default="test")
+    p.add_argument("--env", action="append", help="environment (repeatable; default test)")
     p.add_argument("--json", action="store_true", help="print JSON, secret values included")
     args = p.parse_args()
-    app, env = args.app, args.env
+    envs = args.env or ["test"]
+    results = {}
+    for env in envs:
+        results[env] = seed(args, args.app, env)
+    if args.json:
+        if len(envs) == 1:
+            vars_, values = results[envs[0]]
+            print(json.dumps({"vars": vars_, "secret_values": values}, indent=2))
+        else:
+            print(json.dumps({e: {"vars": v, "secret_values": s} for e, (v, s) in results.items()}))
+    else:
+        for k, v in results[envs[-1]][0].items():
+            print(f"export {k}={v}")
+    return 0
+
+
+def seed(args, app, env):
+    """Seeds one environment; returns (ids, secret values)."""
 
     account = client("sts", args).get_caller_identity()["Account"]
     out = {"AWS_ACCOUNT_ID": account, "AWS_REGION": args.region, "CLUSTER": f"{app}-{env}"}
@@ -161,12 +178,7 @@ def main():
     except logs.exceptions.ResourceAlreadyExistsException:
         pass
 
-    if args.json:
-        print(json.dumps({"vars": out, "secret_values": values}, indent=2))
-    else:
-        for k, v in out.items():
-            print(f"export {k}={v}")
-    return 0
+    return out, values
 
 
 if __name__ == "__main__":

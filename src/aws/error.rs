@@ -66,9 +66,17 @@ impl AwsError {
             SdkError::TimeoutError(_) => (ErrorKind::Transient, None, "timed out".to_string()),
             SdkError::DispatchFailure(d) => {
                 let text = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
+                let transient_other = matches!(
+                    d.as_other(),
+                    Some(
+                        aws_smithy_types::retry::ErrorKind::TransientError
+                            | aws_smithy_types::retry::ErrorKind::ServerError
+                            | aws_smithy_types::retry::ErrorKind::ThrottlingError
+                    )
+                );
                 let kind = if text.contains("credentials") || text.contains("Credentials") {
                     ErrorKind::Credentials
-                } else if d.is_io() || d.is_timeout() {
+                } else if d.is_io() || d.is_timeout() || transient_other {
                     ErrorKind::Transient
                 } else {
                     ErrorKind::Other

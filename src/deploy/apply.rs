@@ -276,6 +276,10 @@ async fn register_exactly_once(
             Ok(r) => return Ok(r),
             Err(e) if e.is_retryable() && attempt < 6 => {
                 tracing::debug!(attempt, error = %e, "RegisterTaskDefinition failed; checking whether it went through");
+                if e.message.contains("timed out") {
+                    // A request that timed out may still be on its way: give it a moment to land.
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
                 if let Ok(Some(latest)) =
                     aws::ecs::describe_task_definition(&aws.ecs, &d.td.family).await
                     && latest.definition == d.td

@@ -6,6 +6,7 @@ mod cli_errors;
 mod concurrency;
 mod corpus;
 mod deploy;
+mod faults;
 mod logs;
 mod register;
 mod render;

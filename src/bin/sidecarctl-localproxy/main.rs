@@ -9,7 +9,7 @@
 //! - counts requests by operation and records when each started and ended.
 //!
 //! It is controlled over HTTP on the same port:
-//!   GET  /_sim/stats      {"counts": {"ecs:DescribeServices": 3, ...}, "total": N, "log": [...]}
+//!   GET  /_sim/stats      {"counts": {"ecs:DescribeServices": 3, ...}, "injected": {...}, "total": N, "log": [...]}
 //!   POST /_sim/reset      clear counts, log and faults
 //!   POST /_sim/faults     [{"op": "ecs:RegisterTaskDefinition", "kind": "throttle", "times": 2}, ...]
 //!   POST /_sim/rollouts   {"durationMs": 500, "outcomes": ["fail", "complete"]}
@@ -72,6 +72,8 @@ struct LogEntry {
 struct State {
     started: Instant,
     counts: std::collections::BTreeMap<String, u64>,
+    /// Faults injected, by operation.
+    injected: std::collections::BTreeMap<String, u64>,
     log: Vec<LogEntry>,
     faults: Faults,
     rollouts: Rollouts,
@@ -105,6 +107,7 @@ async fn main() {
         state: Mutex::new(State {
             started: Instant::now(),
             counts: Default::default(),
+            injected: Default::default(),
             log: Vec::new(),
             faults: Faults::default(),
             rollouts: Rollouts::new(Duration::from_millis(args.rollout_ms)),
@@ -172,7 +175,11 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Resp, Dro
     let (start, fault) = {
         let mut st = shared.state.lock().unwrap();
         *st.counts.entry(op.clone()).or_default() += 1;
-        (st.started.elapsed(), st.faults.take(&op))
+        let fault = st.faults.take(&op);
+        if fault.is_some() {
+            *st.injected.entry(op.clone()).or_default() += 1;
+        }
+        (st.started.elapsed(), fault)
     };
     let finish = |status: u16| {
         let mut st = shared.state.lock().unwrap();
@@ -327,10 +334,11 @@ fn control(parts: &hyper::http::request::Parts, body: &[u8], shared: &Shared) ->
     match (parts.method.as_str(), parts.uri.path()) {
         ("GET", "/_sim/stats") => {
             let total: u64 = st.counts.values().sum();
-            ok(json!({"counts": st.counts, "total": total, "log": st.log}))
+            ok(json!({"counts": st.counts, "injected": st.injected, "total": total, "log": st.log}))
         }
         ("POST", "/_sim/reset") => {
             st.counts.clear();
+            st.injected.clear();
             st.log.clear();
             st.faults.set(Vec::new());
             ok(json!({"reset": true}))

@@ -110,6 +110,55 @@ impl Emulator {
         }
     }
 
+    /// Seeds several environments of `app` in one go.
+    pub fn seed_many(&self, app: &str, envs: &[String]) -> BTreeMap<String, Seed> {
+        let mut cmd = Command::new(python());
+        cmd.arg(root().join("localstack/seed.py")).args([
+            "--endpoint",
+            &self.endpoint,
+            "--app",
+            app,
+            "--json",
+        ]);
+        for e in envs {
+            cmd.args(["--env", e]);
+        }
+        let out = cmd.output().expect("run seed.py");
+        assert!(
+            out.status.success(),
+            "seed failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("seed prints JSON");
+        let strings = |v: &serde_json::Value| -> BTreeMap<String, String> {
+            v.as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+                .collect()
+        };
+        if envs.len() == 1 {
+            return BTreeMap::from([(
+                envs[0].clone(),
+                Seed {
+                    vars: strings(&v["vars"]),
+                    secret_values: strings(&v["secret_values"]),
+                },
+            )]);
+        }
+        envs.iter()
+            .map(|e| {
+                (
+                    e.clone(),
+                    Seed {
+                        vars: strings(&v[e]["vars"]),
+                        secret_values: strings(&v[e]["secret_values"]),
+                    },
+                )
+            })
+            .collect()
+    }
+
     /// An SDK configuration for the emulator.
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
         aws_config::defaults(aws_config::BehaviorVersion::latest())
