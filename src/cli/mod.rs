@@ -6,6 +6,7 @@ pub mod exit;
 pub mod load;
 mod logs;
 pub mod output;
+pub mod redact;
 mod render;
 mod status;
 pub mod target;
@@ -58,8 +59,11 @@ fn init_tracing(global: &GlobalArgs) {
         _ => Targets::new().with_default(LevelFilter::TRACE),
     };
     let ansi = global.color.for_stderr().enabled;
+    let secrets = std::sync::Arc::new(redact::known_secrets());
     let layer = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
+        .with_writer(move || redact::RedactedStderr {
+            secrets: secrets.clone(),
+        })
         .with_ansi(ansi)
         .with_target(true);
     let _ = tracing_subscriber::registry()

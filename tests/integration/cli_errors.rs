@@ -85,3 +85,91 @@ fn no_color_means_no_escape_codes() {
         "--color always colours"
     );
 }
+
+#[test]
+fn bad_command_lines_exit_2_with_a_clear_error() {
+    let examples = root().join("examples");
+    for (args, needle) in [
+        (
+            vec!["deploy", "api", "--env", "test", "--timeout", "forever"],
+            "cannot read \"forever\" as a duration",
+        ),
+        (
+            vec!["deploy", "api", "--env", "test", "--poll-interval", "5"],
+            "cannot read \"5\" as a duration",
+        ),
+        (
+            vec!["deploy", "api", "--env", "test", "--api-timeout", "soon"],
+            "cannot read \"soon\" as a duration",
+        ),
+        (
+            vec![
+                "deploy",
+                "api",
+                "--env",
+                "test",
+                "--execution-role-arn",
+                "arn:aws:iam::1:role/x",
+            ],
+            "--task-role-arn",
+        ),
+        (
+            vec!["deploy", "api", "--all", "--env", "test"],
+            "cannot be used with",
+        ),
+        (
+            vec![
+                "deploy",
+                "--all",
+                "--env",
+                "test",
+                "--target-group-arn",
+                "arn:x",
+            ],
+            "cannot be used with",
+        ),
+        (
+            vec!["deploy", "apii", "--env", "test", "--image-tag", "v1"],
+            "did you mean \"api\"?",
+        ),
+        (vec!["deploy", "api"], "--env"),
+        (vec!["status", "api"], "--env"),
+        (
+            vec!["logs", "api", "--env", "test", "--since", "yesterday"],
+            "cannot read \"yesterday\"",
+        ),
+        (
+            vec!["validate", "--color", "purple"],
+            "invalid value 'purple'",
+        ),
+        (vec!["launch", "api"], "unrecognized subcommand 'launch'"),
+        (
+            vec!["deploy", "api", "--env", "test", "--no-such-flag"],
+            "unexpected argument '--no-such-flag'",
+        ),
+    ] {
+        let r = run(sidecarctl(&examples).args(&args));
+        r.assert_code(2);
+        assert!(
+            r.stderr.contains(needle),
+            "{args:?}: {needle:?} not in\n{}",
+            r.stderr
+        );
+        assert!(r.stdout.is_empty(), "{args:?}: stdout is for data");
+    }
+}
+
+#[test]
+fn deploy_outside_a_workspace_says_where_to_run() {
+    let t = TempDir::new("nowhere");
+    let r = run(sidecarctl(t.path()).args(["deploy", "api", "--env", "test"]));
+    r.assert_code(2);
+    assert!(
+        r.stderr.contains("no copilot/ directory here or above"),
+        "{}",
+        r.stderr
+    );
+    let r = run(sidecarctl(t.path()).args(["deploy", "--all", "--env", "test"]));
+    r.assert_code(2);
+    assert!(r.stderr.contains("no copilot/ directory"), "{}", r.stderr);
+}

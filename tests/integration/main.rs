@@ -10,4 +10,5 @@ mod faults;
 mod logs;
 mod register;
 mod render;
+mod secrets;
 mod validate;
