@@ -2,7 +2,7 @@
 
 use aws_sdk_ecr::types::ImageIdentifier;
 
-use super::{AwsError, ErrorKind};
+use super::{AwsError, Found, aws_err};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Repository {
@@ -15,26 +15,19 @@ pub async fn repository(
     client: &aws_sdk_ecr::Client,
     name: &str,
 ) -> Result<Option<Repository>, AwsError> {
-    const OP: &str = "ecr:DescribeRepositories";
-    match client
+    let out = client
         .describe_repositories()
         .repository_names(name)
         .send()
         .await
-    {
-        Ok(out) => Ok(out.repositories().first().map(|r| Repository {
+        .map_err(aws_err("ecr:DescribeRepositories"))
+        .found()?;
+    Ok(out.and_then(|o| {
+        o.repositories().first().map(|r| Repository {
             uri: r.repository_uri().unwrap_or_default().to_string(),
             arn: r.repository_arn().unwrap_or_default().to_string(),
-        })),
-        Err(e) => {
-            let e = AwsError::from_sdk(OP, e);
-            if e.is(ErrorKind::NotFound) {
-                Ok(None)
-            } else {
-                Err(e)
-            }
-        }
-    }
+        })
+    }))
 }
 
 /// The digest of `repository:reference` (a tag or a digest); `None` when the
@@ -45,32 +38,24 @@ pub async fn image_digest(
     repository: &str,
     reference: &str,
 ) -> Result<Option<String>, AwsError> {
-    const OP: &str = "ecr:DescribeImages";
     let id = if reference.starts_with("sha256:") {
         ImageIdentifier::builder().image_digest(reference).build()
     } else {
         ImageIdentifier::builder().image_tag(reference).build()
     };
-    let res = client
+    let out = client
         .describe_images()
         .set_registry_id(registry.map(str::to_string))
         .repository_name(repository)
         .image_ids(id)
         .send()
-        .await;
-    match res {
-        Ok(out) => Ok(out
-            .image_details()
+        .await
+        .map_err(aws_err("ecr:DescribeImages"))
+        .found()?;
+    Ok(out.and_then(|o| {
+        o.image_details()
             .first()
             .and_then(|d| d.image_digest())
-            .map(str::to_string)),
-        Err(e) => {
-            let e = AwsError::from_sdk(OP, e);
-            if e.is(ErrorKind::NotFound) {
-                Ok(None)
-            } else {
-                Err(e)
-            }
-        }
-    }
+            .map(str::to_string)
+    }))
 }

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_ecs::types as ecs;
 
-use super::{AwsError, ErrorKind, aws_err};
+use super::{AwsError, ErrorKind, Found, aws_err};
 use crate::render::taskdef::*;
 
 fn build_err(
@@ -214,23 +214,14 @@ pub async fn describe_task_definition(
     client: &aws_sdk_ecs::Client,
     family_or_arn: &str,
 ) -> Result<Option<Registered>, AwsError> {
-    const OP: &str = "ecs:DescribeTaskDefinition";
-    match client
+    let out = client
         .describe_task_definition()
         .task_definition(family_or_arn)
         .send()
         .await
-    {
-        Ok(out) => Ok(out.task_definition().map(from_described)),
-        Err(e) => {
-            let e = AwsError::from_sdk(OP, e);
-            if e.is(ErrorKind::NotFound) {
-                Ok(None)
-            } else {
-                Err(e)
-            }
-        }
-    }
+        .map_err(aws_err("ecs:DescribeTaskDefinition"))
+        .found()?;
+    Ok(out.and_then(|o| o.task_definition().map(from_described)))
 }
 
 fn map(m: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
@@ -471,29 +462,20 @@ pub async fn describe_service(
     cluster: &str,
     service: &str,
 ) -> Result<Option<ServiceState>, AwsError> {
-    const OP: &str = "ecs:DescribeServices";
-    let out = match client
+    let out = client
         .describe_services()
         .cluster(cluster)
         .services(service)
         .send()
         .await
-    {
-        Ok(o) => o,
-        Err(e) => {
-            let e = AwsError::from_sdk(OP, e);
-            return if e.is(ErrorKind::NotFound) {
-                Ok(None)
-            } else {
-                Err(e)
-            };
-        }
-    };
-    Ok(out
-        .services()
-        .iter()
-        .map(service_state)
-        .find(|s| s.status != "INACTIVE"))
+        .map_err(aws_err("ecs:DescribeServices"))
+        .found()?;
+    Ok(out.and_then(|o| {
+        o.services()
+            .iter()
+            .map(service_state)
+            .find(|s| s.status != "INACTIVE")
+    }))
 }
 
 /// Whether the cluster exists and is ACTIVE.

@@ -190,6 +190,22 @@ impl fmt::Display for AwsError {
 
 impl std::error::Error for AwsError {}
 
+/// Lookups where "it does not exist" is an answer, not an error.
+pub trait Found<T> {
+    /// `Ok(None)` for a not-found error, the value or other errors as they are.
+    fn found(self) -> Result<Option<T>, AwsError>;
+}
+
+impl<T> Found<T> for Result<T, AwsError> {
+    fn found(self) -> Result<Option<T>, AwsError> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.is(ErrorKind::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 /// `result.map_err(aws_err("ecs:DescribeServices"))`.
 pub fn aws_err<E, R>(op: &'static str) -> impl FnOnce(SdkError<E, R>) -> AwsError
 where

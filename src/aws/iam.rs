@@ -3,21 +3,13 @@
 
 use aws_sdk_iam::types::Tag;
 
-use super::{AwsError, ErrorKind, aws_err};
+use super::{AwsError, ErrorKind, Found, aws_err};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Role {
     pub arn: String,
     /// The trust policy, decoded.
     pub trust_policy: String,
-}
-
-fn not_found_is_none<T>(op: &'static str, r: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
-    match r {
-        Ok(v) => Ok(Some(v)),
-        Err(e) if e.is(ErrorKind::NotFound) => Ok(None),
-        Err(e) => Err(AwsError { op, ..e }),
-    }
 }
 
 pub async fn role(client: &aws_sdk_iam::Client, name: &str) -> Result<Option<Role>, AwsError> {
@@ -38,7 +30,7 @@ pub async fn role(client: &aws_sdk_iam::Client, name: &str) -> Result<Option<Rol
                     .unwrap_or_default(),
             }
         });
-    not_found_is_none(OP, r)
+    r.found()
 }
 
 pub async fn create_role(
@@ -96,7 +88,7 @@ pub async fn role_policy(
         .await
         .map_err(aws_err(OP))
         .map(|out| url_decode(out.policy_document()));
-    not_found_is_none(OP, r)
+    r.found()
 }
 
 pub async fn put_role_policy(
@@ -121,24 +113,15 @@ pub async fn delete_role_policy(
     role: &str,
     policy: &str,
 ) -> Result<(), AwsError> {
-    const OP: &str = "iam:DeleteRolePolicy";
-    match client
+    client
         .delete_role_policy()
         .role_name(role)
         .policy_name(policy)
         .send()
         .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = AwsError::from_sdk(OP, e);
-            if e.is(ErrorKind::NotFound) {
-                Ok(())
-            } else {
-                Err(e)
-            }
-        }
-    }
+        .map_err(aws_err("iam:DeleteRolePolicy"))
+        .found()?;
+    Ok(())
 }
 
 /// ARNs of the managed policies attached to a role.
@@ -159,7 +142,7 @@ pub async fn attached_policies(
                 .filter_map(|p| p.policy_arn().map(str::to_string))
                 .collect::<Vec<_>>()
         });
-    Ok(not_found_is_none(OP, r)?.unwrap_or_default())
+    Ok(r.found()?.unwrap_or_default())
 }
 
 pub async fn attach_policy(
@@ -209,7 +192,7 @@ pub async fn managed_policy(
                     .map(|t| t.value().to_string()),
             }
         });
-    not_found_is_none(OP, r)
+    r.found()
 }
 
 pub async fn create_policy(

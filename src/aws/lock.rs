@@ -5,7 +5,7 @@
 use aws_sdk_ssm::types::ParameterType;
 use serde::{Deserialize, Serialize};
 
-use super::{AwsError, ErrorKind, aws_err};
+use super::{AwsError, ErrorKind, Found, aws_err};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Holder {
@@ -34,20 +34,18 @@ pub fn lock_name(cluster: &str, service: &str) -> String {
 }
 
 async fn read(client: &aws_sdk_ssm::Client, name: &str) -> Result<Option<Holder>, AwsError> {
-    match client.get_parameter().name(name).send().await {
-        Ok(out) => Ok(out
-            .parameter()
+    let out = client
+        .get_parameter()
+        .name(name)
+        .send()
+        .await
+        .map_err(aws_err("ssm:GetParameter"))
+        .found()?;
+    Ok(out.and_then(|o| {
+        o.parameter()
             .and_then(|p| p.value())
-            .and_then(|v| serde_json::from_str(v).ok())),
-        Err(e) => {
-            let e = AwsError::from_sdk("ssm:GetParameter", e);
-            if e.is(ErrorKind::NotFound) {
-                Ok(None)
-            } else {
-                Err(e)
-            }
-        }
-    }
+            .and_then(|v| serde_json::from_str(v).ok())
+    }))
 }
 
 /// Takes the lock, or says who holds it.

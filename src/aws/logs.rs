@@ -1,6 +1,6 @@
 //! CloudWatch Logs: the service's log group.
 
-use super::{AwsError, ErrorKind, aws_err};
+use super::{AwsError, ErrorKind, Found, aws_err};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogGroup {
@@ -155,18 +155,10 @@ pub async fn time_span(
             .set_log_stream_name_prefix(prefix.map(str::to_string))
             .set_next_token(token.take())
             .send()
-            .await;
-        let out = match res {
-            Ok(o) => o,
-            Err(e) => {
-                let e = AwsError::from_sdk(OP, e);
-                return if e.is(ErrorKind::NotFound) {
-                    Ok(None)
-                } else {
-                    Err(e)
-                };
-            }
-        };
+            .await
+            .map_err(aws_err(OP))
+            .found()?;
+        let Some(out) = res else { return Ok(None) };
         for s in out.log_streams() {
             if let (Some(first), Some(last)) = (s.first_event_timestamp(), s.last_event_timestamp())
             {

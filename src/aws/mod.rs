@@ -18,7 +18,7 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 
-pub use error::{AwsError, ErrorKind, aws_err};
+pub use error::{AwsError, ErrorKind, Found, aws_err};
 
 /// How to reach AWS: the global flags, over the SDK's own defaults
 /// (`AWS_REGION`, `AWS_PROFILE`, `AWS_ENDPOINT_URL`, the credential chain).

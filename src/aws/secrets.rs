@@ -3,7 +3,7 @@
 
 use aws_sdk_ssm::types::ParameterStringFilter;
 
-use super::{AwsError, ErrorKind, aws_err};
+use super::{AwsError, ErrorKind, Found, aws_err};
 
 /// The full ARN of a Secrets Manager secret given by name or (partial) ARN;
 /// `None` when it does not exist.
@@ -11,18 +11,14 @@ pub async fn secret_arn(
     client: &aws_sdk_secretsmanager::Client,
     id: &str,
 ) -> Result<Option<String>, AwsError> {
-    const OP: &str = "secretsmanager:DescribeSecret";
-    match client.describe_secret().secret_id(id).send().await {
-        Ok(out) => Ok(out.arn().map(str::to_string)),
-        Err(e) => {
-            let e = AwsError::from_sdk(OP, e);
-            if e.is(ErrorKind::NotFound) {
-                Ok(None)
-            } else {
-                Err(e)
-            }
-        }
-    }
+    let out = client
+        .describe_secret()
+        .secret_id(id)
+        .send()
+        .await
+        .map_err(aws_err("secretsmanager:DescribeSecret"))
+        .found()?;
+    Ok(out.and_then(|o| o.arn().map(str::to_string)))
 }
 
 /// Which of `names` exist as SSM parameters (one DescribeParameters call per 50 names).

@@ -91,17 +91,8 @@ pub async fn run(
     let name = service_name(svc);
     let mut report = Report::new(t.app, t.env, &name, &o.cluster);
     let mut diagnostics = Diagnostics::new();
-    let done = |mut report: Report,
-                outcome: Outcome,
-                diagnostics: Diagnostics,
-                plan_text: Option<String>| {
-        report.timings_ms.total = started.elapsed().as_millis() as u64;
-        report.diagnostics = render_json(&diagnostics);
-        Finished {
-            report: report.finish(outcome),
-            plan_text,
-            diagnostics,
-        }
+    let done = |report, outcome, diagnostics, plan_text| {
+        finished(report, outcome, diagnostics, plan_text, started)
     };
 
     // 1. Resolve.
@@ -247,6 +238,23 @@ pub async fn run(
     finished
 }
 
+/// Ends a deploy: the report's total time and diagnostics, its outcome.
+fn finished(
+    mut report: Report,
+    outcome: Outcome,
+    diagnostics: Diagnostics,
+    plan_text: Option<String>,
+    started: Instant,
+) -> Finished {
+    report.timings_ms.total = started.elapsed().as_millis() as u64;
+    report.diagnostics = render_json(&diagnostics);
+    Finished {
+        report: report.finish(outcome),
+        plan_text,
+        diagnostics,
+    }
+}
+
 /// Applies the plan, watches the rollout and rolls back: the writing half of a deploy.
 #[allow(clippy::too_many_arguments)]
 async fn carry_out(
@@ -264,17 +272,8 @@ async fn carry_out(
 ) -> Finished {
     let name = desired.service.clone();
     let previous = report.previous_task_definition.clone();
-    let done = |mut report: Report,
-                outcome: Outcome,
-                diagnostics: Diagnostics,
-                plan_text: Option<String>| {
-        report.timings_ms.total = started.elapsed().as_millis() as u64;
-        report.diagnostics = render_json(&diagnostics);
-        Finished {
-            report: report.finish(outcome),
-            plan_text,
-            diagnostics,
-        }
+    let done = |report, outcome, diagnostics, plan_text| {
+        finished(report, outcome, diagnostics, plan_text, started)
     };
 
     // 4. Apply.

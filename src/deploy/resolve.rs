@@ -12,7 +12,7 @@ use crate::aws::sts::Identity;
 use crate::aws::{self, Aws, AwsError};
 use crate::diag::{Diagnostic, Diagnostics, SourceFile};
 use crate::manifest::addons::Addons;
-use crate::manifest::{At, SecretRef, Service};
+use crate::manifest::{SecretRef, Service};
 use crate::render::FIRELENS_CONTAINER;
 use crate::render::addons::{RenderedPolicy, render_addon_policies};
 use crate::render::facts::{
@@ -151,19 +151,6 @@ fn image_checks(req: &Request) -> Vec<ImageCheck> {
     out
 }
 
-/// Every secret reference of the service, with where it is written.
-fn secret_refs(svc: &Service) -> Vec<&At<SecretRef>> {
-    let mut all: Vec<&At<SecretRef>> = svc.secrets.values().collect();
-    for sc in svc.sidecars.values() {
-        all.extend(sc.secrets.values());
-    }
-    if let Some(l) = &svc.logging {
-        all.extend(l.secrets.values());
-        all.extend(l.secret_options.values());
-    }
-    all
-}
-
 /// `name[:json-key:version-stage:version-id]` → (name, suffix with its colon).
 fn split_secret_suffix(s: &str) -> (&str, &str) {
     match s.find(':') {
@@ -216,7 +203,7 @@ pub async fn resolve(aws: &Aws, req: &Request<'_>) -> Result<Resolved, ResolveEr
     let log_group = format!("/copilot/{family}");
 
     // The secrets to look up, deduplicated.
-    let refs = secret_refs(svc);
+    let refs = svc.secret_refs();
     let sm_ids: BTreeSet<String> = refs
         .iter()
         .filter_map(|r| match &r.value {
@@ -226,17 +213,7 @@ pub async fn resolve(aws: &Aws, req: &Request<'_>) -> Result<Resolved, ResolveEr
             }
             _ => None,
         })
-        .chain(
-            svc.image
-                .credentials
-                .iter()
-                .chain(
-                    svc.sidecars
-                        .values()
-                        .filter_map(|s| s.credentials_parameter.as_ref()),
-                )
-                .map(|c| c.value.clone()),
-        )
+        .chain(svc.credentials().into_iter().map(|c| c.value.clone()))
         .collect();
     let ssm_names: Vec<String> = refs
         .iter()
@@ -523,12 +500,7 @@ pub async fn resolve(aws: &Aws, req: &Request<'_>) -> Result<Resolved, ResolveEr
             }
         }
     }
-    let creds = svc.image.credentials.iter().chain(
-        svc.sidecars
-            .values()
-            .filter_map(|s| s.credentials_parameter.as_ref()),
-    );
-    for c in creds {
+    for c in svc.credentials() {
         match sm_arns.get(c.value.as_str()) {
             Some(full) => {
                 facts.credential_arns.insert(c.value.clone(), full.clone());

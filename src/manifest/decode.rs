@@ -173,6 +173,17 @@ impl Decoder {
         }
     }
 
+    /// The items of a list; `what` names them in the error when it is not one.
+    pub fn list<'n>(&mut self, node: &'n Node, path: &str, what: &str) -> Option<&'n [Node]> {
+        match &node.value {
+            Value::Seq(items) => Some(items),
+            _ => {
+                self.wrong_type(node, path, &format!("a list of {what}"));
+                None
+            }
+        }
+    }
+
     /// A list of strings (scalars read as text).
     pub fn strings(&mut self, node: &Node, path: &str) -> Option<At<Vec<String>>> {
         let Value::Seq(items) = &node.value else {

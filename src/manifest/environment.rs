@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::decode::{At, Decoder, index, join};
 use crate::diag::{Diagnostics, SourceFile};
-use crate::yaml::{Node, Value};
+use crate::yaml::Node;
 
 #[derive(Clone, Debug, Default)]
 pub struct EnvManifest {
@@ -71,13 +71,7 @@ pub fn decode_environment(file: &Arc<SourceFile>, root: &Node) -> (EnvManifest, 
 }
 
 fn subnet_ids(d: &mut Decoder, list: &Node, path: &str) -> Vec<At<String>> {
-    let Value::Seq(items) = &list.value else {
-        d.error(
-            "wrong-type",
-            format!("expected a list of subnets, found {}", list.kind()),
-            list.pos,
-            path,
-        );
+    let Some(items) = d.list(list, path, "subnets") else {
         return Vec::new();
     };
     let mut out = Vec::new();

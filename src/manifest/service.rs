@@ -947,13 +947,7 @@ fn decode_port(d: &mut Decoder, n: &Node, path: &str) -> Option<At<PortSpec>> {
 }
 
 fn decode_mount_points(d: &mut Decoder, n: &Node, path: &str) -> Vec<MountPoint> {
-    let Value::Seq(items) = &n.value else {
-        d.error(
-            "wrong-type",
-            format!("expected a list of mount points, found {}", n.kind()),
-            n.pos,
-            path,
-        );
+    let Some(items) = d.list(n, path, "mount points") else {
         return Vec::new();
     };
     let mut out = Vec::new();

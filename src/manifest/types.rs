@@ -72,6 +72,33 @@ impl Service {
         self.logging.as_ref().is_some_and(|l| l.wants_router)
     }
 
+    /// Every secret the task reads: the main container's, the sidecars', and
+    /// FireLens's (`logging.secrets`, `logging.secretOptions`).
+    pub fn secret_refs(&self) -> Vec<&At<SecretRef>> {
+        let mut all: Vec<&At<SecretRef>> = self.secrets.values().collect();
+        for sc in self.sidecars.values() {
+            all.extend(sc.secrets.values());
+        }
+        if let Some(l) = &self.logging {
+            all.extend(l.secrets.values());
+            all.extend(l.secret_options.values());
+        }
+        all
+    }
+
+    /// Registry credentials secrets: `image.credentials` and the sidecars' `credentialsParameter`.
+    pub fn credentials(&self) -> Vec<&At<String>> {
+        self.image
+            .credentials
+            .iter()
+            .chain(
+                self.sidecars
+                    .values()
+                    .filter_map(|s| s.credentials_parameter.as_ref()),
+            )
+            .collect()
+    }
+
     /// Every container name with where it was declared: the main container first.
     pub fn container_names(&self) -> Vec<&str> {
         let mut names = vec![self.name.value.as_str()];

@@ -2,7 +2,7 @@
 //! registry credentials, secrets and networking.
 
 use super::Check;
-use crate::manifest::{At, Placement, SecretRef, Service};
+use crate::manifest::{Placement, SecretRef, Service};
 
 /// Memory sizes (MiB) Fargate accepts for a CPU size (units), on Linux.
 fn fargate_memory(cpu: i64) -> Option<Vec<i64>> {
@@ -149,13 +149,7 @@ fn is_ssm_parameter_arn(s: &str) -> bool {
 }
 
 pub fn credentials(svc: &Service, v: &mut Check) {
-    let mut all: Vec<&At<String>> = svc.image.credentials.iter().collect();
-    all.extend(
-        svc.sidecars
-            .values()
-            .filter_map(|s| s.credentials_parameter.as_ref()),
-    );
-    for c in all {
+    for c in svc.credentials() {
         if !is_secretsmanager_arn(&c.value) {
             v.error_at("bad-credentials", format!("\"{}\" is not a Secrets Manager secret ARN", c.value), c)
                 .help = Some("private registry credentials come from a secret: arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME".into());
@@ -164,15 +158,7 @@ pub fn credentials(svc: &Service, v: &mut Check) {
 }
 
 pub fn secrets(svc: &Service, v: &mut Check) {
-    let mut all: Vec<&At<SecretRef>> = svc.secrets.values().collect();
-    for sc in svc.sidecars.values() {
-        all.extend(sc.secrets.values());
-    }
-    if let Some(l) = &svc.logging {
-        all.extend(l.secrets.values());
-        all.extend(l.secret_options.values());
-    }
-    for s in all {
+    for s in svc.secret_refs() {
         match &s.value {
             SecretRef::Arn(a) if !is_secretsmanager_arn(a) && !is_ssm_parameter_arn(a) => {
                 v.error_at(
