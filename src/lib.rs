@@ -4,12 +4,15 @@
 //! The data flows one way, and the modules follow it:
 //!
 //! ```text
-//! cli → manifest (load) → validate → aws (resolve, concurrently) → render → deploy (diff, apply, watch)
-//!                                                                          logs (read, follow)
+//! cli → manifest (load) → validate → deploy::resolve → render → deploy::plan → deploy::apply → deploy::watch
+//!                                                                logs (read, follow)
 //! ```
 //!
-//! `manifest`, `validate` and `render` are pure; everything that talks to AWS is
-//! in `aws`, which returns domain types.
+//! The functional core — [`yaml`], [`manifest`], [`validate`], [`render`],
+//! [`diag`] — is pure and builds without the AWS crates
+//! (`--no-default-features`). The imperative shell needs the default `cli`
+//! feature: `aws` makes every AWS call and returns domain types; `deploy` and
+//! `logs` drive it; `cli` parses flags and maps outcomes to exit codes.
 
 #[cfg(feature = "cli")]
 pub mod aws;
