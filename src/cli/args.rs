@@ -36,6 +36,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// AWS region (default: AWS_REGION, then the profile's region)
     #[arg(long, global = true, value_name = "REGION")]
