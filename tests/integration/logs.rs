@@ -442,3 +442,62 @@ fn bad_combinations_exit_2() {
         assert!(r.stderr.contains(needle), "{args:?}: {}", r.stderr);
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lasting_failure_ends_following_with_a_clear_error() {
+    let l = Logs::new("lasting").await;
+    l.put(
+        &l.group(),
+        &format!("copilot/api/{TASK_A}"),
+        &[(now_ms() - 1_000, "before".to_string())],
+    )
+    .await;
+    let proxy = Proxy::start(&emulator().endpoint, 0);
+    let mut child = l
+        .cmd(&proxy.endpoint)
+        .args(["--follow"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    // From now on every read fails.
+    proxy.faults(json!([{"op": "logs:FilterLogEvents", "kind": "error503", "times": 1_000_000}]));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "following never gave up"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stdout.contains("before"), "the history was printed first");
+    assert!(
+        stderr.contains("retrying"),
+        "one failed poll is not the end: {stderr}"
+    );
+    assert!(stderr.contains("reading logs has failed for"), "{stderr}");
+    assert!(stderr.contains("logs:FilterLogEvents"), "{stderr}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(55),
+        "it kept trying for a minute"
+    );
+}
