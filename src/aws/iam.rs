@@ -33,6 +33,18 @@ pub async fn role(client: &aws_sdk_iam::Client, name: &str) -> Result<Option<Rol
     r.found()
 }
 
+fn iam_tags(op: &'static str, tags: &[(String, String)]) -> Result<Vec<Tag>, AwsError> {
+    tags.iter()
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| AwsError::new(op, ErrorKind::Invalid, e.to_string()))
+        })
+        .collect()
+}
+
 pub async fn create_role(
     client: &aws_sdk_iam::Client,
     name: &str,
@@ -40,20 +52,12 @@ pub async fn create_role(
     tags: &[(String, String)],
 ) -> Result<String, AwsError> {
     const OP: &str = "iam:CreateRole";
-    let mut req = client
+    let req = client
         .create_role()
         .role_name(name)
         .assume_role_policy_document(trust_policy)
         .description("ECS task role managed by sidecarctl");
-    for (k, v) in tags {
-        req = req.tags(
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .map_err(|e| AwsError::new(OP, ErrorKind::Invalid, e.to_string()))?,
-        );
-    }
+    let req = req.set_tags(Some(iam_tags(OP, tags)?));
     let out = req.send().await.map_err(aws_err(OP))?;
     Ok(out.role().map(|r| r.arn().to_string()).unwrap_or_default())
 }
@@ -202,19 +206,11 @@ pub async fn create_policy(
     tags: &[(String, String)],
 ) -> Result<String, AwsError> {
     const OP: &str = "iam:CreatePolicy";
-    let mut req = client
+    let req = client
         .create_policy()
         .policy_name(name)
         .policy_document(document);
-    for (k, v) in tags {
-        req = req.tags(
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .map_err(|e| AwsError::new(OP, ErrorKind::Invalid, e.to_string()))?,
-        );
-    }
+    let req = req.set_tags(Some(iam_tags(OP, tags)?));
     let out = req.send().await.map_err(aws_err(OP))?;
     Ok(out
         .policy()
@@ -266,13 +262,10 @@ pub async fn new_policy_version(
     client
         .tag_policy()
         .policy_arn(arn)
-        .tags(
-            Tag::builder()
-                .key(HASH_TAG)
-                .value(hash)
-                .build()
-                .map_err(|e| AwsError::new("iam:TagPolicy", ErrorKind::Invalid, e.to_string()))?,
-        )
+        .set_tags(Some(iam_tags(
+            "iam:TagPolicy",
+            &[(HASH_TAG.to_string(), hash.to_string())],
+        )?))
         .send()
         .await
         .map_err(aws_err("iam:TagPolicy"))?;

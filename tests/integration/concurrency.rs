@@ -11,19 +11,7 @@ use crate::deploy::Stage;
 use crate::support::{Run, emulator, run};
 
 fn spawn(s: &Stage, extra: &[&str]) -> Child {
-    let tg = s.seed.vars["TARGET_GROUP_ARN"].clone();
-    s.cmd()
-        .args([
-            "deploy",
-            "api",
-            "--env",
-            "test",
-            "--target-group-arn",
-            &tg,
-            "--poll-interval",
-            "50ms",
-        ])
-        .args(extra)
+    s.deploy_command(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -45,6 +45,11 @@ impl Stage {
 
     /// `deploy api --env test` with the seed's target group, polling quickly.
     pub fn deploy(&self, extra: &[&str]) -> Run {
+        run(&mut self.deploy_command(extra))
+    }
+
+    /// The command `deploy` runs, to start it in the background.
+    pub fn deploy_command(&self, extra: &[&str]) -> Command {
         let tg = self.seed.vars["TARGET_GROUP_ARN"].clone();
         let mut cmd = self.cmd();
         cmd.args([
@@ -60,7 +65,8 @@ impl Stage {
         if !extra.contains(&"--timeout") {
             cmd.args(["--timeout", "20s"]);
         }
-        run(cmd.args(extra))
+        cmd.args(extra);
+        cmd
     }
 
     /// `deploy ... -o json`, parsed.
