@@ -5,11 +5,12 @@ use aws_sdk_iam::types::Tag;
 
 use super::{AwsError, ErrorKind, Found, aws_err};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Role {
     pub arn: String,
     /// The trust policy, decoded.
     pub trust_policy: String,
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 pub async fn role(client: &aws_sdk_iam::Client, name: &str) -> Result<Option<Role>, AwsError> {
@@ -28,6 +29,12 @@ pub async fn role(client: &aws_sdk_iam::Client, name: &str) -> Result<Option<Rol
                     .and_then(|r| r.assume_role_policy_document())
                     .map(url_decode)
                     .unwrap_or_default(),
+                tags: role
+                    .map(|r| r.tags())
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect(),
             }
         });
     r.found()
@@ -164,39 +171,24 @@ pub async fn attach_policy(
     Ok(())
 }
 
-/// A managed policy and the tag sidecarctl keeps its document's hash in.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ManagedPolicy {
-    pub arn: String,
-    pub document_hash: Option<String>,
-}
-
-pub const HASH_TAG: &str = "sidecarctl:document-sha256";
-
-pub async fn managed_policy(
+/// Tags a role (sidecarctl records there what it attached to it).
+pub async fn tag_role(
     client: &aws_sdk_iam::Client,
-    arn: &str,
-) -> Result<Option<ManagedPolicy>, AwsError> {
-    const OP: &str = "iam:GetPolicy";
-    let r = client
-        .get_policy()
-        .policy_arn(arn)
+    role: &str,
+    key: &str,
+    value: &str,
+) -> Result<(), AwsError> {
+    client
+        .tag_role()
+        .role_name(role)
+        .set_tags(Some(iam_tags(
+            "iam:TagRole",
+            &[(key.to_string(), value.to_string())],
+        )?))
         .send()
         .await
-        .map_err(aws_err(OP))
-        .map(|out| {
-            let p = out.policy();
-            ManagedPolicy {
-                arn: arn.to_string(),
-                document_hash: p
-                    .map(|p| p.tags())
-                    .unwrap_or_default()
-                    .iter()
-                    .find(|t| t.key() == HASH_TAG)
-                    .map(|t| t.value().to_string()),
-            }
-        });
-    r.found()
+        .map_err(aws_err("iam:TagRole"))?;
+    Ok(())
 }
 
 pub async fn create_policy(
@@ -225,7 +217,6 @@ pub async fn new_policy_version(
     client: &aws_sdk_iam::Client,
     arn: &str,
     document: &str,
-    hash: &str,
 ) -> Result<(), AwsError> {
     let versions = client
         .list_policy_versions()
@@ -259,16 +250,6 @@ pub async fn new_policy_version(
         .send()
         .await
         .map_err(aws_err("iam:CreatePolicyVersion"))?;
-    client
-        .tag_policy()
-        .policy_arn(arn)
-        .set_tags(Some(iam_tags(
-            "iam:TagPolicy",
-            &[(HASH_TAG.to_string(), hash.to_string())],
-        )?))
-        .send()
-        .await
-        .map_err(aws_err("iam:TagPolicy"))?;
     Ok(())
 }
 

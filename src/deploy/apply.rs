@@ -8,7 +8,6 @@ use futures_util::future::join_all;
 
 use super::plan::{Current, Desired, Plan, Step, TaskDefinitionChange};
 use crate::aws::ecs::{Registered, ServiceState};
-use crate::aws::iam::HASH_TAG;
 use crate::aws::{self, Aws, AwsError, ErrorKind};
 
 /// What was applied.
@@ -182,32 +181,27 @@ async fn run_step(
         }
         Step::CreateManagedPolicy {
             name,
+            arn,
             document,
-            hash,
         } => {
-            let mut ptags = tags.clone();
-            ptags.push((HASH_TAG.to_string(), hash.clone()));
-            match aws::iam::create_policy(&aws.iam, name, document, &ptags).await {
+            match aws::iam::create_policy(&aws.iam, name, document, tags).await {
                 Ok(_) => Ok(Output::None),
+                // There already (a retried create, or an earlier run that stopped
+                // before attaching it): give it this document.
                 Err(e) if e.is(ErrorKind::AlreadyExists) => {
-                    let arn = d
-                        .iam
-                        .as_ref()
-                        .and_then(|i| i.addons.iter().find(|(p, _)| &p.name == name))
-                        .map(|(_, a)| a.clone())
-                        .unwrap_or_default();
-                    aws::iam::new_policy_version(&aws.iam, &arn, document, hash)
+                    aws::iam::new_policy_version(&aws.iam, arn, document)
                         .await
                         .map(|_| Output::None)
                 }
                 Err(e) => Err(e),
             }
         }
-        Step::UpdateManagedPolicy {
-            arn,
-            document,
-            hash,
-        } => aws::iam::new_policy_version(&aws.iam, arn, document, hash)
+        Step::UpdateManagedPolicy { arn, document } => {
+            aws::iam::new_policy_version(&aws.iam, arn, document)
+                .await
+                .map(|_| Output::None)
+        }
+        Step::TagRole { role, key, value } => aws::iam::tag_role(&aws.iam, role, key, value)
             .await
             .map(|_| Output::None),
         Step::AttachPolicy { role, arn } => aws::iam::attach_policy(&aws.iam, role, arn)

@@ -9,10 +9,10 @@ use serde_json::Value;
 
 use super::diff::{Change, diff};
 use crate::aws::ecs::{NewService, Registered, ServiceState};
-use crate::aws::iam::{ManagedPolicy, Role};
+use crate::aws::iam::Role;
 use crate::aws::logs::LogGroup;
 use crate::render::TaskDefinition;
-use crate::render::addons::RenderedPolicy;
+use crate::render::addons::{RenderedPolicy, sha256_hex};
 
 pub const EXECUTION_POLICY: &str = "sidecarctl-execution";
 pub const TASK_POLICY: &str = "sidecarctl-task";
@@ -53,8 +53,14 @@ pub struct IamState {
     pub execution_policy: Option<String>,
     pub task_policy: Option<String>,
     pub attached: Vec<String>,
-    /// Add-on policies by ARN, where they exist.
-    pub addons: Vec<(String, Option<ManagedPolicy>)>,
+}
+
+/// The task role's tag recording the document of an add-on policy attached to it.
+pub fn addon_tag(policy_name: &str) -> String {
+    format!(
+        "sidecarctl:addon:{}",
+        &sha256_hex(policy_name.as_bytes())[..16]
+    )
 }
 
 /// What exists.
@@ -95,17 +101,21 @@ pub enum Step {
     },
     CreateManagedPolicy {
         name: String,
+        arn: String,
         document: String,
-        hash: String,
     },
     UpdateManagedPolicy {
         arn: String,
         document: String,
-        hash: String,
     },
     AttachPolicy {
         role: String,
         arn: String,
+    },
+    TagRole {
+        role: String,
+        key: String,
+        value: String,
     },
     RegisterTaskDefinition,
     UpdateService {
@@ -138,6 +148,7 @@ impl Step {
                 "attach {} to role {role}",
                 arn.rsplit('/').next().unwrap_or(arn)
             ),
+            Step::TagRole { role, .. } => format!("record the add-on policy on role {role}"),
             Step::RegisterTaskDefinition => format!("register task definition {}", d.td.family),
             Step::UpdateService { desired, .. } => {
                 format!("update service {} (desired count {desired})", d.service)
@@ -158,6 +169,7 @@ impl Step {
             Step::CreateManagedPolicy { .. } => "iam:CreatePolicy",
             Step::UpdateManagedPolicy { .. } => "iam:CreatePolicyVersion",
             Step::AttachPolicy { .. } => "iam:AttachRolePolicy",
+            Step::TagRole { .. } => "iam:TagRole",
             Step::RegisterTaskDefinition => "ecs:RegisterTaskDefinition",
             Step::UpdateService { .. } => "ecs:UpdateService",
             Step::CreateService => "ecs:CreateService",
@@ -288,31 +300,32 @@ pub fn plan(d: &Desired, cur: &Current) -> Plan {
             iam.task_policy.as_ref(),
             &state.task_policy,
         );
+        // Add-on policies: the task role's tags record the document attached.
         for (policy, arn) in &iam.addons {
-            let existing = state
-                .addons
-                .iter()
-                .find(|(a, _)| a == arn)
-                .and_then(|(_, p)| p.as_ref());
-            match existing {
-                None => first.push(Step::CreateManagedPolicy {
+            let key = addon_tag(&policy.name);
+            let recorded = state.task_role.as_ref().and_then(|r| r.tags.get(&key));
+            let attached = state.attached.contains(arn);
+            if !attached {
+                first.push(Step::CreateManagedPolicy {
                     name: policy.name.clone(),
+                    arn: arn.clone(),
                     document: policy.document.clone(),
-                    hash: policy.hash.clone(),
-                }),
-                Some(p) if p.document_hash.as_deref() != Some(&policy.hash) => {
-                    first.push(Step::UpdateManagedPolicy {
-                        arn: arn.clone(),
-                        document: policy.document.clone(),
-                        hash: policy.hash.clone(),
-                    })
-                }
-                _ => {}
-            }
-            if !state.attached.contains(arn) {
+                });
                 second.push(Step::AttachPolicy {
                     role: iam.task_role.clone(),
                     arn: arn.clone(),
+                });
+            } else if recorded != Some(&policy.hash) {
+                first.push(Step::UpdateManagedPolicy {
+                    arn: arn.clone(),
+                    document: policy.document.clone(),
+                });
+            }
+            if !attached || recorded != Some(&policy.hash) {
+                second.push(Step::TagRole {
+                    role: iam.task_role.clone(),
+                    key,
+                    value: policy.hash.clone(),
                 });
             }
         }
@@ -427,10 +440,12 @@ mod tests {
                     arn: "r1".into(),
                     trust_policy: "{\"Principal\":{\"Service\":\"ecs-tasks.amazonaws.com\"}}"
                         .into(),
+                    ..Default::default()
                 }),
                 task_role: Some(Role {
                     arn: "r2".into(),
                     trust_policy: "ecs-tasks.amazonaws.com".into(),
+                    ..Default::default()
                 }),
                 execution_policy: Some("{\"Statement\": [], \"Version\": \"2012-10-17\"}".into()),
                 ..Default::default()
@@ -518,6 +533,38 @@ mod tests {
         );
         let ops: Vec<&str> = p.steps().map(Step::operation).collect();
         assert_eq!(ops, ["ecs:UpdateService"]);
+    }
+
+    #[test]
+    fn add_on_policies_are_created_attached_and_recorded_then_left_alone() {
+        let mut d = desired();
+        let policy = RenderedPolicy {
+            logical_id: "P".into(),
+            name: "demo-test-api-P".into(),
+            document: "{}".into(),
+            hash: "h1".into(),
+        };
+        let arn = "arn:aws:iam::1:policy/demo-test-api-P".to_string();
+        d.iam.as_mut().unwrap().addons = vec![(policy, arn.clone())];
+        let mut cur = in_place(&d);
+        let ops: Vec<&str> = plan(&d, &cur).steps().map(Step::operation).collect();
+        assert_eq!(
+            ops,
+            ["iam:CreatePolicy", "iam:AttachRolePolicy", "iam:TagRole"]
+        );
+        // Attached and recorded: nothing to do.
+        let iam = cur.iam.as_mut().unwrap();
+        iam.attached.push(arn.clone());
+        iam.task_role
+            .as_mut()
+            .unwrap()
+            .tags
+            .insert(addon_tag("demo-test-api-P"), "h1".into());
+        assert!(plan(&d, &cur).is_empty());
+        // The document changed: a new version, recorded.
+        d.iam.as_mut().unwrap().addons[0].0.hash = "h2".into();
+        let ops: Vec<&str> = plan(&d, &cur).steps().map(Step::operation).collect();
+        assert_eq!(ops, ["iam:CreatePolicyVersion", "iam:TagRole"]);
     }
 
     #[test]

@@ -300,7 +300,6 @@ pub async fn resolve(aws: &Aws, req: &Request<'_>) -> Result<Resolved, ResolveEr
                     execution_policy: ep?,
                     task_policy: tp?,
                     attached: attached?,
-                    addons: Vec::new(),
                 }))
             }
         }
@@ -338,7 +337,7 @@ pub async fn resolve(aws: &Aws, req: &Request<'_>) -> Result<Resolved, ResolveEr
     let service = service?;
     let latest = latest?;
     let ssm_found = ssm_found?;
-    let mut iam = iam?;
+    let iam = iam?;
     let group = group?;
 
     let mut missing = Missing {
@@ -604,31 +603,17 @@ pub async fn resolve(aws: &Aws, req: &Request<'_>) -> Result<Resolved, ResolveEr
     let need_current = current_arn
         .as_ref()
         .filter(|a| latest.as_ref().is_none_or(|l| &l.arn != *a));
-    let (current_td, policies) = tokio::join!(
-        async {
-            match need_current {
-                Some(arn) => aws::ecs::describe_task_definition(&aws.ecs, arn).await,
-                None => Ok(None),
-            }
-        },
-        join_all(
-            addon_policies
-                .iter()
-                .map(|(_, arn)| aws::iam::managed_policy(&aws.iam, arn))
-        ),
-    );
-    let current_td = match current_td? {
+    let current_td = match need_current {
+        Some(arn) => aws::ecs::describe_task_definition(&aws.ecs, arn).await?,
+        None => None,
+    };
+    let current_td = match current_td {
         Some(td) => Some(td),
         None if current_arn.is_some() => latest
             .clone()
             .filter(|l| Some(&l.arn) == current_arn.as_ref()),
         None => None,
     };
-    if let Some(state) = iam.as_mut() {
-        for ((_, arn), p) in addon_policies.iter().zip(policies) {
-            state.addons.push((arn.clone(), p?));
-        }
-    }
 
     Ok(Resolved {
         identity,

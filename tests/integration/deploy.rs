@@ -117,6 +117,7 @@ async fn first_deploy_creates_everything() {
             ("iam:CreatePolicy", 1),
             ("iam:CreateRole", 2),
             ("iam:PutRolePolicy", 2),
+            ("iam:TagRole", 1),
             ("logs:CreateLogGroup", 1),
             ("logs:PutRetentionPolicy", 1),
             // The deploy lock, taken and released.

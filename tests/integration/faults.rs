@@ -34,6 +34,7 @@ const CREATE_ONLY: &[&str] = &[
     "iam:PutRolePolicy",
     "iam:CreatePolicy",
     "iam:AttachRolePolicy",
+    "iam:TagRole",
     "ecs:CreateService",
 ];
 
@@ -52,7 +53,6 @@ const EVERY_DEPLOY: &[&str] = &[
     "iam:GetRole",
     "iam:GetRolePolicy",
     "iam:ListAttachedRolePolicies",
-    "iam:GetPolicy",
     "logs:DescribeLogGroups",
     "ssm:PutParameter",
     "ecs:RegisterTaskDefinition",
