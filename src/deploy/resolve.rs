@@ -195,7 +195,8 @@ impl Missing<'_> {
 }
 
 /// Resolves what the manifest points at. Two round trips at most: everything
-/// independent at once, then what needs the first answers.
+/// independent at once, then the service's current task definition when it is
+/// not the family's latest.
 pub async fn resolve(aws: &Aws, req: &Request<'_>) -> Result<Resolved, ResolveError> {
     let svc = req.svc;
     let images = image_checks(req);
@@ -583,7 +584,6 @@ pub async fn resolve(aws: &Aws, req: &Request<'_>) -> Result<Resolved, ResolveEr
     facts.execution_role_arn = execution;
     facts.task_role_arn = task;
 
-    // Round trip 2: what needed the first answers.
     let addon_policies = match req.roles {
         Roles::Managed(_) => render_addon_policies(req.addons, &facts, &svc.name)
             .map_err(|e| ResolveError::Invalid(Diagnostics::from(e)))?,
@@ -596,6 +596,8 @@ pub async fn resolve(aws: &Aws, req: &Request<'_>) -> Result<Resolved, ResolveEr
             (p, arn)
         })
         .collect();
+    // Round trip 2, only when the service runs an older revision than the
+    // latest: that revision, to diff against.
     let current_arn = service
         .as_ref()
         .map(|s| s.task_definition.clone())

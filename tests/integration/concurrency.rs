@@ -1,14 +1,13 @@
 //! Deploys that meet: one at a time per service (a lock and ECS's own state),
 //! --wait-for-lock, stale locks, Ctrl-C, and --all deploying every service.
 
-use std::io::Read;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::deploy::Stage;
-use crate::support::{Run, emulator, run};
+use crate::support::{emulator, finish, run};
 
 fn spawn(s: &Stage, extra: &[&str]) -> Child {
     s.deploy_command(extra)
@@ -16,26 +15,6 @@ fn spawn(s: &Stage, extra: &[&str]) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
-}
-
-fn finish(mut c: Child) -> Run {
-    let status = c.wait().unwrap();
-    let (mut stdout, mut stderr) = (String::new(), String::new());
-    c.stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    c.stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout,
-        stderr,
-    }
 }
 
 /// Waits until the proxy has seen `op` at least `n` times.

@@ -3,14 +3,15 @@
 //! pipe, throttling and 5xx through the proxy.
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use crate::support::{
-    OFFLINE_VARS, Proxy, TempDir, emulator, example_workspace, run, sidecarctl, unique_app,
+    OFFLINE_VARS, Proxy, Run, TempDir, emulator, example_workspace, finish, run, sidecarctl,
+    unique_app,
 };
 
 const TASK_A: &str = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
@@ -254,7 +255,7 @@ async fn following_prints_every_event_exactly_once() {
     let l = Logs::new("follow").await;
     let proxy = Proxy::start(&emulator().endpoint, 0);
     let out = l.ws.path().join("follow.out");
-    let mut child = l
+    let child = l
         .cmd(&proxy.endpoint)
         .args(["--follow", "--json"])
         .stdout(std::fs::File::create(&out).unwrap())
@@ -313,18 +314,8 @@ async fn following_prints_every_event_exactly_once() {
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
-    let status = child.wait().unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    assert!(
-        status.success(),
-        "Ctrl-C ends following cleanly: {status:?} {stderr}"
-    );
+    let Run { code, stderr, .. } = finish(child);
+    assert_eq!(code, 0, "Ctrl-C ends following cleanly: {stderr}");
 
     let text = std::fs::read_to_string(&out).unwrap();
     let lines: Vec<Value> = text
@@ -372,16 +363,9 @@ async fn a_closed_pipe_ends_quietly() {
         .read_line(&mut first)
         .unwrap();
     // The reader (like `head -1`) has gone.
-    let status = child.wait().unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
+    let Run { code, stderr, .. } = finish(child);
     assert!(!first.is_empty());
-    assert!(status.success(), "{status:?}: {stderr}");
+    assert_eq!(code, 0, "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
@@ -464,31 +448,19 @@ async fn a_lasting_failure_ends_following_with_a_clear_error() {
     // From now on every read fails.
     proxy.faults(json!([{"op": "logs:FilterLogEvents", "kind": "error503", "times": 1_000_000}]));
     let started = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
+    while child.try_wait().unwrap().is_none() {
         assert!(
             started.elapsed() < Duration::from_secs(120),
             "following never gave up"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    let mut stdout = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    assert_eq!(status.code(), Some(1), "{stderr}");
+    }
+    let Run {
+        code,
+        stdout,
+        stderr,
+    } = finish(child);
+    assert_eq!(code, 1, "{stderr}");
     assert!(stdout.contains("before"), "the history was printed first");
     assert!(
         stderr.contains("retrying"),

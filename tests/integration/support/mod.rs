@@ -4,8 +4,9 @@
 pub mod emulator;
 pub mod proxy;
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub use emulator::{Seed, emulator};
@@ -50,6 +51,24 @@ pub fn run(cmd: &mut Command) -> Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Waits for a spawned command and collects whatever of its output was piped
+/// and not already taken.
+pub fn finish(mut child: Child) -> Run {
+    let status = child.wait().expect("the command ends");
+    let read = |pipe: Option<&mut dyn Read>| {
+        let mut text = String::new();
+        if let Some(p) = pipe {
+            p.read_to_string(&mut text).unwrap();
+        }
+        text
+    };
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: read(child.stdout.as_mut().map(|p| p as &mut dyn Read)),
+        stderr: read(child.stderr.as_mut().map(|p| p as &mut dyn Read)),
     }
 }
 
