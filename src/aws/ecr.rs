@@ -3,12 +3,8 @@
 use aws_sdk_ecr::types::ImageIdentifier;
 
 use super::{AwsError, Found, aws_err};
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Repository {
-    pub uri: String,
-    pub arn: String,
-}
+use crate::names::EcrImage;
+use crate::state::{DigestTags, Repository};
 
 /// DescribeRepositories for one name; `None` when it does not exist.
 pub async fn repository(
@@ -58,4 +54,32 @@ pub async fn image_digest(
             .and_then(|d| d.image_digest())
             .map(str::to_string)
     }))
+}
+
+/// The tags each digest of `images` (ECR URIs pinned by digest) was pushed
+/// as; images elsewhere, and lookups that fail, are left out.
+pub async fn tags_of_digests(client: &aws_sdk_ecr::Client, images: &[&str]) -> DigestTags {
+    let pinned: std::collections::BTreeSet<(String, String, String)> = images
+        .iter()
+        .filter_map(|i| EcrImage::parse(i).filter(|e| e.is_digest))
+        .map(|e| (e.account, e.repository, e.reference))
+        .collect();
+    let found =
+        futures_util::future::join_all(pinned.into_iter().map(|(registry, repo, digest)| {
+            let client = client.clone();
+            async move {
+                let out = client
+                    .describe_images()
+                    .registry_id(&registry)
+                    .repository_name(&repo)
+                    .image_ids(ImageIdentifier::builder().image_digest(&digest).build())
+                    .send()
+                    .await
+                    .ok()?;
+                let tags = out.image_details().first()?.image_tags().to_vec();
+                Some((digest, tags))
+            }
+        }))
+        .await;
+    found.into_iter().flatten().collect()
 }

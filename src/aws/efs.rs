@@ -1,21 +1,7 @@
 //! EFS: does a file system or access point exist, and is it usable.
 
 use super::{AwsError, Found, aws_err};
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FileSystem {
-    pub id: String,
-    pub arn: String,
-    /// `available`, `creating`, `deleting`, ...
-    pub state: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AccessPoint {
-    pub id: String,
-    pub file_system_id: String,
-    pub state: String,
-}
+use crate::state::{AccessPoint, FileSystem};
 
 pub async fn file_system(
     client: &aws_sdk_efs::Client,

@@ -4,7 +4,9 @@
 
 use std::fmt;
 
+use aws_credential_types::provider::error::CredentialsError;
 use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +34,24 @@ pub struct AwsError {
     pub kind: ErrorKind,
     pub code: Option<String>,
     pub message: String,
+    /// The HTTP status of AWS's answer, when there was one.
+    pub status: Option<u16>,
+    /// No answer came in time.
+    pub timed_out: bool,
+}
+
+type HttpResponse = aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+
+/// Whether a credentials provider's error is somewhere in `err`'s causes.
+fn caused_by_credentials(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(err);
+    while let Some(e) = cur {
+        if e.downcast_ref::<CredentialsError>().is_some() {
+            return true;
+        }
+        cur = e.source();
+    }
+    false
 }
 
 impl AwsError {
@@ -41,31 +61,33 @@ impl AwsError {
             kind,
             code: None,
             message: message.into(),
+            status: None,
+            timed_out: false,
         }
     }
 
     /// Classifies an SDK error.
-    pub fn from_sdk<E, R>(op: &'static str, err: SdkError<E, R>) -> Self
+    pub fn from_sdk<E>(op: &'static str, err: SdkError<E, HttpResponse>) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: fmt::Debug + Send + Sync + 'static,
     {
-        let (kind, code, message) = match &err {
+        let context = || DisplayErrorContext(&err).to_string();
+        let mut out = AwsError::new(op, ErrorKind::Other, String::new());
+        match &err {
             SdkError::ServiceError(ctx) => {
                 let e = ctx.err();
-                let code = e.code().map(str::to_string);
-                let message = e.message().unwrap_or_default().to_string();
-                let raw = format!("{:?}", ctx.raw());
-                let status_5xx = raw.contains("StatusCode(5") || raw.contains("status: 5");
-                (
-                    classify(code.as_deref(), &message, status_5xx),
-                    code,
-                    message,
-                )
+                let status = ctx.raw().status().as_u16();
+                out.code = e.code().map(str::to_string);
+                out.message = e.message().unwrap_or_default().to_string();
+                out.status = Some(status);
+                out.kind = classify(out.code.as_deref(), &out.message, status >= 500);
             }
-            SdkError::TimeoutError(_) => (ErrorKind::Transient, None, "timed out".to_string()),
+            SdkError::TimeoutError(_) => {
+                out.kind = ErrorKind::Transient;
+                out.timed_out = true;
+                out.message = "timed out".into();
+            }
             SdkError::DispatchFailure(d) => {
-                let text = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
                 let transient_other = matches!(
                     d.as_other(),
                     Some(
@@ -74,36 +96,31 @@ impl AwsError {
                             | aws_smithy_types::retry::ErrorKind::ThrottlingError
                     )
                 );
-                let kind = if text.contains("credentials") || text.contains("Credentials") {
+                out.timed_out = d.is_timeout();
+                out.kind = if caused_by_credentials(&err) {
                     ErrorKind::Credentials
                 } else if d.is_io() || d.is_timeout() || transient_other {
                     ErrorKind::Transient
                 } else {
                     ErrorKind::Other
                 };
-                (kind, None, text)
+                out.message = context();
             }
-            SdkError::ResponseError(_) => (
-                ErrorKind::Transient,
-                None,
-                aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
-            ),
+            SdkError::ResponseError(r) => {
+                out.kind = ErrorKind::Transient;
+                out.status = Some(r.raw().status().as_u16());
+                out.message = context();
+            }
             _ => {
-                let text = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
-                let kind = if text.contains("credential") || text.contains("MissingSigningRegion") {
+                out.kind = if caused_by_credentials(&err) {
                     ErrorKind::Credentials
                 } else {
                     ErrorKind::Other
                 };
-                (kind, None, text)
+                out.message = context();
             }
-        };
-        AwsError {
-            op,
-            kind,
-            code,
-            message,
         }
+        out
     }
 
     pub fn is(&self, kind: ErrorKind) -> bool {
@@ -113,6 +130,11 @@ impl AwsError {
     /// Whether trying again later could succeed.
     pub fn is_retryable(&self) -> bool {
         matches!(self.kind, ErrorKind::Throttled | ErrorKind::Transient)
+    }
+
+    /// Whether the request may still be on its way (no answer came in time).
+    pub fn is_timeout(&self) -> bool {
+        self.timed_out
     }
 }
 
@@ -207,10 +229,9 @@ impl<T> Found<T> for Result<T, AwsError> {
 }
 
 /// `result.map_err(aws_err("ecs:DescribeServices"))`.
-pub fn aws_err<E, R>(op: &'static str) -> impl FnOnce(SdkError<E, R>) -> AwsError
+pub fn aws_err<E>(op: &'static str) -> impl FnOnce(SdkError<E, HttpResponse>) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: fmt::Debug + Send + Sync + 'static,
 {
     move |e| AwsError::from_sdk(op, e)
 }

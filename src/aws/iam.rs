@@ -4,14 +4,7 @@
 use aws_sdk_iam::types::Tag;
 
 use super::{AwsError, ErrorKind, Found, aws_err};
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Role {
-    pub arn: String,
-    /// The trust policy, decoded.
-    pub trust_policy: String,
-    pub tags: std::collections::BTreeMap<String, String>,
-}
+use crate::state::Role;
 
 pub async fn role(client: &aws_sdk_iam::Client, name: &str) -> Result<Option<Role>, AwsError> {
     const OP: &str = "iam:GetRole";
@@ -255,36 +248,9 @@ pub async fn new_policy_version(
 
 /// Decodes `%XX` escapes (IAM returns policy documents URL-encoded).
 pub fn url_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_string();
-    }
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' if i + 2 < b.len() => {
-                let hex = std::str::from_utf8(&b[i + 1..i + 3])
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok());
-                match hex {
-                    Some(v) => {
-                        out.push(v);
-                        i += 3;
-                    }
-                    None => {
-                        out.push(b'%');
-                        i += 1;
-                    }
-                }
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]

@@ -1,39 +1,55 @@
-//! A deploy lock per service: an SSM parameter created only if it does not
-//! exist (PutParameter without overwrite is atomic), holding who took it and
-//! until when. An expired lock (its owner was killed) is taken over.
+//! A deploy lock per service in SSM Parameter Store.
+//!
+//! Taking the lock is `PutParameter` without overwrite: atomic, so of two
+//! deploys that try at once exactly one succeeds. The lock names its holder
+//! and when it expires; an expired lock (its holder was killed) is taken over.
+//!
+//! SSM has no conditional delete, so deleting a lock is guarded: only whoever
+//! creates the *release marker* for the lock's token (again a create-if-absent)
+//! may delete the lock with that token, after reading it back. Two deploys
+//! that see the same expired holder therefore cannot both delete it, and a
+//! release or takeover never deletes a lock someone else took in between. A
+//! marker left by a process killed inside that short section goes stale after
+//! [`MARKER_STALE_MS`] and is then removed.
 
 use aws_sdk_ssm::types::ParameterType;
-use serde::{Deserialize, Serialize};
 
 use super::{AwsError, ErrorKind, Found, aws_err};
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Holder {
-    pub owner: String,
-    pub token: String,
-    /// Epoch milliseconds.
-    pub since: i64,
-    pub expires: i64,
-}
+use crate::state::LockHolder;
 
 #[derive(Debug)]
 pub enum Acquire {
     Acquired(Lock),
-    Held(Holder),
+    Held(LockHolder),
 }
 
+/// A lock this process holds.
 #[derive(Clone, Debug)]
 pub struct Lock {
     pub name: String,
     pub token: String,
 }
 
+/// A release marker older than this was left by a process that died holding it.
+pub const MARKER_STALE_MS: i64 = 5 * 60_000;
+/// Past this, a marker's holder gives up rather than delete (its marker could
+/// be taken for stale by then).
+const MARKER_WORK_MS: i64 = 60_000;
+
 /// The parameter that locks a service.
 pub fn lock_name(cluster: &str, service: &str) -> String {
     format!("/sidecarctl/locks/{cluster}/{service}")
 }
 
-async fn read(client: &aws_sdk_ssm::Client, name: &str) -> Result<Option<Holder>, AwsError> {
+fn marker_name(lock: &str, token: &str) -> String {
+    format!("{lock}.release-{token}")
+}
+
+/// Who holds the lock, if anyone.
+pub async fn read(
+    client: &aws_sdk_ssm::Client,
+    name: &str,
+) -> Result<Option<LockHolder>, AwsError> {
     let out = client
         .get_parameter()
         .name(name)
@@ -48,38 +64,101 @@ async fn read(client: &aws_sdk_ssm::Client, name: &str) -> Result<Option<Holder>
     }))
 }
 
+/// Creates a parameter unless it exists; `false` when it does.
+async fn create(client: &aws_sdk_ssm::Client, name: &str, value: &str) -> Result<bool, AwsError> {
+    let put = client
+        .put_parameter()
+        .name(name)
+        .value(value)
+        .r#type(ParameterType::String)
+        .overwrite(false)
+        .description("sidecarctl deploy lock")
+        .send()
+        .await;
+    match put {
+        Ok(_) => Ok(true),
+        Err(e) => {
+            let e = AwsError::from_sdk("ssm:PutParameter", e);
+            if e.is(ErrorKind::AlreadyExists) {
+                Ok(false)
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+async fn delete(client: &aws_sdk_ssm::Client, name: &str) -> Result<(), AwsError> {
+    client
+        .delete_parameter()
+        .name(name)
+        .send()
+        .await
+        .map_err(aws_err("ssm:DeleteParameter"))
+        .found()?;
+    Ok(())
+}
+
+/// Deletes the lock if it still holds `token`, with the exclusive right to do
+/// so (the release marker). `Ok(false)` when someone else holds that right.
+async fn delete_if_held_by(
+    client: &aws_sdk_ssm::Client,
+    name: &str,
+    token: &str,
+    now: &dyn Fn() -> i64,
+) -> Result<bool, AwsError> {
+    let marker = marker_name(name, token);
+    let since = now();
+    if !create(client, &marker, &since.to_string()).await? {
+        // Someone holds it; if they died inside, remove their stale marker.
+        let stale = client
+            .get_parameter()
+            .name(&marker)
+            .send()
+            .await
+            .map_err(aws_err("ssm:GetParameter"))
+            .found()?
+            .and_then(|o| o.parameter().and_then(|p| p.value()).map(str::to_string))
+            .and_then(|v| v.parse::<i64>().ok())
+            .is_some_and(|at| now() - at > MARKER_STALE_MS);
+        if stale {
+            delete(client, &marker).await?;
+        }
+        return Ok(false);
+    }
+    let result = async {
+        if read(client, name).await?.is_some_and(|h| h.token == token)
+            && now() - since < MARKER_WORK_MS
+        {
+            delete(client, name).await?;
+        }
+        Ok(true)
+    }
+    .await;
+    let cleanup = delete(client, &marker).await;
+    let done = result?;
+    cleanup?;
+    Ok(done)
+}
+
 /// Takes the lock, or says who holds it.
 pub async fn acquire(
     client: &aws_sdk_ssm::Client,
     name: &str,
-    me: &Holder,
-    now: i64,
+    me: &LockHolder,
+    now: &dyn Fn() -> i64,
 ) -> Result<Acquire, AwsError> {
-    const OP: &str = "ssm:PutParameter";
     let value = serde_json::to_string(me).unwrap_or_default();
-    for _ in 0..3 {
-        let put = client
-            .put_parameter()
-            .name(name)
-            .value(&value)
-            .r#type(ParameterType::String)
-            .overwrite(false)
-            .description("sidecarctl deploy lock")
-            .send()
-            .await;
-        match put {
-            Ok(_) => {
-                return Ok(Acquire::Acquired(Lock {
-                    name: name.to_string(),
-                    token: me.token.clone(),
-                }));
-            }
-            Err(e) => {
-                let e = AwsError::from_sdk(OP, e);
-                if !e.is(ErrorKind::AlreadyExists) {
-                    return Err(e);
-                }
-            }
+    let mut last_seen = None;
+    for attempt in 0..8u32 {
+        if attempt > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(50 * u64::from(attempt))).await;
+        }
+        if create(client, name, &value).await? {
+            return Ok(Acquire::Acquired(Lock {
+                name: name.to_string(),
+                token: me.token.clone(),
+            }));
         }
         match read(client, name).await? {
             // Ours: a retried PutParameter whose first attempt went through.
@@ -89,33 +168,49 @@ pub async fn acquire(
                     token: me.token.clone(),
                 }));
             }
-            Some(h) if h.expires > now => return Ok(Acquire::Held(h)),
-            // Expired (its owner died) or unreadable: take it over.
-            _ => {
-                let _ = client.delete_parameter().name(name).send().await;
+            Some(h) if h.expires > now() => return Ok(Acquire::Held(h)),
+            // Expired: its holder died. Exactly one taker deletes it; then
+            // everyone tries to create again.
+            Some(h) => {
+                delete_if_held_by(client, name, &h.token, now).await?;
+                last_seen = Some(h);
             }
+            // Released meanwhile: try again.
+            None => {}
         }
     }
-    Err(AwsError::new(
-        OP,
-        ErrorKind::Other,
-        format!("could not take the lock {name}"),
-    ))
+    match last_seen {
+        Some(h) => Ok(Acquire::Held(h)),
+        None => Err(AwsError::new(
+            "ssm:PutParameter",
+            ErrorKind::Other,
+            format!("could not take the lock {name}: it kept changing hands"),
+        )),
+    }
 }
 
 /// Releases the lock if it is still ours.
-pub async fn release(client: &aws_sdk_ssm::Client, lock: &Lock) -> Result<(), AwsError> {
-    if let Some(h) = read(client, &lock.name).await?
-        && h.token == lock.token
-    {
-        client
-            .delete_parameter()
-            .name(&lock.name)
-            .send()
-            .await
-            .map_err(aws_err("ssm:DeleteParameter"))?;
+pub async fn release(
+    client: &aws_sdk_ssm::Client,
+    lock: &Lock,
+    now: &dyn Fn() -> i64,
+) -> Result<(), AwsError> {
+    for _ in 0..3 {
+        if delete_if_held_by(client, &lock.name, &lock.token, now).await? {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    Ok(())
+    Err(AwsError::new(
+        "ssm:DeleteParameter",
+        ErrorKind::Other,
+        format!("could not release the lock {}", lock.name),
+    ))
+}
+
+/// A fresh lock token, unique to one deploy.
+pub fn new_token() -> String {
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// Who is deploying, for the message another deploy prints.

@@ -1,12 +1,11 @@
 //! CloudWatch Logs: the service's log group.
 
-use super::{AwsError, ErrorKind, Found, aws_err};
+use aws_smithy_async::future::pagination_stream::PaginationStream;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LogGroup {
-    pub name: String,
-    pub retention_days: Option<i32>,
-}
+use super::{AwsError, ErrorKind, Found, aws_err};
+use crate::state::LogGroup;
 
 /// The log group named exactly `name`, if it exists.
 pub async fn log_group(
@@ -78,13 +77,6 @@ pub struct Event {
     pub event_id: String,
 }
 
-/// One page of FilterLogEvents.
-#[derive(Clone, Debug, Default)]
-pub struct Page {
-    pub events: Vec<Event>,
-    pub next_token: Option<String>,
-}
-
 /// Where and what to read: a group, a time range (ms, end exclusive), streams.
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
@@ -96,31 +88,44 @@ pub struct Filter {
     pub pattern: Option<String>,
 }
 
-/// One FilterLogEvents call. Events come in time order across streams
-/// (`interleaved`, which AWS always does now and emulators do when asked).
+type FilterOutput = Result<
+    aws_sdk_cloudwatchlogs::operation::filter_log_events::FilterLogEventsOutput,
+    SdkError<
+        aws_sdk_cloudwatchlogs::operation::filter_log_events::FilterLogEventsError,
+        HttpResponse,
+    >,
+>;
+
+/// FilterLogEvents, page after page (the SDK's paginator). Events come in time
+/// order across streams (`interleaved`, which AWS always does now and
+/// emulators do when asked).
+pub struct Pages(PaginationStream<FilterOutput>);
+
 #[allow(deprecated)]
-pub async fn filter_page(
-    client: &aws_sdk_cloudwatchlogs::Client,
-    f: &Filter,
-    token: Option<String>,
-    limit: i32,
-) -> Result<Page, AwsError> {
-    const OP: &str = "logs:FilterLogEvents";
-    let out = client
-        .filter_log_events()
-        .log_group_name(&f.group)
-        .set_start_time(f.start)
-        .set_end_time(f.end.map(|e| e - 1))
-        .set_log_stream_name_prefix(f.stream_prefix.clone())
-        .set_filter_pattern(f.pattern.clone())
-        .set_next_token(token)
-        .limit(limit)
-        .interleaved(true)
-        .send()
-        .await
-        .map_err(aws_err(OP))?;
-    Ok(Page {
-        events: out
+pub fn filter_pages(client: &aws_sdk_cloudwatchlogs::Client, f: &Filter, limit: i32) -> Pages {
+    Pages(
+        client
+            .filter_log_events()
+            .log_group_name(&f.group)
+            .set_start_time(f.start)
+            .set_end_time(f.end.map(|e| e - 1))
+            .set_log_stream_name_prefix(f.stream_prefix.clone())
+            .set_filter_pattern(f.pattern.clone())
+            .interleaved(true)
+            .into_paginator()
+            .page_size(limit)
+            .send(),
+    )
+}
+
+impl Pages {
+    /// The next page's events; `None` after the last page.
+    pub async fn next(&mut self) -> Option<Result<Vec<Event>, AwsError>> {
+        let out = match self.0.next().await? {
+            Ok(out) => out,
+            Err(e) => return Some(Err(AwsError::from_sdk("logs:FilterLogEvents", e))),
+        };
+        Some(Ok(out
             .events()
             .iter()
             .map(|e| Event {
@@ -130,35 +135,26 @@ pub async fn filter_page(
                 message: e.message().unwrap_or_default().to_string(),
                 event_id: e.event_id().unwrap_or_default().to_string(),
             })
-            .collect(),
-        next_token: out
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_string),
-    })
+            .collect()))
+    }
 }
 
-/// The first and last event times of a group's streams (whose names start
-/// with `prefix`), if it has any events.
+/// The first and last event times of a group's streams, if it has any events.
 pub async fn time_span(
     client: &aws_sdk_cloudwatchlogs::Client,
     group: &str,
-    prefix: Option<&str>,
 ) -> Result<Option<(i64, i64)>, AwsError> {
     const OP: &str = "logs:DescribeLogStreams";
-    let mut token = None;
+    let mut pages = client
+        .describe_log_streams()
+        .log_group_name(group)
+        .into_paginator()
+        .send();
     let mut span: Option<(i64, i64)> = None;
-    loop {
-        let res = client
-            .describe_log_streams()
-            .log_group_name(group)
-            .set_log_stream_name_prefix(prefix.map(str::to_string))
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(aws_err(OP))
-            .found()?;
-        let Some(out) = res else { return Ok(None) };
+    while let Some(page) = pages.next().await {
+        let Some(out) = page.map_err(aws_err(OP)).found()? else {
+            return Ok(None);
+        };
         for s in out.log_streams() {
             if let (Some(first), Some(last)) = (s.first_event_timestamp(), s.last_event_timestamp())
             {
@@ -168,9 +164,6 @@ pub async fn time_span(
                 });
             }
         }
-        match out.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => return Ok(span),
-        }
     }
+    Ok(span)
 }

@@ -1,6 +1,6 @@
 //! The imperative shell: every AWS call sidecarctl makes, each a thin function
-//! returning domain types (`render::TaskDefinition`, resolved ARNs, rollout
-//! states) or an [`AwsError`].
+//! returning plain domain types (`state`, `render::TaskDefinition`) or an
+//! [`AwsError`]. Nothing here decides anything.
 
 pub mod ecr;
 pub mod ecs;
@@ -19,6 +19,10 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 
 pub use error::{AwsError, ErrorKind, Found, aws_err};
+
+/// Attempts per request (the first and four retries) for throttling, 5xx
+/// answers and timeouts.
+pub const MAX_ATTEMPTS: u32 = 5;
 
 /// How to reach AWS: the global flags, over the SDK's own defaults
 /// (`AWS_REGION`, `AWS_PROFILE`, `AWS_ENDPOINT_URL`, the credential chain).
@@ -66,7 +70,7 @@ impl Aws {
         if let Some(e) = &opts.endpoint_url {
             loader = loader.endpoint_url(e);
         }
-        let attempts = opts.max_attempts.unwrap_or(5);
+        let attempts = opts.max_attempts.unwrap_or(MAX_ATTEMPTS);
         let retry = if opts.adaptive {
             RetryConfig::adaptive()
         } else {

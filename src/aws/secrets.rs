@@ -21,7 +21,8 @@ pub async fn secret_arn(
     Ok(out.and_then(|o| o.arn().map(str::to_string)))
 }
 
-/// Which of `names` exist as SSM parameters (one DescribeParameters call per 50 names).
+/// Which of `names` exist as SSM parameters (one DescribeParameters call per
+/// 50 names, the API's limit, each paginated).
 pub async fn existing_parameters(
     client: &aws_sdk_ssm::Client,
     names: &[String],
@@ -35,25 +36,19 @@ pub async fn existing_parameters(
             .set_values(Some(chunk.to_vec()))
             .build()
             .map_err(|e| AwsError::new(OP, ErrorKind::Invalid, e.to_string()))?;
-        let mut token: Option<String> = None;
-        loop {
-            let out = client
-                .describe_parameters()
-                .parameter_filters(filter.clone())
-                .set_next_token(token.take())
-                .max_results(50)
-                .send()
-                .await
-                .map_err(aws_err(OP))?;
+        let mut pages = client
+            .describe_parameters()
+            .parameter_filters(filter)
+            .into_paginator()
+            .page_size(50)
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(aws_err(OP))?;
             found.extend(
-                out.parameters()
+                page.parameters()
                     .iter()
                     .filter_map(|p| p.name().map(str::to_string)),
             );
-            match out.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => break,
-            }
         }
     }
     Ok(found)

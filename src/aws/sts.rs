@@ -1,13 +1,7 @@
 //! Who we are: the account and partition, from STS.
 
 use super::{AwsError, aws_err};
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Identity {
-    pub account: String,
-    pub partition: String,
-    pub arn: String,
-}
+use crate::state::Identity;
 
 pub async fn caller_identity(client: &aws_sdk_sts::Client) -> Result<Identity, AwsError> {
     let out = client

@@ -1,19 +1,24 @@
-//! Every flag, defined once.
+//! Every flag, defined once: the subcommands share the structs below
+//! (`TargetArgs` for which service where, `ClusterArgs`, `OutputArgs`).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::clock::{parse_duration, parse_since};
 use crate::term::ColorChoice;
 
 const EXAMPLES: &str = "\
 Examples:
-  sidecarctl validate api                      check copilot/api/manifest.yml, every environment
-  sidecarctl render api --env test             the ECS task definition, as JSON
-  sidecarctl deploy api --env test             deploy and watch the rollout
-  sidecarctl deploy api --env prod --dry-run   show what would change, change nothing
-  sidecarctl logs api --env test --follow      follow every container's logs
+  sidecarctl validate api                            check copilot/api/manifest.yml, every environment
+  sidecarctl render api --env test                   the ECS task definition, as JSON
+  sidecarctl deploy api --env test                   deploy and watch the rollout
+  sidecarctl deploy api --env test --image-tag v2 --dry-run
+                                                     show what would change, change nothing
+  sidecarctl status api --env test                   deployments, containers, recent events
+  sidecarctl logs api --env test --follow            follow every container's logs
+(They run as written in the repository's examples/ after `eval \"$(localstack/stack env)\"`.)
 
 Exit codes: 0 ok, 1 error, 2 invalid input, 3 missing AWS resources, 4 rolled back,
 5 rollout failed and not rolled back, 6 stopped part-way, 7 another deploy in progress,
@@ -77,17 +82,26 @@ Without --account, --region or role ARNs, placeholders are used and named on std
 With --output json, one document on stdout at the end (see the README for its fields)."
     )]
     Deploy(Box<DeployArgs>),
-    /// Show a service: its deployments, containers and recent events
+    /// Show a service: its deployments, containers, recent events and deploy lock
     Status(StatusArgs),
     /// Read or follow a service's logs: every container, and FireLens's CloudWatch destination
     #[command(
-        after_help = "Lines read TIME CONTAINER/TASK MESSAGE; --json writes one object a line.\n\
+        after_help = "Lines read TIME CONTAINER/TASK MESSAGE; -o json writes one object a line.\n\
 Without a time filter the last 10 events are shown (as Copilot does). Ctrl-C ends following."
     )]
     Logs(LogsArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    #[command(
+        after_help = "bash: sidecarctl completions bash > ~/.local/share/bash-completion/completions/sidecarctl\n\
+zsh:  sidecarctl completions zsh > \"${fpath[1]}/_sidecarctl\"\n\
+fish: sidecarctl completions fish > ~/.config/fish/completions/sidecarctl.fish"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff): sidecarctl man > sidecarctl.1
+    Man,
 }
 
-/// Which service: a name under `copilot/`, or a manifest path.
+/// Which service, in which environment.
 #[derive(Debug, Args, Clone, Default)]
 pub struct TargetArgs {
     /// Service name: its directory under copilot/
@@ -99,6 +113,27 @@ pub struct TargetArgs {
     /// Application name (default: copilot/.workspace)
     #[arg(long, value_name = "APP")]
     pub app: Option<String>,
+    /// Environment: its overrides apply, and it names the family {app}-{env}-{svc}
+    #[arg(long, short = 'e', value_name = "ENV")]
+    pub env: Option<String>,
+    /// Accept an --env that neither the manifest's environments: nor copilot/environments/ knows
+    #[arg(long, requires = "env")]
+    pub new_env: bool,
+}
+
+impl TargetArgs {
+    /// The environment (required by the commands that call this).
+    pub fn env(&self) -> &str {
+        self.env.as_deref().unwrap_or_default()
+    }
+}
+
+/// The ECS cluster.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ClusterArgs {
+    /// ECS cluster (default: {app}-{env})
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -108,16 +143,26 @@ pub enum TextOrJson {
     Json,
 }
 
+/// `-o text|json`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct OutputArgs {
+    /// Output format: text for people, json for programs (data on stdout)
+    #[arg(long, short = 'o', value_enum, default_value_t = TextOrJson::Text)]
+    pub output: TextOrJson,
+}
+
+impl OutputArgs {
+    pub fn json(&self) -> bool {
+        self.output == TextOrJson::Json
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     #[command(flatten)]
     pub target: TargetArgs,
-    /// Check with this environment's overrides only
-    #[arg(long, short = 'e', value_name = "ENV")]
-    pub env: Option<String>,
-    /// Output format: text (diagnostics on stderr) or json (one document on stdout)
-    #[arg(long, short = 'o', value_enum, default_value_t = TextOrJson::Text)]
-    pub output: TextOrJson,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -128,12 +173,10 @@ pub enum DataFormat {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("env", |a| a.required(true)))]
 pub struct RenderArgs {
     #[command(flatten)]
     pub target: TargetArgs,
-    /// Environment whose overrides apply (names the family {app}-{env}-{svc})
-    #[arg(long, short = 'e', value_name = "ENV")]
-    pub env: String,
     /// Output format
     #[arg(long, short = 'o', value_enum, default_value_t = DataFormat::Json)]
     pub output: DataFormat,
@@ -144,7 +187,7 @@ pub struct RenderArgs {
     #[arg(long, value_name = "ID")]
     pub account: Option<String>,
     /// Image tag for `image.build` (default: latest)
-    #[arg(long, value_name = "TAG")]
+    #[arg(long, value_name = "TAG", env = "SIDECARCTL_IMAGE_TAG")]
     pub image_tag: Option<String>,
     /// Execution role ARN (default: {app}-{env}-{svc}-ExecutionRole in the account)
     #[arg(long, value_name = "ARN")]
@@ -155,20 +198,17 @@ pub struct RenderArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("env", |a| a.required(true)))]
 pub struct DeployArgs {
     #[command(flatten)]
     pub target: TargetArgs,
-    /// Environment to deploy to
-    #[arg(long, short = 'e', value_name = "ENV")]
-    pub env: String,
     /// Deploy every service under copilot/, concurrently
     #[arg(long, conflicts_with_all = ["svc", "manifest"])]
     pub all: bool,
-    /// ECS cluster (default: {app}-{env})
-    #[arg(long, value_name = "NAME")]
-    pub cluster: Option<String>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
     /// Tag to deploy for `image.build` (the image Copilot would have built and pushed)
-    #[arg(long, value_name = "TAG")]
+    #[arg(long, value_name = "TAG", env = "SIDECARCTL_IMAGE_TAG")]
     pub image_tag: Option<String>,
     /// Keep image tags in the task definition instead of pinning them to digests
     #[arg(long)]
@@ -206,33 +246,26 @@ pub struct DeployArgs {
     /// Load balancer target group for a new Load Balanced Web Service
     #[arg(long, value_name = "ARN", conflicts_with = "all")]
     pub target_group_arn: Option<String>,
-    /// Output format: text (progress on stderr) or json (one document on stdout at the end)
-    #[arg(long, short = 'o', value_enum, default_value_t = TextOrJson::Text)]
-    pub output: TextOrJson,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("env", |a| a.required(true)))]
 pub struct StatusArgs {
     #[command(flatten)]
     pub target: TargetArgs,
-    /// Environment of the service
-    #[arg(long, short = 'e', value_name = "ENV")]
-    pub env: String,
-    /// ECS cluster (default: {app}-{env})
-    #[arg(long, value_name = "NAME")]
-    pub cluster: Option<String>,
-    /// Output format
-    #[arg(long, short = 'o', value_enum, default_value_t = TextOrJson::Text)]
-    pub output: TextOrJson,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("env", |a| a.required(true)))]
 pub struct LogsArgs {
     #[command(flatten)]
     pub target: TargetArgs,
-    /// Environment of the service
-    #[arg(long, short = 'e', value_name = "ENV")]
-    pub env: String,
     /// Keep printing new events as they arrive
     #[arg(long, short = 'f', conflicts_with = "end_time")]
     pub follow: bool,
@@ -260,36 +293,18 @@ pub struct LogsArgs {
     /// Read exactly this log group instead of the service's
     #[arg(long, value_name = "NAME")]
     pub log_group: Option<String>,
-    /// One JSON object per line
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// One JSON object per line (the same as -o json)
     #[arg(long)]
     pub json: bool,
 }
 
-/// `30s`, `10m`, `1h30m`, `500ms` (Go-style, as Copilot writes durations).
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    crate::manifest::decode::parse_go_duration(s)
-        .map(Duration::from_millis)
-        .ok_or_else(|| format!("cannot read {s:?} as a duration: write it as 30s, 10m or 1h30m"))
-}
-
-/// `--since`: 30s, 10m, 2h, 3d.
-pub fn parse_since(s: &str) -> Result<Duration, String> {
-    if let Some(days) = s.strip_suffix('d') {
-        return days
-            .parse::<u64>()
-            .ok()
-            .filter(|d| *d > 0)
-            .map(|d| Duration::from_secs(d * 86_400))
-            .ok_or_else(|| {
-                format!("cannot read {s:?} as a duration: write it as 30s, 10m, 2h or 3d")
-            });
-    }
-    match parse_duration(s) {
-        Ok(d) if !d.is_zero() => Ok(d),
-        _ => Err(format!(
-            "cannot read {s:?} as a duration: write it as 30s, 10m, 2h or 3d"
-        )),
-    }
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[cfg(test)]
@@ -303,11 +318,27 @@ mod tests {
     }
 
     #[test]
-    fn durations() {
-        assert_eq!(parse_since("3d").unwrap(), Duration::from_secs(259_200));
-        assert_eq!(parse_since("10m").unwrap(), Duration::from_secs(600));
-        assert!(parse_since("0s").is_err());
-        assert!(parse_since("soon").is_err());
-        assert_eq!(parse_duration("1m30s").unwrap(), Duration::from_secs(90));
+    fn env_is_required_where_it_names_the_family() {
+        for cmd in ["render", "deploy", "status", "logs"] {
+            let e = Cli::try_parse_from(["sidecarctl", cmd, "api"]).unwrap_err();
+            assert_eq!(
+                e.kind(),
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "{cmd}"
+            );
+        }
+        assert!(Cli::try_parse_from(["sidecarctl", "validate", "api"]).is_ok());
+    }
+
+    #[test]
+    fn logs_takes_the_same_output_flag_as_the_others() {
+        let Command::Logs(a) =
+            Cli::try_parse_from(["sidecarctl", "logs", "api", "-e", "t", "-o", "json"])
+                .unwrap()
+                .command
+        else {
+            panic!("logs")
+        };
+        assert!(a.output.json());
     }
 }

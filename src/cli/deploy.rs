@@ -2,21 +2,23 @@
 
 use std::io::IsTerminal;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::args::{DeployArgs, GlobalArgs, TargetArgs, TextOrJson};
-use super::exit::Exit;
+use tokio_util::sync::CancellationToken;
+
+use super::args::{DeployArgs, GlobalArgs, TargetArgs};
 use super::load::{Loaded, load_for_env};
 use super::output::print_data;
-use super::{connect_with, print_diagnostics, runtime};
+use super::{cancel_on_signals, connect_with, print_diagnostics, runtime};
 use crate::aws::Aws;
 use crate::deploy::report::{Outcome, Report};
-use crate::deploy::resolve::Roles;
-use crate::deploy::{self, Finished, Options, Target, humantime, service_name};
+use crate::deploy::{self, Deploy, Finished, Options, Target, service_name};
 use crate::diag::{Diagnostic, Diagnostics, render_json};
+use crate::exit::Exit;
 use crate::manifest::Workspace;
 use crate::manifest::addons::{Addons, load_addons};
-use crate::render::facts::role_names;
+use crate::names::arn::short_task_definition as short_td;
+use crate::names::role_names;
+use crate::resolve::Roles;
 use crate::term::Status;
 
 /// Services deployed at once by `--all`.
@@ -57,7 +59,7 @@ pub fn run(args: &DeployArgs, global: &GlobalArgs) -> Exit {
     print_diagnostics(&warnings, global);
 
     let palette = global.color.for_stderr();
-    let stop = Arc::new(AtomicBool::new(false));
+    let live = std::io::stderr().is_terminal();
     let results: Vec<Finished> = runtime().block_on(async {
         let aws = match connect_with(global, args.all).await {
             Ok(a) => a,
@@ -67,7 +69,7 @@ pub fn run(args: &DeployArgs, global: &GlobalArgs) -> Exit {
                     .map(|p| {
                         let mut r = Report::new(
                             &p.loaded.target.app,
-                            &args.env,
+                            args.target.env(),
                             &service_name(&p.loaded.service),
                             &cluster(args, p),
                         );
@@ -81,32 +83,25 @@ pub fn run(args: &DeployArgs, global: &GlobalArgs) -> Exit {
                     .collect();
             }
         };
-        let flag = stop.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                flag.store(true, Ordering::SeqCst);
-                // A second Ctrl-C ends at once.
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    std::process::exit(Exit::Interrupted.code().into());
-                }
-            }
-        });
-        if prepared.len() == 1 {
-            let mut status = Status::new(std::io::stderr().is_terminal(), palette, false);
-            let f = deploy_one(&aws, &prepared[0], args, &mut status, &stop).await;
-            status.finish();
-            return vec![f];
+        let cancel = cancel_on_signals();
+        if let [one] = prepared.as_slice() {
+            let mut status = Status::new(live, palette);
+            return vec![deploy_one(&aws, one, args, &mut status, &cancel).await];
         }
+        let group = live.then(indicatif::MultiProgress::new);
         let gate = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_SERVICES));
         let runs = prepared.iter().map(|p| {
             let gate = gate.clone();
-            let aws = &aws;
-            let stop = &stop;
+            let (aws, cancel, group) = (&aws, &cancel, group.as_ref());
             async move {
+                let mut status = Status::in_group(
+                    group,
+                    palette,
+                    &format!("[{}]", p.loaded.service.name.value),
+                );
+                status.set("waiting for its turn");
                 let _permit = gate.acquire().await.expect("the semaphore stays open");
-                let mut status = Status::new(false, palette, false)
-                    .with_prefix(&format!("[{}]", p.loaded.service.name.value));
-                deploy_one(aws, p, args, &mut status, stop).await
+                deploy_one(aws, p, args, &mut status, cancel).await
             }
         });
         futures_util::future::join_all(runs).await
@@ -116,8 +111,9 @@ pub fn run(args: &DeployArgs, global: &GlobalArgs) -> Exit {
 
 fn cluster(args: &DeployArgs, p: &Prepared) -> String {
     args.cluster
+        .cluster
         .clone()
-        .unwrap_or_else(|| format!("{}-{}", p.loaded.target.app, args.env))
+        .unwrap_or_else(|| format!("{}-{}", p.loaded.target.app, args.target.env()))
 }
 
 /// Every service under copilot/, for `--all`.
@@ -141,7 +137,7 @@ fn all_services(args: &DeployArgs) -> Result<Vec<TargetArgs>, Diagnostics> {
         .map(|svc| TargetArgs {
             svc: Some(svc),
             manifest: None,
-            app: args.target.app.clone(),
+            ..args.target.clone()
         })
         .collect())
 }
@@ -153,15 +149,16 @@ async fn deploy_one(
     p: &Prepared,
     args: &DeployArgs,
     status: &mut Status,
-    stop: &AtomicBool,
+    cancel: &CancellationToken,
 ) -> Finished {
     let svc = &p.loaded.service;
+    let env = args.target.env();
     let roles = match (&args.execution_role_arn, &args.task_role_arn) {
         (Some(e), Some(t)) => Roles::Given {
             execution: e.clone(),
             task: t.clone(),
         },
-        _ => Roles::Managed(role_names(&p.loaded.target.app, &args.env, &svc.name)),
+        _ => Roles::Managed(role_names(&p.loaded.target.app, env, &svc.name)),
     };
     let opts = Options {
         cluster: cluster(args, p),
@@ -177,22 +174,29 @@ async fn deploy_one(
         security_groups: args.security_groups.clone(),
         target_group: args.target_group_arn.clone(),
     };
-    let target = Target {
-        svc,
-        env_manifest: p.loaded.env_manifest.as_ref(),
-        app: &p.loaded.target.app,
-        env: &args.env,
-        addons: &p.addons,
-    };
     let deadline = std::time::Instant::now() + opts.timeout;
     let mut waited = false;
     loop {
-        let finished = deploy::run(aws, &target, &opts, status, stop).await;
+        let mut d = Deploy {
+            aws,
+            target: Target {
+                svc,
+                env_manifest: p.loaded.env_manifest.as_ref(),
+                app: &p.loaded.target.app,
+                env,
+                addons: &p.addons,
+            },
+            opts: &opts,
+            progress: &mut *status,
+            cancel: cancel.clone(),
+        };
+        let finished = deploy::run(&mut d).await;
         if finished.report.outcome != Outcome::Busy
             || !args.wait_for_lock
-            || stop.load(Ordering::SeqCst)
+            || cancel.is_cancelled()
             || std::time::Instant::now() >= deadline
         {
+            status.finish();
             return finished;
         }
         if !waited {
@@ -207,13 +211,16 @@ async fn deploy_one(
             waited = true;
         }
         status.set("waiting for the other deploy to finish");
-        tokio::time::sleep(opts.poll.max(std::time::Duration::from_millis(500))).await;
+        tokio::select! {
+            () = tokio::time::sleep(opts.poll.max(std::time::Duration::from_millis(500))) => {}
+            () = cancel.cancelled() => {}
+        }
     }
 }
 
 /// Loads a service and its add-ons and checks what `deploy` needs beyond validity.
 fn prepare(target: &TargetArgs, args: &DeployArgs) -> Result<(Prepared, Diagnostics), Diagnostics> {
-    let loaded = load_for_env(target, &args.env)?;
+    let loaded = load_for_env(target)?;
     let mut diags = loaded.diags.clone();
     let svc = &loaded.service;
     if let Some(b) = &svc.image.build
@@ -269,12 +276,12 @@ fn prepare(target: &TargetArgs, args: &DeployArgs) -> Result<(Prepared, Diagnost
 }
 
 fn invalid(args: &DeployArgs, global: &GlobalArgs, diags: &Diagnostics) -> Exit {
-    if args.output == TextOrJson::Json {
+    if args.output.json() {
         let mut r = Report::new(
             "",
-            &args.env,
+            args.target.env(),
             args.target.svc.as_deref().unwrap_or_default(),
-            args.cluster.as_deref().unwrap_or_default(),
+            args.cluster.cluster.as_deref().unwrap_or_default(),
         );
         r.diagnostics = render_json(diags);
         let r = r.finish(Outcome::Invalid);
@@ -301,7 +308,7 @@ fn report(args: &DeployArgs, global: &GlobalArgs, results: &[Finished]) -> Exit 
         print_diagnostics(&f.diagnostics, global);
     }
     let exit = worst(results);
-    if args.output == TextOrJson::Json {
+    if args.output.json() {
         let text = if args.all {
             let reports: Vec<&Report> = results.iter().map(|f| &f.report).collect();
             serde_json::to_string_pretty(
@@ -342,11 +349,11 @@ fn report(args: &DeployArgs, global: &GlobalArgs, results: &[Finished]) -> Exit 
 fn summary_line(global: &GlobalArgs, f: &Finished) {
     let r = &f.report;
     let p = global.color.for_stderr();
-    let took = humantime(std::time::Duration::from_millis(r.timings_ms.total));
+    let took = deploy::took(r);
     let td = r
         .task_definition
         .as_ref()
-        .map(|t| deploy::watch::short_td(&t.arn).to_string())
+        .map(|t| short_td(&t.arn).to_string())
         .unwrap_or_default();
     let rollout = r
         .rollout

@@ -2,9 +2,10 @@
 
 use super::args::TargetArgs;
 use super::target::{self, Target};
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
 use crate::manifest::{self, EnvManifest, LoadContext, Service};
 use crate::validate::validate;
+use crate::yaml::Node;
 
 /// A service manifest loaded for one environment, valid.
 pub struct Loaded {
@@ -19,10 +20,10 @@ pub fn env_lookup(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
-/// Loads, applies `env`'s overrides and validates; every problem at once.
-pub fn load_for_env(args: &TargetArgs, env: &str) -> Result<Loaded, Diagnostics> {
+/// Loads for `--env`, applies its overrides and validates; every problem at once.
+pub fn load_for_env(args: &TargetArgs) -> Result<Loaded, Diagnostics> {
     let target = target::resolve(args).map_err(one)?;
-    let (service, env_manifest, diags) = load_target(&target, Some(env));
+    let (service, env_manifest, diags) = load_target(&target, Some(args.env()), args.new_env);
     match service {
         Some(service) if !diags.has_errors() => Ok(Loaded {
             target,
@@ -35,16 +36,16 @@ pub fn load_for_env(args: &TargetArgs, env: &str) -> Result<Loaded, Diagnostics>
 }
 
 fn one(d: Diagnostic) -> Diagnostics {
-    let mut ds = Diagnostics::new();
-    ds.push(d);
-    ds
+    Diagnostics::from(vec![d])
 }
 
 /// Reads and checks the target's manifest for `env` (and the environment's
-/// manifest, when the workspace has one).
+/// manifest, when the workspace has one). An environment nothing knows is an
+/// error unless `allow_new_env`.
 pub fn load_target(
     target: &Target,
     env: Option<&str>,
+    allow_new_env: bool,
 ) -> (Option<Service>, Option<EnvManifest>, Diagnostics) {
     let mut diags = Diagnostics::new();
     let file = match manifest::read_source(&target.manifest) {
@@ -55,6 +56,12 @@ pub fn load_target(
         Ok(r) => r,
         Err(d) => return (None, None, one(d)),
     };
+    if let Some(env) = env
+        && !allow_new_env
+        && let Some(d) = unknown_environment(target, &root, env)
+    {
+        return (None, None, one(d));
+    }
     let lookup = env_lookup;
     let cx = LoadContext {
         app: &target.app,
@@ -83,19 +90,55 @@ pub fn load_target(
     (service, env_manifest, diags)
 }
 
-/// The environments `validate` checks when none is given: those with overrides
-/// and those with an environment manifest.
-pub fn environments_to_check(target: &Target) -> Vec<String> {
-    let mut envs: Vec<String> = Vec::new();
-    if let Ok(file) = manifest::read_source(&target.manifest)
-        && let Ok(root) = manifest::parse_tree(&file)
-    {
-        envs.extend(manifest::override_names(&root));
-    }
+/// The environments the workspace knows: the manifest's `environments:` and
+/// `copilot/environments/`.
+fn known_environments(target: &Target, root: &Node) -> Vec<String> {
+    let mut envs = manifest::override_names(root);
     if let Some(ws) = &target.workspace {
         envs.extend(ws.environments());
     }
     envs.sort();
     envs.dedup();
     envs
+}
+
+/// `--env` names an environment nothing in the workspace knows: a typo, or a
+/// new environment (which `--new-env` says it is). When nothing names any
+/// environment at all, there is nothing to check against.
+fn unknown_environment(target: &Target, root: &Node, env: &str) -> Option<Diagnostic> {
+    let known = known_environments(target, root);
+    if known.is_empty() || known.iter().any(|k| k == env) {
+        return None;
+    }
+    let d = Diagnostic::error(
+        "unknown-env",
+        format!(
+            "environment \"{env}\" is not known: neither the manifest's environments: nor copilot/environments/ names it"
+        ),
+    )
+    .in_file(&crate::diag::SourceFile::new(
+        manifest::display_path(&target.manifest),
+        "",
+    ));
+    Some(match did_you_mean(env, known.iter().map(String::as_str)) {
+        Some(s) => d.help(format!(
+            "did you mean \"{s}\"? For a new environment, pass --new-env"
+        )),
+        None => d.help(format!(
+            "environments here: {}; for a new environment, pass --new-env",
+            known.join(", ")
+        )),
+    })
+}
+
+/// The environments `validate` checks when none is given.
+pub fn environments_to_check(target: &Target) -> Vec<String> {
+    match manifest::read_source(&target.manifest).and_then(|f| manifest::parse_tree(&f)) {
+        Ok(root) => known_environments(target, &root),
+        Err(_) => target
+            .workspace
+            .as_ref()
+            .map(|w| w.environments())
+            .unwrap_or_default(),
+    }
 }

@@ -1,19 +1,18 @@
 //! `sidecarctl logs`.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use super::args::{GlobalArgs, LogsArgs};
-use super::exit::Exit;
 use super::load::load_for_env;
-use super::{connect, print_diagnostics, runtime};
+use super::{cancel_on_signals, connect, print_diagnostics, runtime};
+use crate::clock::now_ms;
 use crate::diag::Diagnostics;
-use crate::logs::query::{self, Request};
+use crate::exit::Exit;
+use crate::logs::format::Colours;
+use crate::logs::query::{self, Query, Request};
 use crate::logs::sink::Sink;
 use crate::logs::{FollowSettings, LogsError};
 
 pub fn run(args: &LogsArgs, global: &GlobalArgs) -> Exit {
-    let loaded = match load_for_env(&args.target, &args.env) {
+    let loaded = match load_for_env(&args.target) {
         Ok(l) => l,
         Err(d) => {
             print_diagnostics(&d, global);
@@ -35,8 +34,8 @@ pub fn run(args: &LogsArgs, global: &GlobalArgs) -> Exit {
         &req,
         &loaded.service,
         &loaded.target.app,
-        &args.env,
-        crate::logs::now_ms(),
+        args.target.env(),
+        now_ms(),
     ) {
         Ok(q) => q,
         Err(errors) => {
@@ -44,24 +43,59 @@ pub fn run(args: &LogsArgs, global: &GlobalArgs) -> Exit {
             return Exit::Invalid;
         }
     };
-    let mut sink = Sink::new(args.json, global.color.for_stdout());
-    let stop = Arc::new(AtomicBool::new(false));
+    let colours = Colours::new(
+        loaded
+            .service
+            .container_names()
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+    );
+    let json = args.json || args.output.json();
+    let mut sink = Sink::new(json, global.color.for_stdout(), colours);
     let result = runtime().block_on(async {
         let aws = connect(global).await.map_err(LogsError::Aws)?;
-        let flag = stop.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                flag.store(true, Ordering::SeqCst);
-            }
-        });
-        crate::logs::run(&aws, &q, &mut sink, &FollowSettings::default(), &stop).await
+        let cancel = cancel_on_signals();
+        crate::logs::run(&aws, &q, &mut sink, &FollowSettings::default(), &cancel).await
     });
     sink.flush();
     match result {
-        Ok(()) => Exit::Ok,
+        Ok(()) => {
+            if sink.written == 0 && !sink.closed {
+                eprintln!("{}", nothing_found(&q));
+            }
+            Exit::Ok
+        }
         Err(e) => {
             eprintln!("{}: {e}", global.color.for_stderr().error("error"));
             Exit::Failure
         }
     }
+}
+
+/// One line for an empty result: which groups, with which filters.
+fn nothing_found(q: &Query) -> String {
+    let groups: Vec<&str> = q.sources.iter().map(|s| s.group.as_str()).collect();
+    let mut filters = Vec::new();
+    if !q.containers.is_empty() {
+        filters.push(format!("container {}", q.containers.join(", ")));
+    }
+    if !q.tasks.is_empty() {
+        filters.push(format!("task {}", q.tasks.join(", ")));
+    }
+    if let Some(p) = &q.pattern {
+        filters.push(format!("filter {p:?}"));
+    }
+    if q.start.is_some() || q.end.is_some() {
+        filters.push("the time range".into());
+    }
+    format!(
+        "no log events in {}{}",
+        groups.join(" or "),
+        if filters.is_empty() {
+            String::new()
+        } else {
+            format!(" matching {}", filters.join(", "))
+        }
+    )
 }

@@ -2,10 +2,10 @@
 
 pub mod args;
 mod deploy;
-pub mod exit;
 pub mod load;
 mod logs;
 pub mod output;
+mod progress;
 pub mod redact;
 mod render;
 mod status;
@@ -14,10 +14,11 @@ mod validate;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
+use tokio_util::sync::CancellationToken;
 
+use crate::exit::Exit;
 use args::{Cli, Command, GlobalArgs};
-use exit::Exit;
 
 use crate::diag::{Diagnostics, render_text};
 
@@ -42,6 +43,24 @@ pub fn main() -> ExitCode {
         Command::Deploy(a) => deploy::run(a, &cli.global),
         Command::Status(a) => status::run(a, &cli.global),
         Command::Logs(a) => logs::run(a, &cli.global),
+        Command::Completions(a) => {
+            let mut out = std::io::stdout();
+            clap_complete::generate(a.shell, &mut Cli::command(), "sidecarctl", &mut out);
+            Exit::Ok
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut page) {
+                Ok(()) => {
+                    output::print_data(&String::from_utf8_lossy(&page));
+                    Exit::Ok
+                }
+                Err(e) => {
+                    eprintln!("error: cannot write the man page: {e}");
+                    Exit::Failure
+                }
+            }
+        }
     };
     exit.into()
 }
@@ -85,6 +104,22 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .expect("a tokio runtime starts")
+}
+
+/// A token cancelled by Ctrl-C; a second Ctrl-C ends the process at once.
+/// Call it inside the runtime.
+pub fn cancel_on_signals() -> CancellationToken {
+    let cancel = CancellationToken::new();
+    let token = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            token.cancel();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(Exit::Interrupted.code().into());
+            }
+        }
+    });
+    cancel
 }
 
 /// Connects to AWS with the global flags.

@@ -11,96 +11,14 @@ pub fn print_data(text: &str) {
     let _ = out.flush();
 }
 
-/// YAML for a JSON value: block style, strings quoted when YAML would read them
-/// as something else.
+/// YAML for a value (serde-saphyr's writer: strings YAML would read as
+/// something else, such as dates, numbers and booleans, are quoted).
 pub fn to_yaml(v: &Value) -> String {
-    let mut out = String::new();
-    emit(v, 0, &mut out, false);
+    let mut out = serde_saphyr::to_string(v).unwrap_or_default();
     if !out.ends_with('\n') {
         out.push('\n');
     }
     out
-}
-
-fn emit(v: &Value, indent: usize, out: &mut String, inline_first: bool) {
-    let pad = " ".repeat(indent);
-    match v {
-        Value::Object(map) if !map.is_empty() => {
-            for (i, (k, val)) in map.iter().enumerate() {
-                if !(i == 0 && inline_first) {
-                    out.push_str(&pad);
-                }
-                out.push_str(&scalar(&Value::String(k.clone())));
-                out.push(':');
-                write_value(val, indent, out);
-            }
-        }
-        Value::Array(items) if !items.is_empty() => {
-            for (i, item) in items.iter().enumerate() {
-                if !(i == 0 && inline_first) {
-                    out.push_str(&pad);
-                }
-                out.push_str("- ");
-                match item {
-                    Value::Object(m) if !m.is_empty() => emit(item, indent + 2, out, true),
-                    Value::Array(a) if !a.is_empty() => {
-                        out.push('\n');
-                        emit(item, indent + 2, out, false);
-                    }
-                    _ => {
-                        out.push_str(&scalar(item));
-                        out.push('\n');
-                    }
-                }
-            }
-        }
-        other => {
-            out.push_str(&scalar(other));
-            out.push('\n');
-        }
-    }
-}
-
-fn write_value(val: &Value, indent: usize, out: &mut String) {
-    match val {
-        Value::Object(m) if !m.is_empty() => {
-            out.push('\n');
-            emit(val, indent + 2, out, false);
-        }
-        Value::Array(a) if !a.is_empty() => {
-            out.push('\n');
-            emit(val, indent, out, false);
-        }
-        _ => {
-            out.push(' ');
-            out.push_str(&scalar(val));
-            out.push('\n');
-        }
-    }
-}
-
-fn scalar(v: &Value) -> String {
-    match v {
-        Value::String(s) => {
-            let plain_ok = !s.is_empty()
-                && s.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_./@+=,()".contains(c))
-                && !s.starts_with(['-', '.'])
-                && s.parse::<f64>().is_err()
-                && !matches!(
-                    s.to_ascii_lowercase().as_str(),
-                    "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "~" | "y" | "n"
-                );
-            if plain_ok {
-                s.clone()
-            } else {
-                serde_json::to_string(s).unwrap_or_default()
-            }
-        }
-        Value::Object(_) => "{}".into(),
-        Value::Array(_) => "[]".into(),
-        other => other.to_string(),
-    }
 }
 
 #[cfg(test)]
@@ -118,9 +36,19 @@ mod tests {
                 {"name": "yes", "environment": []}
             ],
             "empty": "",
-            "nested": [[1, 2], []]
+            "nested": [[1, 2], []],
+            "dateLike": "2026-11-22",
+            "numberLike": "0755",
+            "boolLike": "no"
         });
         let y = to_yaml(&v);
+        // YAML 1.1 readers would take these for a date, a number and a boolean.
+        for quoted in ["2026-11-22", "0755", "no"] {
+            assert!(
+                y.contains(&format!("\"{quoted}\"")) || y.contains(&format!("'{quoted}'")),
+                "{quoted} is quoted:\n{y}"
+            );
+        }
         let back = crate::yaml::parse(&y).unwrap();
         let back = to_json(&back);
         assert_eq!(back, v, "{y}");

@@ -1,15 +1,15 @@
 //! `sidecarctl render`: the task definition (or IAM policies), without AWS.
 
 use super::args::{DataFormat, GlobalArgs, RenderArgs};
-use super::exit::Exit;
 use super::load::load_for_env;
 use super::output::{print_data, to_yaml};
 use super::print_diagnostics;
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::Diagnostic;
+use crate::exit::Exit;
 use crate::render::{self, Facts, facts};
 
 pub fn run(args: &RenderArgs, global: &GlobalArgs) -> Exit {
-    let loaded = match load_for_env(&args.target, &args.env) {
+    let loaded = match load_for_env(&args.target) {
         Ok(l) => l,
         Err(diags) => {
             print_diagnostics(&diags, global);
@@ -23,7 +23,7 @@ pub fn run(args: &RenderArgs, global: &GlobalArgs) -> Exit {
     let mut facts = Facts::offline(
         svc,
         app,
-        &args.env,
+        args.target.env(),
         args.account.as_deref(),
         global.region.as_deref(),
         args.image_tag.as_deref(),
@@ -56,7 +56,7 @@ pub fn run(args: &RenderArgs, global: &GlobalArgs) -> Exit {
             .help("deploy resolves these from AWS; pass the flags to render real values"),
         );
     }
-    print_warnings(&diags, global);
+    print_diagnostics(&diags, global);
 
     let td = render::render_task_definition(svc, &facts);
     let value = if args.iam {
@@ -83,10 +83,4 @@ pub fn run(args: &RenderArgs, global: &GlobalArgs) -> Exit {
     };
     print_data(&text);
     Exit::Ok
-}
-
-fn print_warnings(diags: &Diagnostics, global: &GlobalArgs) {
-    if !diags.is_empty() {
-        print_diagnostics(diags, global);
-    }
 }

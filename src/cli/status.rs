@@ -1,16 +1,22 @@
-//! `sidecarctl status`: the service, its deployments, recent events and the
-//! containers of its task definition.
+//! `sidecarctl status`: the service, its deployments, recent events, the
+//! containers of its task definition, and who holds its deploy lock.
 
-use super::args::{GlobalArgs, StatusArgs, TextOrJson};
-use super::exit::Exit;
+use super::args::{GlobalArgs, StatusArgs};
 use super::load::load_for_env;
 use super::output::print_data;
 use super::{connect, print_diagnostics, runtime};
 use crate::aws::ecs::{describe_service, describe_task_definition};
-use crate::deploy::watch::short_td;
+use crate::aws::lock::{self, lock_name};
+use crate::clock::{now_ms, rfc3339_ms};
+use crate::exit::Exit;
+use crate::names::arn::short_task_definition as short_td;
+use crate::state::{LockHolder, Registered, RolloutState, ServiceState};
+
+/// Events shown.
+const EVENTS: usize = 10;
 
 pub fn run(args: &StatusArgs, global: &GlobalArgs) -> Exit {
-    let loaded = match load_for_env(&args.target, &args.env) {
+    let loaded = match load_for_env(&args.target) {
         Ok(l) => l,
         Err(d) => {
             print_diagnostics(&d, global);
@@ -18,69 +24,124 @@ pub fn run(args: &StatusArgs, global: &GlobalArgs) -> Exit {
         }
     };
     let app = &loaded.target.app;
+    let env = args.target.env();
     let name = crate::deploy::service_name(&loaded.service);
     let cluster = args
         .cluster
+        .cluster
         .clone()
-        .unwrap_or_else(|| format!("{app}-{}", args.env));
+        .unwrap_or_else(|| format!("{app}-{env}"));
     let result = runtime().block_on(async {
         let aws = connect(global).await?;
-        let Some(svc) = describe_service(&aws.ecs, &cluster, &name).await? else {
-            return Ok(None);
+        let lock = lock_name(&cluster, &name);
+        let (svc, holder) = tokio::join!(
+            describe_service(&aws.ecs, &cluster, &name),
+            lock::read(&aws.ssm, &lock),
+        );
+        let (svc, holder) = (svc?, holder?);
+        let td = match &svc {
+            Some(s) => describe_task_definition(&aws.ecs, &s.task_definition).await?,
+            None => None,
         };
-        let td = describe_task_definition(&aws.ecs, &svc.task_definition).await?;
-        Ok::<_, crate::aws::AwsError>(Some((svc, td)))
+        Ok::<_, crate::aws::AwsError>((svc, td, holder))
     });
-    let (svc, td) = match result {
-        Ok(Some(x)) => x,
-        Ok(None) => {
-            eprintln!(
-                "{}: service {name} does not exist in cluster {cluster}",
-                global.color.for_stderr().error("error")
-            );
-            return Exit::Missing;
-        }
+    let p = global.color.for_stderr();
+    let (svc, td, holder) = match result {
+        Ok(x) => x,
         Err(e) => {
-            eprintln!("{}: {e}", global.color.for_stderr().error("error"));
+            eprintln!("{}: {e}", p.error("error"));
             return Exit::Failure;
         }
     };
-    if args.output == TextOrJson::Json {
-        let doc = serde_json::json!({
-            "service": svc.name,
-            "serviceArn": svc.arn,
-            "cluster": cluster,
-            "status": svc.status,
-            "taskDefinition": svc.task_definition,
-            "desired": svc.desired,
-            "running": svc.running,
-            "pending": svc.pending,
-            "deployments": svc.deployments.iter().map(|d| serde_json::json!({
-                "id": d.id, "status": d.status, "taskDefinition": d.task_definition,
-                "rolloutState": d.rollout_state, "desired": d.desired, "running": d.running,
-                "pending": d.pending, "failedTasks": d.failed_tasks,
-            })).collect::<Vec<_>>(),
-            "containers": td.as_ref().map(|t| t.definition.container_definitions.iter().map(|c| serde_json::json!({
-                "name": c.name, "image": c.image, "essential": c.essential,
-                "ports": c.port_mappings.iter().map(|p| format!("{}/{}", p.container_port, p.protocol)).collect::<Vec<_>>(),
-                "logDriver": c.log_configuration.as_ref().map(|l| l.log_driver.clone()),
-            })).collect::<Vec<_>>()),
-            "events": svc.events.iter().take(10).map(|e| &e.message).collect::<Vec<_>>(),
-        });
+    let Some(svc) = svc else {
+        eprintln!(
+            "{}: service {name} does not exist in cluster {cluster}",
+            p.error("error")
+        );
+        eprintln!(
+            "  {} it has not been deployed yet: sidecarctl deploy {name} --env {env}",
+            p.cyan("help:")
+        );
+        return Exit::Missing;
+    };
+    let now = now_ms();
+    if args.output.json() {
         print_data(&format!(
             "{}\n",
-            serde_json::to_string_pretty(&doc).unwrap_or_default()
+            serde_json::to_string_pretty(&json(&cluster, &svc, td.as_ref(), holder.as_ref(), now))
+                .unwrap_or_default()
         ));
-        return Exit::Ok;
+    } else {
+        print_data(&text(
+            &cluster,
+            &svc,
+            td.as_ref(),
+            holder.as_ref(),
+            now,
+            global,
+        ));
     }
+    Exit::Ok
+}
+
+fn lock_json(h: &LockHolder, now: i64) -> serde_json::Value {
+    serde_json::json!({
+        "holder": h.owner,
+        "since": rfc3339_ms(h.since),
+        "expires": rfc3339_ms(h.expires),
+        "expired": h.expires <= now,
+    })
+}
+
+fn json(
+    cluster: &str,
+    svc: &ServiceState,
+    td: Option<&Registered>,
+    holder: Option<&LockHolder>,
+    now: i64,
+) -> serde_json::Value {
+    serde_json::json!({
+        "service": svc.name,
+        "serviceArn": svc.arn,
+        "cluster": cluster,
+        "status": svc.status,
+        "taskDefinition": svc.task_definition,
+        "desired": svc.desired,
+        "running": svc.running,
+        "pending": svc.pending,
+        "deployments": svc.deployments.iter().map(|d| serde_json::json!({
+            "id": d.id, "status": d.status.as_str(), "taskDefinition": d.task_definition,
+            "rolloutState": d.rollout_state.as_str(), "desired": d.desired, "running": d.running,
+            "pending": d.pending, "failedTasks": d.failed_tasks,
+            "createdAt": (d.created_at_ms > 0).then(|| rfc3339_ms(d.created_at_ms)),
+        })).collect::<Vec<_>>(),
+        "containers": td.map(|t| t.definition.container_definitions.iter().map(|c| serde_json::json!({
+            "name": c.name, "image": c.image, "essential": c.essential,
+            "ports": c.port_mappings.iter().map(|p| format!("{}/{}", p.container_port, p.protocol)).collect::<Vec<_>>(),
+            "logDriver": c.log_configuration.as_ref().map(|l| l.log_driver.clone()),
+        })).collect::<Vec<_>>()),
+        "events": svc.events.iter().take(EVENTS).map(|e| serde_json::json!({
+            "at": rfc3339_ms(e.at_epoch_ms), "message": e.message,
+        })).collect::<Vec<_>>(),
+        "lock": holder.map(|h| lock_json(h, now)),
+    })
+}
+
+fn text(
+    cluster: &str,
+    svc: &ServiceState,
+    td: Option<&Registered>,
+    holder: Option<&LockHolder>,
+    now: i64,
+    global: &GlobalArgs,
+) -> String {
     let p = global.color.for_stdout();
-    let mut out = String::new();
-    out.push_str(&format!(
+    let mut out = format!(
         "{} {} in cluster {cluster}: {}\n",
         p.bold("service"),
         svc.name,
         svc.status
-    ));
+    );
     out.push_str(&format!(
         "  task definition  {}\n",
         short_td(&svc.task_definition)
@@ -89,15 +150,32 @@ pub fn run(args: &StatusArgs, global: &GlobalArgs) -> Exit {
         "  tasks            {} running, {} pending, {} desired\n",
         svc.running, svc.pending, svc.desired
     ));
+    out.push_str(&format!(
+        "  deploy lock      {}\n",
+        match holder {
+            None => "free".to_string(),
+            Some(h) if h.expires <= now => format!(
+                "expired: {} since {} (the next deploy takes it over)",
+                h.owner,
+                rfc3339_ms(h.since)
+            ),
+            Some(h) => format!(
+                "held by {} since {}, until {}",
+                h.owner,
+                rfc3339_ms(h.since),
+                rfc3339_ms(h.expires)
+            ),
+        }
+    ));
     out.push_str(&format!("{}\n", p.bold("deployments")));
     for d in &svc.deployments {
         out.push_str(&format!(
             "  {:<8} {:<12} {:<28} {}/{} running{}\n",
-            d.status,
-            if d.rollout_state.is_empty() {
+            d.status.as_str(),
+            if d.rollout_state == RolloutState::Unknown {
                 "-"
             } else {
-                &d.rollout_state
+                d.rollout_state.as_str()
             },
             short_td(&d.task_definition),
             d.running,
@@ -109,7 +187,7 @@ pub fn run(args: &StatusArgs, global: &GlobalArgs) -> Exit {
             }
         ));
     }
-    if let Some(td) = &td {
+    if let Some(td) = td {
         out.push_str(&format!("{}\n", p.bold("containers")));
         for c in &td.definition.container_definitions {
             let ports: Vec<String> = c
@@ -137,10 +215,13 @@ pub fn run(args: &StatusArgs, global: &GlobalArgs) -> Exit {
     }
     if !svc.events.is_empty() {
         out.push_str(&format!("{}\n", p.bold("recent events")));
-        for e in svc.events.iter().take(5) {
-            out.push_str(&format!("  {}\n", e.message));
+        for e in svc.events.iter().take(EVENTS) {
+            out.push_str(&format!(
+                "  {} {}\n",
+                p.dim(&rfc3339_ms(e.at_epoch_ms)),
+                e.message
+            ));
         }
     }
-    print_data(&out);
-    Exit::Ok
+    out
 }

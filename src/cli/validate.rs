@@ -1,12 +1,11 @@
 //! `sidecarctl validate`.
 
-use std::io::Write;
-
-use super::args::{GlobalArgs, TextOrJson, ValidateArgs};
-use super::exit::Exit;
+use super::args::{GlobalArgs, ValidateArgs};
 use super::load::{environments_to_check, load_target};
+use super::output::print_data;
 use super::{print_diagnostics, target};
 use crate::diag::{Diagnostics, render_json};
+use crate::exit::Exit;
 
 pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> Exit {
     let target = match target::resolve(&args.target) {
@@ -18,7 +17,7 @@ pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> Exit {
         }
     };
     // A service is only ever deployed to an environment: check each one it has.
-    let envs: Vec<Option<String>> = match &args.env {
+    let envs: Vec<Option<String>> = match &args.target.env {
         Some(e) => vec![Some(e.clone())],
         None => {
             let known = environments_to_check(&target);
@@ -34,7 +33,7 @@ pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> Exit {
     let mut ignored: Vec<(String, crate::yaml::Pos)> = Vec::new();
     let mut file = None;
     for env in &envs {
-        let (svc, _, diags) = load_target(&target, env.as_deref());
+        let (svc, _, diags) = load_target(&target, env.as_deref(), args.target.new_env);
         all.extend(
             diags
                 .into_vec()
@@ -75,39 +74,34 @@ fn report(
     } else {
         Exit::Ok
     };
-    match args.output {
-        TextOrJson::Json => {
-            let doc = serde_json::json!({
-                "valid": exit == Exit::Ok,
-                "manifest": manifest,
-                "environments": envs,
-                "errors": diags.error_count(),
-                "warnings": diags.warning_count(),
-                "diagnostics": render_json(diags),
-            });
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(
-                out,
-                "{}",
-                serde_json::to_string_pretty(&doc).unwrap_or_default()
-            );
-        }
-        TextOrJson::Text => {
-            print_diagnostics(diags, global);
-            if exit == Exit::Ok {
-                let p = global.color.for_stderr();
-                let envs = if envs.is_empty() {
-                    String::new()
-                } else {
-                    format!(" for {}", envs.join(", "))
-                };
-                eprintln!(
-                    "{} {} is valid{envs}",
-                    p.success("✓"),
-                    manifest.unwrap_or("the manifest")
-                );
-            }
-        }
+    if args.output.json() {
+        let doc = serde_json::json!({
+            "valid": exit == Exit::Ok,
+            "manifest": manifest,
+            "environments": envs,
+            "errors": diags.error_count(),
+            "warnings": diags.warning_count(),
+            "diagnostics": render_json(diags),
+        });
+        print_data(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        ));
+        return exit;
+    }
+    print_diagnostics(diags, global);
+    if exit == Exit::Ok {
+        let p = global.color.for_stderr();
+        let envs = if envs.is_empty() {
+            String::new()
+        } else {
+            format!(" for {}", envs.join(", "))
+        };
+        eprintln!(
+            "{} {} is valid{envs}",
+            p.success("✓"),
+            manifest.unwrap_or("the manifest")
+        );
     }
     exit
 }

@@ -1,14 +1,14 @@
-//! Carrying out a plan, group by group, keeping a journal of what was done so
-//! that a failure says exactly what was applied and what was not.
+//! Carrying out a plan, group by group, keeping a journal of which steps were
+//! done so that a failure says exactly what was applied and what was not.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
+use tokio_util::sync::CancellationToken;
 
-use super::plan::{Current, Desired, Plan, Step, TaskDefinitionChange};
-use crate::aws::ecs::{Registered, ServiceState};
 use crate::aws::{self, Aws, AwsError, ErrorKind};
+use crate::plan::{Desired, Plan, Step, TaskDefinitionChange};
+use crate::state::{Current, Registered, ServiceState};
 
 /// What was applied.
 #[derive(Clone, Debug, Default)]
@@ -38,15 +38,15 @@ enum Output {
     Service(ServiceState),
 }
 
-/// Applies the plan. `on_step` hears of each step done; `stop` is checked
-/// between groups (Ctrl-C).
+/// Applies the plan. `on_step` hears of each step done; cancellation is
+/// honoured between groups (a group's requests are not cut off half-way).
 pub async fn apply(
     aws: &Aws,
     d: &Desired,
     plan: &Plan,
     current: &Current,
     on_step: &mut dyn FnMut(&str, Duration),
-    stop: &AtomicBool,
+    cancel: &CancellationToken,
 ) -> Result<Applied, ApplyError> {
     let mut applied = Applied::default();
     match &plan.task_definition {
@@ -62,16 +62,24 @@ pub async fn apply(
         TaskDefinitionChange::Register { .. } => {}
     }
     let latest_seen = current.latest.as_ref().map(|l| l.revision);
-    for (gi, group) in plan.groups.iter().enumerate() {
-        if stop.load(Ordering::SeqCst) {
+    // The journal: one entry per step of the plan, in plan order.
+    let steps: Vec<&Step> = plan.steps().collect();
+    let mut done = vec![false; steps.len()];
+    let not_done = |done: &[bool]| -> Vec<String> {
+        steps
+            .iter()
+            .zip(done)
+            .filter(|(_, d)| !**d)
+            .map(|(s, _)| s.describe(d))
+            .collect()
+    };
+    let mut first = 0;
+    for group in &plan.groups {
+        if cancel.is_cancelled() {
             return Err(ApplyError {
                 error: AwsError::new("deploy", ErrorKind::Other, "interrupted"),
                 step: String::new(),
-                not_done: plan.groups[gi..]
-                    .iter()
-                    .flatten()
-                    .map(|s| s.describe(d))
-                    .collect(),
+                not_done: not_done(&done),
                 applied,
                 interrupted: true,
             });
@@ -82,14 +90,16 @@ pub async fn apply(
             async move {
                 let started = Instant::now();
                 let r = run_step(aws, d, step, td_arn.as_deref(), latest_seen).await;
-                (step, r, started.elapsed())
+                (r, started.elapsed())
             }
         }))
         .await;
         let mut failure = None;
-        for (step, result, took) in results {
+        for (i, (result, took)) in results.into_iter().enumerate() {
+            let step = &group[i];
             match result {
                 Ok(out) => {
+                    done[first + i] = true;
                     let text = step.describe(d);
                     on_step(&text, took);
                     applied.done.push((text, took));
@@ -110,21 +120,15 @@ pub async fn apply(
             }
         }
         if let Some((step, error)) = failure {
-            let done: Vec<&str> = applied.done.iter().map(|(s, _)| s.as_str()).collect();
-            let not_done = plan.groups[gi..]
-                .iter()
-                .flatten()
-                .map(|s| s.describe(d))
-                .filter(|s| !done.contains(&s.as_str()))
-                .collect();
             return Err(ApplyError {
                 error,
                 step,
+                not_done: not_done(&done),
                 applied,
-                not_done,
                 interrupted: false,
             });
         }
+        first += group.len();
     }
     Ok(applied)
 }
@@ -137,99 +141,70 @@ async fn run_step(
     latest_seen: Option<i32>,
 ) -> Result<Output, AwsError> {
     let tags = &d.tags;
+    let trust = d
+        .iam
+        .as_ref()
+        .map(|i| i.trust_policy.as_str())
+        .unwrap_or_default();
+    let none = |r: Result<(), AwsError>| r.map(|_| Output::None);
     match step {
-        Step::CreateLogGroup { name } => aws::logs::create_log_group(&aws.logs, name, tags)
-            .await
-            .map(|_| Output::None),
-        Step::SetRetention { name, days } => aws::logs::set_retention(&aws.logs, name, *days)
-            .await
-            .map(|_| Output::None),
-        Step::CreateRole { name } => {
-            let trust = d
-                .iam
-                .as_ref()
-                .map(|i| i.trust_policy.as_str())
-                .unwrap_or_default();
-            match aws::iam::create_role(&aws.iam, name, trust, tags).await {
-                Ok(_) => Ok(Output::None),
-                // A retried create whose first attempt went through.
-                Err(e) if e.is(ErrorKind::AlreadyExists) => Ok(Output::None),
-                Err(e) => Err(e),
-            }
+        Step::CreateLogGroup { name } => {
+            none(aws::logs::create_log_group(&aws.logs, name, tags).await)
         }
+        Step::SetRetention { name, days } => {
+            none(aws::logs::set_retention(&aws.logs, name, *days).await)
+        }
+        Step::CreateRole { name } => match aws::iam::create_role(&aws.iam, name, trust, tags).await
+        {
+            Ok(_) => Ok(Output::None),
+            // A retried create whose first attempt went through.
+            Err(e) if e.is(ErrorKind::AlreadyExists) => Ok(Output::None),
+            Err(e) => Err(e),
+        },
         Step::UpdateTrust { name } => {
-            let trust = d
-                .iam
-                .as_ref()
-                .map(|i| i.trust_policy.as_str())
-                .unwrap_or_default();
-            aws::iam::update_trust_policy(&aws.iam, name, trust)
-                .await
-                .map(|_| Output::None)
+            none(aws::iam::update_trust_policy(&aws.iam, name, trust).await)
         }
         Step::PutRolePolicy {
             role,
             policy,
             document,
-        } => aws::iam::put_role_policy(&aws.iam, role, policy, document)
-            .await
-            .map(|_| Output::None),
+        } => none(aws::iam::put_role_policy(&aws.iam, role, policy, document).await),
         Step::DeleteRolePolicy { role, policy } => {
-            aws::iam::delete_role_policy(&aws.iam, role, policy)
-                .await
-                .map(|_| Output::None)
+            none(aws::iam::delete_role_policy(&aws.iam, role, policy).await)
         }
         Step::CreateManagedPolicy {
             name,
             arn,
             document,
-        } => {
-            match aws::iam::create_policy(&aws.iam, name, document, tags).await {
-                Ok(_) => Ok(Output::None),
-                // There already (a retried create, or an earlier run that stopped
-                // before attaching it): give it this document.
-                Err(e) if e.is(ErrorKind::AlreadyExists) => {
-                    aws::iam::new_policy_version(&aws.iam, arn, document)
-                        .await
-                        .map(|_| Output::None)
-                }
-                Err(e) => Err(e),
+        } => match aws::iam::create_policy(&aws.iam, name, document, tags).await {
+            Ok(_) => Ok(Output::None),
+            // There already (a retried create, or an earlier run that stopped
+            // before attaching it): give it this document.
+            Err(e) if e.is(ErrorKind::AlreadyExists) => {
+                none(aws::iam::new_policy_version(&aws.iam, arn, document).await)
             }
-        }
+            Err(e) => Err(e),
+        },
         Step::UpdateManagedPolicy { arn, document } => {
-            aws::iam::new_policy_version(&aws.iam, arn, document)
-                .await
-                .map(|_| Output::None)
+            none(aws::iam::new_policy_version(&aws.iam, arn, document).await)
         }
-        Step::TagRole { role, key, value } => aws::iam::tag_role(&aws.iam, role, key, value)
-            .await
-            .map(|_| Output::None),
-        Step::AttachPolicy { role, arn } => aws::iam::attach_policy(&aws.iam, role, arn)
-            .await
-            .map(|_| Output::None),
+        Step::TagRole { role, key, value } => {
+            none(aws::iam::tag_role(&aws.iam, role, key, value).await)
+        }
+        Step::AttachPolicy { role, arn } => {
+            none(aws::iam::attach_policy(&aws.iam, role, arn).await)
+        }
         Step::RegisterTaskDefinition => register_exactly_once(aws, d, latest_seen)
             .await
             .map(Output::Registered),
         Step::UpdateService { desired, .. } => {
-            let arn = td_arn.ok_or_else(|| {
-                AwsError::new(
-                    "ecs:UpdateService",
-                    ErrorKind::Other,
-                    "no task definition to deploy",
-                )
-            })?;
+            let arn = td_arn.ok_or_else(|| no_task_definition("ecs:UpdateService"))?;
             aws::ecs::update_service(&aws.ecs, &d.cluster, &d.service, arn, *desired, d.rollback)
                 .await
                 .map(Output::Service)
         }
         Step::CreateService => {
-            let arn = td_arn.ok_or_else(|| {
-                AwsError::new(
-                    "ecs:CreateService",
-                    ErrorKind::Other,
-                    "no task definition to deploy",
-                )
-            })?;
+            let arn = td_arn.ok_or_else(|| no_task_definition("ecs:CreateService"))?;
             let mut spec = d.new_service.clone().ok_or_else(|| {
                 AwsError::new(
                     "ecs:CreateService",
@@ -241,9 +216,7 @@ async fn run_step(
             match aws::ecs::create_service(&aws.ecs, &spec).await {
                 Ok(s) => Ok(Output::Service(s)),
                 // A retried create whose first attempt went through: the service is there.
-                Err(e)
-                    if e.message.contains("already exists") || e.message.contains("idempotent") =>
-                {
+                Err(e) if e.is(ErrorKind::AlreadyExists) || e.is(ErrorKind::Invalid) => {
                     match aws::ecs::describe_service(&aws.ecs, &d.cluster, &d.service).await? {
                         Some(s) if s.task_definition == arn => Ok(Output::Service(s)),
                         _ => Err(e),
@@ -253,6 +226,10 @@ async fn run_step(
             }
         }
     }
+}
+
+fn no_task_definition(op: &'static str) -> AwsError {
+    AwsError::new(op, ErrorKind::Other, "no task definition to deploy")
 }
 
 /// RegisterTaskDefinition is not idempotent: a retry after a lost answer would
@@ -268,9 +245,9 @@ async fn register_exactly_once(
     loop {
         match aws::ecs::register_task_definition(&aws.ecs_single_attempt, &d.td).await {
             Ok(r) => return Ok(r),
-            Err(e) if e.is_retryable() && attempt < 6 => {
+            Err(e) if e.is_retryable() && attempt < aws::MAX_ATTEMPTS => {
                 tracing::debug!(attempt, error = %e, "RegisterTaskDefinition failed; checking whether it went through");
-                if e.message.contains("timed out") {
+                if e.is_timeout() {
                     // A request that timed out may still be on its way: give it a moment to land.
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }

@@ -2,15 +2,16 @@
 //! idle, backing off when throttled; transient failures are retried, and only a
 //! failure lasting longer than `give_up_after` ends it.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
 
 use super::query::Query;
 use super::read::Recent;
 use super::sink::Sink;
 use super::window::Window;
 use super::{LogsError, label};
-use crate::aws::logs::{Event, Filter, filter_page};
+use crate::aws::logs::{Event, Filter, filter_pages};
 use crate::aws::{Aws, ErrorKind};
 
 #[derive(Clone, Debug)]
@@ -50,16 +51,12 @@ async fn fetch_all(
         stream_prefix: None,
         pattern: q.pattern.clone(),
     };
-    let mut token = None;
+    let mut pages = filter_pages(&aws.logs, &filter, 10_000);
     let mut out = Vec::new();
-    loop {
-        let page = filter_page(&aws.logs, &filter, token.take(), 10_000).await?;
-        out.extend(page.events);
-        match page.next_token {
-            Some(t) => token = Some(t),
-            None => return Ok(out),
-        }
+    while let Some(page) = pages.next().await {
+        out.extend(page?);
     }
+    Ok(out)
 }
 
 pub async fn poll(
@@ -68,7 +65,7 @@ pub async fn poll(
     sink: &mut Sink,
     recent: &Recent,
     s: &FollowSettings,
-    stop: &AtomicBool,
+    cancel: &CancellationToken,
 ) -> Result<(), LogsError> {
     let mut windows: Vec<Window> = recent
         .events
@@ -90,7 +87,7 @@ pub async fn poll(
     let mut last_late_scan = Instant::now();
     let mut warned = false;
     loop {
-        if stop.load(Ordering::SeqCst) || sink.closed {
+        if cancel.is_cancelled() || sink.closed {
             sink.flush();
             return Ok(());
         }
@@ -162,11 +159,9 @@ pub async fn poll(
                 };
             }
         }
-        let mut slept = Duration::ZERO;
-        while slept < interval && !stop.load(Ordering::SeqCst) {
-            let slice = (interval - slept).min(Duration::from_millis(50));
-            tokio::time::sleep(slice).await;
-            slept += slice;
+        tokio::select! {
+            () = tokio::time::sleep(interval) => {}
+            () = cancel.cancelled() => {}
         }
     }
 }

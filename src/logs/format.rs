@@ -1,6 +1,7 @@
 //! Log lines for people (`TIME CONTAINER/TASK MESSAGE`, coloured) and for
 //! programs (one JSON object a line).
 
+use crate::clock::rfc3339_ms;
 use crate::term::Palette;
 
 /// An event ready to print.
@@ -17,38 +18,30 @@ pub struct Line<'a> {
     pub source: Option<&'a str>,
 }
 
-/// `2026-11-22T01:02:03.456Z` from epoch milliseconds.
-pub fn rfc3339_ms(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let millis = ms.rem_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (proleptic Gregorian).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        sod / 3600,
-        (sod / 60) % 60,
-        sod % 60
-    )
-}
-
 const COLOURS: [&str; 6] = ["36", "35", "32", "34", "33", "96"];
 
-/// A colour for a container that stays the same from run to run.
-fn colour_of(container: &str) -> &'static str {
-    let h = container
-        .bytes()
-        .fold(5381u32, |h, b| h.wrapping_mul(33) ^ u32::from(b));
-    COLOURS[(h as usize) % COLOURS.len()]
+/// Colours for containers that stay the same from run to run: the service's
+/// own containers, in the manifest's order, each a colour of its own (up to
+/// six); any other container by a hash of its name.
+#[derive(Clone, Debug, Default)]
+pub struct Colours(Vec<String>);
+
+impl Colours {
+    pub fn new(containers: Vec<String>) -> Colours {
+        Colours(containers)
+    }
+
+    pub fn of(&self, container: &str) -> &'static str {
+        match self.0.iter().position(|c| c == container) {
+            Some(i) => COLOURS[i % COLOURS.len()],
+            None => {
+                let h = container
+                    .bytes()
+                    .fold(5381u32, |h, b| h.wrapping_mul(33) ^ u32::from(b));
+                COLOURS[(h as usize) % COLOURS.len()]
+            }
+        }
+    }
 }
 
 /// Highlights ERROR-like words red and WARN-like words yellow.
@@ -85,7 +78,7 @@ fn highlight(message: &str, p: Palette) -> String {
 }
 
 /// `TIME CONTAINER/TASK MESSAGE` (the task id shortened to 8 characters).
-pub fn text(l: &Line, p: Palette) -> String {
+pub fn text(l: &Line, p: Palette, colours: &Colours) -> String {
     let task: String = l.task.chars().take(8).collect();
     let who = if task.is_empty() {
         l.container.to_string()
@@ -100,7 +93,7 @@ pub fn text(l: &Line, p: Palette) -> String {
     format!(
         "{} {} {}\n",
         p.dim(&rfc3339_ms(l.timestamp)),
-        p.paint(colour_of(l.container), &who),
+        p.paint(colours.of(l.container), &who),
         highlight(message, p)
     )
 }
@@ -155,18 +148,14 @@ mod tests {
     }
 
     #[test]
-    fn formats_times_in_utc() {
-        assert_eq!(rfc3339_ms(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339_ms(951_782_400_000), "2000-02-29T00:00:00.000Z");
-        assert_eq!(rfc3339_ms(1_763_773_323_456), "2025-11-22T01:02:03.456Z");
-        assert_eq!(rfc3339_ms(-1), "1969-12-31T23:59:59.999Z");
-    }
-
-    #[test]
     fn text_lines() {
-        let t = text(&line("GET / 200\n"), Palette::PLAIN);
+        let t = text(&line("GET / 200\n"), Palette::PLAIN, &Colours::default());
         assert_eq!(t, "2025-11-22T01:02:03.456Z nginx/01234567 GET / 200\n");
-        let coloured = text(&line("an ERROR and a warning"), Palette::new(true));
+        let coloured = text(
+            &line("an ERROR and a warning"),
+            Palette::new(true),
+            &Colours::default(),
+        );
         assert!(coloured.contains("\x1b[1;31mERROR\x1b[0m"));
         assert!(coloured.contains("\x1b[1;33mwarning\x1b[0m"));
         assert!(!coloured.contains("\x1b[1;31mand"));
@@ -183,13 +172,13 @@ mod tests {
     }
 
     #[test]
-    fn container_colours_are_stable_and_spread() {
-        assert_eq!(colour_of("api"), colour_of("api"));
-        let distinct: std::collections::HashSet<_> =
-            ["api", "nginx", "firelens_log_router", "config-agent"]
-                .iter()
-                .map(|c| colour_of(c))
-                .collect();
-        assert!(distinct.len() >= 3);
+    fn the_services_containers_each_get_their_own_colour() {
+        // The example's containers: with a hash alone, api and config-agent collide.
+        let names = ["api", "firelens_log_router", "config-agent", "nginx"];
+        let c = Colours::new(names.iter().map(|s| s.to_string()).collect());
+        let distinct: std::collections::HashSet<_> = names.iter().map(|n| c.of(n)).collect();
+        assert_eq!(distinct.len(), names.len());
+        assert_eq!(c.of("api"), Colours::new(vec!["api".into()]).of("api"));
+        assert_eq!(c.of("other"), c.of("other"), "others are stable too");
     }
 }

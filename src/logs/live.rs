@@ -2,9 +2,8 @@
 //! tried against a custom endpoint (its `streaming-` host prefix cannot reach
 //! one, and the emulators do not serve it); any failure falls back to polling.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use aws_sdk_cloudwatchlogs::types::StartLiveTailResponseStream;
+use tokio_util::sync::CancellationToken;
 
 use super::label;
 use super::query::Query;
@@ -23,18 +22,13 @@ pub async fn tail(
     aws: &Aws,
     q: &Query,
     sink: &mut Sink,
-    stop: &AtomicBool,
+    cancel: &CancellationToken,
 ) -> Result<End, AwsError> {
     let id = crate::aws::sts::caller_identity(&aws.sts).await?;
     let arns: Vec<String> = q
         .sources
         .iter()
-        .map(|s| {
-            format!(
-                "arn:{}:logs:{}:{}:log-group:{}",
-                id.partition, aws.region, id.account, s.group
-            )
-        })
+        .map(|s| crate::names::arn::log_group(&id.partition, &aws.region, &id.account, &s.group))
         .collect();
     let prefixes: Option<Vec<String>> = (!q.containers.is_empty()
         && q.sources.iter().all(|s| s.firelens_of.is_none()))
@@ -69,7 +63,7 @@ pub async fn tail(
         loop {
             let next = tokio::select! {
                 r = stream.recv() => r,
-                _ = wait_for(stop) => return Ok(End::Stopped),
+                () = cancel.cancelled() => return Ok(End::Stopped),
             };
             match next {
                 Ok(Some(StartLiveTailResponseStream::SessionUpdate(update))) => {
@@ -109,11 +103,5 @@ pub async fn tail(
                 }
             }
         }
-    }
-}
-
-async fn wait_for(stop: &AtomicBool) {
-    while !stop.load(Ordering::SeqCst) {
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }

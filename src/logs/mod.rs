@@ -15,7 +15,7 @@ mod follow;
 mod live;
 mod read;
 
-use std::sync::atomic::AtomicBool;
+use tokio_util::sync::CancellationToken;
 
 use crate::aws::logs::Event;
 use crate::aws::{Aws, AwsError};
@@ -23,28 +23,14 @@ use query::Query;
 use sink::{Labelled, Sink};
 
 pub use follow::FollowSettings;
-pub use read::now_ms;
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum LogsError {
-    Aws(AwsError),
+    #[error(transparent)]
+    Aws(#[from] AwsError),
     /// Following kept failing for too long.
+    #[error("{0}")]
     Lasting(String),
-}
-
-impl std::fmt::Display for LogsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            LogsError::Aws(e) => write!(f, "{e}"),
-            LogsError::Lasting(s) => f.write_str(s),
-        }
-    }
-}
-
-impl From<AwsError> for LogsError {
-    fn from(e: AwsError) -> Self {
-        LogsError::Aws(e)
-    }
 }
 
 /// Labels an event of source `i` and checks it against `--container`/`--tasks`.
@@ -75,7 +61,7 @@ pub async fn run(
     q: &Query,
     sink: &mut Sink,
     settings: &FollowSettings,
-    stop: &AtomicBool,
+    cancel: &CancellationToken,
 ) -> Result<(), LogsError> {
     let recent = read::history(aws, q, sink, settings.lookback_ms).await?;
     if !q.follow || sink.closed {
@@ -85,7 +71,7 @@ pub async fn run(
     sink.flush();
     let mut recent = recent;
     if !aws.custom_endpoint {
-        match live::tail(aws, q, sink, stop).await {
+        match live::tail(aws, q, sink, cancel).await {
             Ok(live::End::Stopped) => return Ok(()),
             Ok(live::End::Unavailable { reason, newest }) => {
                 tracing::debug!(%reason, "live tail ended; polling");
@@ -96,5 +82,5 @@ pub async fn run(
             Err(e) => tracing::debug!(error = %e, "live tail unavailable; polling"),
         }
     }
-    follow::poll(aws, q, sink, &recent, settings, stop).await
+    follow::poll(aws, q, sink, &recent, settings, cancel).await
 }

@@ -132,7 +132,7 @@ pub fn build(
         None => None,
     };
 
-    let service_group = format!("/copilot/{app}-{env}-{}", svc.name.value);
+    let service_group = crate::names::log_group(app, env, &svc.name);
     let sources = match &req.log_group {
         Some(g) => vec![Source {
             group: g.clone(),

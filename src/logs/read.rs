@@ -9,8 +9,9 @@ use tokio::sync::mpsc;
 use super::query::Query;
 use super::sink::Sink;
 use super::{LogsError, label};
-use crate::aws::logs::{Event, Filter, filter_page, time_span};
+use crate::aws::logs::{Event, Filter, filter_pages, time_span};
 use crate::aws::{Aws, AwsError};
+use crate::clock::now_ms;
 
 /// Time slices a dense range is cut into.
 const SLICES: i64 = 12;
@@ -81,23 +82,14 @@ impl Pages {
                 ..self.base.clone()
             };
             tokio::spawn(async move {
-                let mut token = None;
-                loop {
-                    match filter_page(&client, &filter, token.take(), PAGE).await {
-                        Ok(page) => {
-                            let more = page.next_token.clone();
-                            if !page.events.is_empty() && tx.send(Ok(page.events)).await.is_err() {
-                                return;
-                            }
-                            match more {
-                                Some(t) => token = Some(t),
-                                None => return,
-                            }
-                        }
-                        Err(e) => {
-                            let _ = tx.send(Err(e)).await;
-                            return;
-                        }
+                let mut pages = filter_pages(&client, &filter, PAGE);
+                while let Some(page) = pages.next().await {
+                    let failed = page.is_err();
+                    if page.as_ref().is_ok_and(Vec::is_empty) {
+                        continue;
+                    }
+                    if tx.send(page).await.is_err() || failed {
+                        return;
                     }
                 }
             });
@@ -272,12 +264,9 @@ pub async fn history(
     };
     // Where each group's events begin. (CloudWatch updates the last event time
     // lazily, so the end is the query's, or now.)
-    let spans = futures_util::future::join_all(
-        q.sources
-            .iter()
-            .map(|s| time_span(&aws.logs, &s.group, None)),
-    )
-    .await;
+    let spans =
+        futures_util::future::join_all(q.sources.iter().map(|s| time_span(&aws.logs, &s.group)))
+            .await;
     let mut known = Vec::new();
     for s in spans {
         known.push(s?);
@@ -319,11 +308,4 @@ pub async fn history(
         }
     }
     Ok(recent)
-}
-
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
 }

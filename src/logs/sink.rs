@@ -3,7 +3,7 @@
 
 use std::io::{BufWriter, ErrorKind, Stdout, Write};
 
-use super::format::{self, Line};
+use super::format::{self, Colours, Line};
 use crate::aws::logs::Event;
 use crate::term::Palette;
 
@@ -11,6 +11,7 @@ pub struct Sink {
     out: BufWriter<Stdout>,
     json: bool,
     palette: Palette,
+    colours: Colours,
     pub written: u64,
     /// The reader went away.
     pub closed: bool,
@@ -26,11 +27,12 @@ pub struct Labelled<'a> {
 }
 
 impl Sink {
-    pub fn new(json: bool, palette: Palette) -> Self {
+    pub fn new(json: bool, palette: Palette, colours: Colours) -> Self {
         Sink {
             out: BufWriter::with_capacity(64 * 1024, std::io::stdout()),
             json,
             palette,
+            colours,
             written: 0,
             closed: false,
         }
@@ -55,7 +57,7 @@ impl Sink {
         let text = if self.json {
             format::json(&line)
         } else {
-            format::text(&line, self.palette)
+            format::text(&line, self.palette, &self.colours)
         };
         match self.out.write_all(text.as_bytes()) {
             Ok(()) => {

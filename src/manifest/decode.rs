@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::clock::parse_go_duration;
 use crate::diag::{Diagnostic, Diagnostics, SourceFile, did_you_mean};
 use crate::yaml::{Key, Node, Pos, Value};
 
@@ -288,42 +289,6 @@ impl Decoder {
     }
 }
 
-/// Milliseconds in a Go duration string; `None` when it is not one.
-pub fn parse_go_duration(s: &str) -> Option<u64> {
-    let s = s.trim();
-    if s == "0" {
-        return Some(0);
-    }
-    let mut total: f64 = 0.0;
-    let mut rest = s;
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if num_len == 0 {
-            return None;
-        }
-        let n: f64 = rest[..num_len].parse().ok()?;
-        rest = &rest[num_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let factor = match &rest[..unit_len] {
-            "ms" => 1.0,
-            "s" => 1000.0,
-            "m" => 60_000.0,
-            "h" => 3_600_000.0,
-            _ => return None,
-        };
-        total += n * factor;
-        rest = &rest[unit_len..];
-    }
-    (total.is_finite() && total < 1e15).then_some(total.round() as u64)
-}
-
 /// The keys of one map, taken one by one.
 pub struct Fields<'n> {
     entries: &'n [(Key, Node)],
@@ -404,17 +369,6 @@ mod tests {
 
     fn decoder() -> Decoder {
         Decoder::new(SourceFile::new("m.yml", ""))
-    }
-
-    #[test]
-    fn go_durations() {
-        assert_eq!(parse_go_duration("10s"), Some(10_000));
-        assert_eq!(parse_go_duration("1m30s"), Some(90_000));
-        assert_eq!(parse_go_duration("500ms"), Some(500));
-        assert_eq!(parse_go_duration("1.5h"), Some(5_400_000));
-        assert_eq!(parse_go_duration("10"), None);
-        assert_eq!(parse_go_duration("ten seconds"), None);
-        assert_eq!(parse_go_duration(""), None);
     }
 
     #[test]

@@ -8,6 +8,13 @@ use super::decode::At;
 use crate::diag::SourceFile;
 use crate::yaml::Pos;
 
+/// The container `logging:` adds: Copilot's FireLens log router.
+pub const FIRELENS_CONTAINER: &str = "firelens_log_router";
+
+/// Copilot's default Fluent Bit image for the FireLens router.
+pub const DEFAULT_FLUENT_BIT_IMAGE: &str =
+    "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable";
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ServiceType {
     LoadBalancedWebService,
@@ -103,7 +110,7 @@ impl Service {
     pub fn container_names(&self) -> Vec<&str> {
         let mut names = vec![self.name.value.as_str()];
         if self.uses_firelens() {
-            names.push(crate::render::FIRELENS_CONTAINER);
+            names.push(FIRELENS_CONTAINER);
         }
         names.extend(self.sidecars.keys().map(String::as_str));
         names

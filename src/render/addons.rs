@@ -20,10 +20,7 @@ pub struct RenderedPolicy {
 
 impl RenderedPolicy {
     pub fn arn(&self, facts: &Facts) -> String {
-        format!(
-            "arn:{}:iam::{}:policy/{}",
-            facts.partition, facts.account, self.name
-        )
+        crate::names::arn::managed_policy(&facts.partition, &facts.account, &self.name)
     }
 }
 

@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::facts::Facts;
 use super::taskdef::TaskDefinition;
 use crate::manifest::Service;
+use crate::names::{EcrImage, arn};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PolicyDocument {
@@ -84,75 +85,6 @@ pub struct Policies {
     pub task: Option<PolicyDocument>,
 }
 
-/// An image in ECR, read from its URI.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EcrImage {
-    pub account: String,
-    pub region: String,
-    pub repository: String,
-    /// A tag, or `sha256:...` for a digest.
-    pub reference: String,
-    pub is_digest: bool,
-}
-
-impl EcrImage {
-    pub fn repository_arn(&self, partition: &str) -> String {
-        format!(
-            "arn:{partition}:ecr:{}:{}:repository/{}",
-            self.region, self.account, self.repository
-        )
-    }
-}
-
-/// `ACCOUNT.dkr.ecr.REGION.HOST/REPO[:TAG|@DIGEST]`; `None` for other registries.
-pub fn parse_ecr_image(uri: &str) -> Option<EcrImage> {
-    let (host, path) = uri.split_once('/')?;
-    let mut parts = host.split('.');
-    let account = parts.next()?;
-    if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    if parts.next()? != "dkr" || !parts.next()?.starts_with("ecr") {
-        return None;
-    }
-    let region = parts.next()?.to_string();
-    let (repository, reference, is_digest) = if let Some((repo, digest)) = path.split_once('@') {
-        (repo, digest, true)
-    } else {
-        // A tag follows the last ':' after the last '/'.
-        let last_slash = path.rfind('/').map_or(0, |i| i + 1);
-        match path[last_slash..].rfind(':') {
-            Some(i) => (&path[..last_slash + i], &path[last_slash + i + 1..], false),
-            None => (path, "latest", false),
-        }
-    };
-    Some(EcrImage {
-        account: account.to_string(),
-        region,
-        repository: repository.to_string(),
-        reference: reference.to_string(),
-        is_digest,
-    })
-}
-
-/// The secret's own ARN from a `valueFrom` (dropping a JSON key and version);
-/// a Secrets Manager ARN without its random suffix matches any suffix.
-fn secret_resource(value_from: &str) -> String {
-    let parts: Vec<&str> = value_from.split(':').collect();
-    if parts.len() >= 7 && parts[2] == "secretsmanager" {
-        let arn = parts[..7].join(":");
-        let name = parts[6];
-        // Secrets Manager adds "-" and six characters to the name in full ARNs.
-        let has_suffix = name.len() > 7 && name.as_bytes()[name.len() - 7] == b'-';
-        return if has_suffix {
-            arn
-        } else {
-            format!("{arn}-??????")
-        };
-    }
-    value_from.to_string()
-}
-
 /// The two roles' policies for a rendered task definition.
 pub fn render_policies(svc: &Service, facts: &Facts, td: &TaskDefinition) -> Policies {
     let (p, r, a) = (&facts.partition, &facts.region, &facts.account);
@@ -162,7 +94,7 @@ pub fn render_policies(svc: &Service, facts: &Facts, td: &TaskDefinition) -> Pol
         .container_definitions
         .iter()
         .filter(|c| c.repository_credentials.is_none())
-        .filter_map(|c| parse_ecr_image(&c.image))
+        .filter_map(|c| EcrImage::parse(&c.image))
         .map(|i| i.repository_arn(p))
         .collect();
     if !repos.is_empty() {
@@ -186,9 +118,7 @@ pub fn render_policies(svc: &Service, facts: &Facts, td: &TaskDefinition) -> Pol
     exec.push(allow(
         "WriteServiceLogs",
         &["logs:CreateLogStream", "logs:PutLogEvents"],
-        [format!(
-            "arn:{p}:logs:{r}:{a}:log-group:{log_group}:log-stream:*"
-        )],
+        [arn::log_streams(p, r, a, &log_group)],
     ));
 
     let mut ssm = BTreeSet::new();
@@ -207,7 +137,7 @@ pub fn render_policies(svc: &Service, facts: &Facts, td: &TaskDefinition) -> Pol
         if vf.split(':').nth(2) == Some("ssm") {
             ssm.insert(vf.to_string());
         } else {
-            sm.insert(secret_resource(vf));
+            sm.insert(arn::secret_policy_resource(vf));
         }
     }
     if !ssm.is_empty() {
@@ -239,10 +169,7 @@ pub fn render_policies(svc: &Service, facts: &Facts, td: &TaskDefinition) -> Pol
         task.push(allow(
             &format!("MountEfs{}", sid_safe(&vol.name)),
             actions,
-            [format!(
-                "arn:{p}:elasticfilesystem:{r}:{a}:file-system/{}",
-                id.value
-            )],
+            [arn::efs_file_system(p, r, a, &id.value)],
         ));
     }
     if let Some(dest) = firelens_cloudwatch_group(svc) {
@@ -256,11 +183,8 @@ pub fn render_policies(svc: &Service, facts: &Facts, td: &TaskDefinition) -> Pol
                 "logs:PutLogEvents",
             ],
             [
-                format!("arn:{p}:logs:{region}:{a}:log-group:{}", dest.group),
-                format!(
-                    "arn:{p}:logs:{region}:{a}:log-group:{}:log-stream:*",
-                    dest.group
-                ),
+                arn::log_group(p, region, a, &dest.group),
+                arn::log_streams(p, region, a, &dest.group),
             ],
         ));
     }
@@ -302,48 +226,6 @@ mod tests {
     use super::*;
     use crate::render::render_task_definition;
     use crate::validate::testing::service_in;
-
-    #[test]
-    fn parses_ecr_image_uris() {
-        let i =
-            parse_ecr_image("123456789012.dkr.ecr.us-west-2.amazonaws.com/team/proxy:revision_1")
-                .unwrap();
-        assert_eq!(
-            (
-                i.repository.as_str(),
-                i.reference.as_str(),
-                i.region.as_str()
-            ),
-            ("team/proxy", "revision_1", "us-west-2")
-        );
-        let d =
-            parse_ecr_image("123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:abc").unwrap();
-        assert!(d.is_digest);
-        assert_eq!(d.reference, "sha256:abc");
-        assert_eq!(
-            parse_ecr_image("123456789012.dkr.ecr.us-east-1.amazonaws.com/app")
-                .unwrap()
-                .reference,
-            "latest"
-        );
-        assert!(parse_ecr_image("nginx:1.27").is_none());
-        assert!(
-            parse_ecr_image("public.ecr.aws/aws-observability/aws-for-fluent-bit:stable").is_none()
-        );
-        assert!(parse_ecr_image("localhost:5000/app:1").is_none());
-    }
-
-    #[test]
-    fn secret_resources_drop_json_keys_and_match_suffixes() {
-        assert_eq!(
-            secret_resource("arn:aws:secretsmanager:us-east-1:123456789012:secret:db:password::"),
-            "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-??????"
-        );
-        assert_eq!(
-            secret_resource("arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"),
-            "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"
-        );
-    }
 
     #[test]
     fn policies_name_exact_resources() {

@@ -10,13 +10,6 @@ pub use facts::Facts;
 pub use iam::{Policies, PolicyDocument, render_policies};
 pub use taskdef::{TaskDefinition, render_task_definition};
 
-/// The name of the container that `logging:` adds.
-pub const FIRELENS_CONTAINER: &str = "firelens_log_router";
-
-/// Copilot's default Fluent Bit image for the FireLens router.
-pub const DEFAULT_FLUENT_BIT_IMAGE: &str =
-    "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable";
-
 /// The task definition as pretty JSON, with a final newline: byte-identical for
 /// the same input.
 pub fn to_json(td: &TaskDefinition) -> String {

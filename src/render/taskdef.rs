@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::facts::Facts;
-use super::{DEFAULT_FLUENT_BIT_IMAGE, FIRELENS_CONTAINER};
-use crate::manifest::{At, HealthCheck, SecretRef, Service, Vars};
+use crate::manifest::{
+    At, DEFAULT_FLUENT_BIT_IMAGE, FIRELENS_CONTAINER, HealthCheck, SecretRef, Service, Vars,
+};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

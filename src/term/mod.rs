@@ -1,8 +1,10 @@
 //! The terminal: colours (with `NO_COLOR` and `--color`), and the live status
 //! line that falls back to plain lines when output is not a terminal.
 
+#[cfg(feature = "cli")]
 mod status;
 
+#[cfg(feature = "cli")]
 pub use status::Status;
 
 use std::io::IsTerminal;

@@ -1,122 +1,128 @@
-//! Progress on stderr: one live line redrawn in place on a terminal, plain
-//! timestamped lines anywhere else (CI logs, pipes).
+//! Progress on stderr: a live line redrawn in place on a terminal (ticking
+//! every second, cut to the terminal's width, one line per service when
+//! several deploy at once), plain timestamped lines anywhere else (CI logs,
+//! pipes).
 
-use std::io::Write;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Palette;
 
-const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
-
 pub struct Status {
-    live: bool,
+    /// The live line, on a terminal.
+    bar: Option<ProgressBar>,
     palette: Palette,
     started: Instant,
-    shown: bool,
+    /// The last state shown (plain lines print a state once).
     last: Option<String>,
-    tick: usize,
-    quiet: bool,
     /// Put before every line (the service, when several deploy at once).
     prefix: String,
 }
 
+fn style(palette: Palette) -> ProgressStyle {
+    let template = if palette.enabled {
+        "{spinner:.cyan} {secs:.dim} {prefix}{wide_msg}"
+    } else {
+        "{spinner} {secs} {prefix}{wide_msg}"
+    };
+    ProgressStyle::with_template(template)
+        .expect("a valid template")
+        .with_key(
+            "secs",
+            |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:>4}s", s.elapsed().as_secs());
+            },
+        )
+        .tick_strings(&["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏", "✓"])
+}
+
 impl Status {
-    /// `live` redraws one line in place (a terminal); otherwise each new status is
-    /// a line of its own. `quiet` prints nothing at all.
-    pub fn new(live: bool, palette: Palette, quiet: bool) -> Self {
+    /// `live` redraws one line in place (on a terminal); otherwise each new
+    /// state is a line of its own.
+    pub fn new(live: bool, palette: Palette) -> Self {
+        let bar = live.then(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            bar.set_style(style(palette));
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
         Status {
-            live,
+            bar,
             palette,
             started: Instant::now(),
-            shown: false,
             last: None,
-            tick: 0,
-            quiet,
             prefix: String::new(),
         }
     }
 
-    /// Lines start with `prefix` (implies plain lines: no live redraw).
-    pub fn with_prefix(mut self, prefix: &str) -> Self {
-        self.prefix = format!("{} ", self.palette.bold(prefix));
-        self.live = false;
-        self
+    /// One of several lines shown at once (`deploy --all`), each with a prefix.
+    pub fn in_group(group: Option<&MultiProgress>, palette: Palette, prefix: &str) -> Self {
+        let prefix = format!("{} ", palette.bold(prefix));
+        let bar = group.map(|g| {
+            let bar = g.add(ProgressBar::new_spinner());
+            bar.set_style(style(palette));
+            bar.set_prefix(prefix.clone());
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        Status {
+            bar,
+            palette,
+            started: Instant::now(),
+            last: None,
+            prefix,
+        }
     }
 
     pub fn palette(&self) -> Palette {
         self.palette
     }
 
-    fn elapsed(&self) -> String {
-        format!("{:>5.1}s", self.started.elapsed().as_secs_f64())
-    }
-
-    /// Shows the current state. Plain mode prints it only when it changed.
+    /// Shows the current state. Plain lines print it only when it changed.
     pub fn set(&mut self, text: &str) {
-        if self.quiet {
+        if self.last.as_deref() == Some(text) {
             return;
         }
-        if self.live {
-            self.tick = self.tick.wrapping_add(1);
-            let spin = SPINNER[self.tick % SPINNER.len()];
-            let line = format!(
-                "{} {} {text}",
-                self.palette.cyan(spin),
-                self.palette.dim(&self.elapsed())
-            );
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r\x1b[2K{line}");
-            let _ = err.flush();
-            self.shown = true;
-        } else if self.last.as_deref() != Some(text) {
-            self.print_line(text);
+        match &self.bar {
+            Some(bar) => bar.set_message(text.to_string()),
+            None => self.print_line(text),
         }
         self.last = Some(text.to_string());
     }
 
     /// A line that stays (a step done, a service event), above the live line.
     pub fn line(&mut self, text: &str) {
-        if self.quiet {
-            return;
+        match &self.bar {
+            Some(bar) => bar.println(self.stamped(text)),
+            None => self.print_line(text),
         }
-        self.clear_live();
-        self.print_line(text);
-        if self.live
-            && let Some(last) = self.last.clone()
-        {
-            self.last = None;
-            self.set(&last);
-        }
+    }
+
+    fn stamped(&self, text: &str) -> String {
+        format!(
+            "{} {}{text}",
+            self.palette
+                .dim(&format!("{:>5.1}s", self.started.elapsed().as_secs_f64())),
+            self.prefix
+        )
     }
 
     fn print_line(&self, text: &str) {
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(
-            err,
-            "{} {}{text}",
-            self.palette.dim(&self.elapsed()),
-            self.prefix
-        );
-    }
-
-    fn clear_live(&mut self) {
-        if self.live && self.shown {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r\x1b[2K");
-            let _ = err.flush();
-            self.shown = false;
-        }
+        eprintln!("{}", self.stamped(text));
     }
 
     /// Removes the live line (before the final report).
     pub fn finish(&mut self) {
-        self.clear_live();
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
         self.last = None;
     }
 }
 
 impl Drop for Status {
     fn drop(&mut self) {
-        self.clear_live();
+        self.finish();
     }
 }

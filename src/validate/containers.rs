@@ -4,8 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Check;
-use crate::manifest::{At, HealthCheck, Service, ServiceType};
-use crate::render::FIRELENS_CONTAINER;
+use crate::manifest::{At, FIRELENS_CONTAINER, HealthCheck, Service, ServiceType};
 use crate::yaml::Pos;
 
 /// ECS container names: letters, digits, `-` and `_`, up to 255.

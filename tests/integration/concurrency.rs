@@ -184,7 +184,7 @@ async fn stale_locks_are_taken_over_and_live_ones_respected() {
                 .unwrap();
         }
     };
-    let now = sidecarctl::logs::now_ms();
+    let now = sidecarctl::clock::now_ms();
     put(serde_json::json!({"owner": "ci@runner-7 (pid 42)", "token": "t1", "since": now - 60_000, "expires": now + 600_000})).await;
     let r = s.deploy(&["--image-tag", "v1"]);
     r.assert_code(7);

@@ -120,9 +120,9 @@ async fn first_deploy_creates_everything() {
             ("iam:TagRole", 1),
             ("logs:CreateLogGroup", 1),
             ("logs:PutRetentionPolicy", 1),
-            // The deploy lock, taken and released.
-            ("ssm:DeleteParameter", 1),
-            ("ssm:PutParameter", 1),
+            // The deploy lock, taken and released (its release marker too).
+            ("ssm:DeleteParameter", 2),
+            ("ssm:PutParameter", 2),
         ])
     );
     // The digests are pinned.
@@ -190,8 +190,8 @@ fn a_new_image_updates_only_the_task_definition_and_service() {
         writes(&[
             ("ecs:RegisterTaskDefinition", 1),
             ("ecs:UpdateService", 1),
-            ("ssm:DeleteParameter", 1),
-            ("ssm:PutParameter", 1)
+            ("ssm:DeleteParameter", 2),
+            ("ssm:PutParameter", 2)
         ])
     );
     assert_eq!(report["taskDefinition"]["revision"], 2);

@@ -210,7 +210,7 @@ async fn a_large_history_reads_in_order_with_every_filter() {
 
     // --start-time / --end-time (RFC 3339).
     let (a, b) = (l.now - 2_000_000, l.now - 1_000_000);
-    let fmt = |ms: i64| sidecarctl::logs::format::rfc3339_ms(ms);
+    let fmt = |ms: i64| sidecarctl::clock::rfc3339_ms(ms);
     let ranged = l.json_lines(&["--start-time", &fmt(a), "--end-time", &fmt(b)]);
     let expected = all.iter().filter(|(_, t)| *t >= a && *t < b).count();
     assert_eq!(ranged.len(), expected);

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
@@ -14,10 +16,37 @@ pub struct Proxy {
     child: Child,
 }
 
+/// The proxy's binary: test tooling in its own package (`tools/localproxy`),
+/// built here once, into the same target directory as the tests.
+pub fn binary() -> &'static PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let status = Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "--locked",
+                "--quiet",
+                "-p",
+                "sidecarctl-localproxy",
+            ])
+            .current_dir(super::root())
+            .status()
+            .expect("run cargo build -p sidecarctl-localproxy");
+        assert!(status.success(), "building sidecarctl-localproxy failed");
+        // The test binary runs from {target}/debug/deps.
+        let exe = std::env::current_exe().expect("the test binary's path");
+        let dir = exe
+            .parent()
+            .and_then(|deps| deps.parent())
+            .expect("{target}/debug/deps");
+        dir.join("sidecarctl-localproxy")
+    })
+}
+
 impl Proxy {
     /// A proxy in front of `upstream` whose rollouts take `rollout_ms`.
     pub fn start(upstream: &str, rollout_ms: u64) -> Proxy {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sidecarctl-localproxy"))
+        let mut child = Command::new(binary())
             .args([
                 "--upstream",
                 upstream,

@@ -1,4 +1,6 @@
-//! Exit codes: stable, documented in the README, for release pipelines.
+//! Exit codes: how every command ends, stable and documented in the README,
+//! for release pipelines. Outcomes of the domain map to them; the command line
+//! only hands them to the process.
 
 use std::process::ExitCode;
 

@@ -1,59 +1,25 @@
-//! What a deploy changes, decided from what is wanted and what is there: pure.
+//! Planning, pure: from what is wanted ([`Desired`]) and what is there
+//! ([`Current`]) to the steps that close the gap, the differences shown to
+//! people, and the judgement of a rollout.
 //!
 //! Steps come in groups: the steps of one group do not depend on each other and
 //! run concurrently; a group starts when the one before it has finished. The
 //! service is updated last, once roles, policies, log group and task definition
 //! are in place.
 
+pub mod desired;
+pub mod diff;
+pub mod rollout;
+pub mod text;
+
 use serde_json::Value;
 
-use super::diff::{Change, diff};
-use crate::aws::ecs::{NewService, Registered, ServiceState};
-use crate::aws::iam::Role;
-use crate::aws::logs::LogGroup;
-use crate::render::TaskDefinition;
-use crate::render::addons::{RenderedPolicy, sha256_hex};
-
-pub const EXECUTION_POLICY: &str = "sidecarctl-execution";
-pub const TASK_POLICY: &str = "sidecarctl-task";
-
-/// What the roles should look like, when sidecarctl manages them.
-#[derive(Clone, Debug)]
-pub struct DesiredIam {
-    pub execution_role: String,
-    pub task_role: String,
-    pub trust_policy: String,
-    pub execution_policy: String,
-    pub task_policy: Option<String>,
-    pub addons: Vec<(RenderedPolicy, String)>,
-    pub tags: Vec<(String, String)>,
-}
-
-/// Everything the deploy wants in place.
-#[derive(Clone, Debug)]
-pub struct Desired {
-    pub td: TaskDefinition,
-    pub log_group: String,
-    pub retention_days: i32,
-    pub desired_count: i32,
-    pub iam: Option<DesiredIam>,
-    pub cluster: String,
-    pub service: String,
-    pub rollback: bool,
-    /// How to create the service, when it does not exist (task definition filled in later).
-    pub new_service: Option<NewService>,
-    pub tags: Vec<(String, String)>,
-}
-
-/// The roles as they are.
-#[derive(Clone, Debug, Default)]
-pub struct IamState {
-    pub execution_role: Option<Role>,
-    pub task_role: Option<Role>,
-    pub execution_policy: Option<String>,
-    pub task_policy: Option<String>,
-    pub attached: Vec<String>,
-}
+use crate::names::arn;
+use crate::names::sidecarctl::{EXECUTION_POLICY, TASK_POLICY};
+use crate::render::addons::sha256_hex;
+use crate::state::{Current, Role};
+pub use desired::{Desired, DesiredIam};
+use diff::{Change, diff};
 
 /// The task role's tag recording the document of an add-on policy attached to it.
 pub fn addon_tag(policy_name: &str) -> String {
@@ -61,18 +27,6 @@ pub fn addon_tag(policy_name: &str) -> String {
         "sidecarctl:addon:{}",
         &sha256_hex(policy_name.as_bytes())[..16]
     )
-}
-
-/// What exists.
-#[derive(Clone, Debug, Default)]
-pub struct Current {
-    pub service: Option<ServiceState>,
-    /// The service's task definition.
-    pub td: Option<Registered>,
-    /// The family's latest revision (may be newer than the service's).
-    pub latest: Option<Registered>,
-    pub log_group: Option<LogGroup>,
-    pub iam: Option<IamState>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -140,14 +94,12 @@ impl Step {
                 format!("delete policy {policy} of role {role}")
             }
             Step::CreateManagedPolicy { name, .. } => format!("create add-on policy {name}"),
-            Step::UpdateManagedPolicy { arn, .. } => format!(
-                "update add-on policy {}",
-                arn.rsplit('/').next().unwrap_or(arn)
-            ),
-            Step::AttachPolicy { role, arn } => format!(
-                "attach {} to role {role}",
-                arn.rsplit('/').next().unwrap_or(arn)
-            ),
+            Step::UpdateManagedPolicy { arn, .. } => {
+                format!("update add-on policy {}", arn::last_segment(arn))
+            }
+            Step::AttachPolicy { role, arn } => {
+                format!("attach {} to role {role}", arn::last_segment(arn))
+            }
             Step::TagRole { role, .. } => format!("record the add-on policy on role {role}"),
             Step::RegisterTaskDefinition => format!("register task definition {}", d.td.family),
             Step::UpdateService { desired, .. } => {
@@ -214,8 +166,35 @@ fn same_document(a: &str, b: &str) -> bool {
     json(a) == json(b)
 }
 
-fn trusts_ecs_tasks(trust: &str) -> bool {
-    trust.contains("ecs-tasks.amazonaws.com")
+/// Whether a trust policy lets ECS tasks assume the role: a statement that
+/// allows `sts:AssumeRole` to the service principal `ecs-tasks.amazonaws.com`.
+/// A mention of the principal anywhere else (a Deny, another action, a `Sid`)
+/// does not count. Conditions are left to their author (`aws:SourceAccount`
+/// is AWS's own advice against confused deputies, and ECS meets it).
+pub fn trusts_ecs_tasks(trust: &str) -> bool {
+    const PRINCIPAL: &str = "ecs-tasks.amazonaws.com";
+    let Ok(doc) = serde_json::from_str::<Value>(trust) else {
+        return false;
+    };
+    let one_or_many = |v: Option<&Value>, want: &str| match v {
+        Some(Value::String(s)) => s == want,
+        Some(Value::Array(items)) => items.iter().any(|i| i.as_str() == Some(want)),
+        _ => false,
+    };
+    let statements = match doc.get("Statement") {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(one @ Value::Object(_)) => vec![one],
+        _ => Vec::new(),
+    };
+    statements.into_iter().any(|st| {
+        st.get("Effect").and_then(Value::as_str) == Some("Allow")
+            && (one_or_many(st.get("Action"), "sts:AssumeRole")
+                || one_or_many(st.get("Action"), "sts:*"))
+            && one_or_many(
+                st.get("Principal").and_then(|p| p.get("Service")),
+                PRINCIPAL,
+            )
+    })
 }
 
 /// Compares what is wanted with what is there.
@@ -378,7 +357,9 @@ pub fn plan(d: &Desired, cur: &Current) -> Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::addons::RenderedPolicy;
     use crate::render::{Facts, render_task_definition};
+    use crate::state::{IamState, LogGroup, Registered, ServiceState};
     use crate::validate::testing::service_in;
 
     fn desired() -> Desired {
@@ -438,13 +419,12 @@ mod tests {
             iam: Some(IamState {
                 execution_role: Some(Role {
                     arn: "r1".into(),
-                    trust_policy: "{\"Principal\":{\"Service\":\"ecs-tasks.amazonaws.com\"}}"
-                        .into(),
+                    trust_policy: crate::render::iam::ecs_tasks_trust_policy(),
                     ..Default::default()
                 }),
                 task_role: Some(Role {
                     arn: "r2".into(),
-                    trust_policy: "ecs-tasks.amazonaws.com".into(),
+                    trust_policy: crate::render::iam::ecs_tasks_trust_policy(),
                     ..Default::default()
                 }),
                 execution_policy: Some("{\"Statement\": [], \"Version\": \"2012-10-17\"}".into()),
@@ -565,6 +545,45 @@ mod tests {
         d.iam.as_mut().unwrap().addons[0].0.hash = "h2".into();
         let ops: Vec<&str> = plan(&d, &cur).steps().map(Step::operation).collect();
         assert_eq!(ops, ["iam:CreatePolicyVersion", "iam:TagRole"]);
+    }
+
+    #[test]
+    fn a_trust_policy_counts_only_as_an_allow_of_assume_role_to_ecs_tasks() {
+        let doc = |st: &str| format!("{{\"Version\":\"2012-10-17\",\"Statement\":[{st}]}}");
+        let allow = r#"{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}"#;
+        assert!(trusts_ecs_tasks(&doc(allow)));
+        assert!(trusts_ecs_tasks(&doc(
+            r#"{"Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com","ecs-tasks.amazonaws.com"]},"Action":["sts:AssumeRole"]}"#
+        )));
+        for refused in [
+            // The principal named only in a Deny, or for another action.
+            r#"{"Effect":"Deny","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}"#,
+            r#"{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:TagSession"}"#,
+            r#"{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Sid":"ecs-tasks.amazonaws.com"}"#,
+        ] {
+            assert!(!trusts_ecs_tasks(&doc(refused)), "{refused}");
+        }
+        assert!(
+            !trusts_ecs_tasks("ecs-tasks.amazonaws.com"),
+            "not a document"
+        );
+        assert!(trusts_ecs_tasks(&doc(
+            r#"{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"1"}}}"#
+        )));
+        let mut d = desired();
+        let mut cur = in_place(&d);
+        cur.iam
+            .as_mut()
+            .unwrap()
+            .task_role
+            .as_mut()
+            .unwrap()
+            .trust_policy = doc(
+            r#"{"Effect":"Deny","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}"#,
+        );
+        d.desired_count = 1;
+        let ops: Vec<&str> = plan(&d, &cur).steps().map(Step::operation).collect();
+        assert_eq!(ops, ["iam:UpdateAssumeRolePolicy"]);
     }
 
     #[test]

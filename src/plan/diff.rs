@@ -48,13 +48,46 @@ pub fn diff(old: &Value, new: &Value) -> Vec<Change> {
     out
 }
 
+/// Values longer than this are shortened.
+const WIDTH: usize = 120;
+
 fn show(v: &Value) -> String {
-    let s = v.to_string();
-    if s.chars().count() > 120 {
-        format!("{}…", s.chars().take(119).collect::<String>())
+    shorten(&v.to_string())
+}
+
+fn shorten(s: &str) -> String {
+    if s.chars().count() > WIDTH {
+        format!("{}…", s.chars().take(WIDTH - 1).collect::<String>())
     } else {
-        s
+        s.to_string()
     }
+}
+
+/// Two long values that differ late (digests, ARNs): the common beginning is
+/// elided, so that what changed is what shows.
+fn show_pair(old: &Value, new: &Value) -> (String, String) {
+    let (a, b) = (old.to_string(), new.to_string());
+    if a.chars().count() <= WIDTH && b.chars().count() <= WIDTH {
+        return (a, b);
+    }
+    let common = a
+        .char_indices()
+        .zip(b.chars())
+        .take_while(|((_, x), y)| x == y)
+        .last()
+        .map_or(0, |((i, c), _)| i + c.len_utf8());
+    let keep = a[..common]
+        .char_indices()
+        .rev()
+        .nth(11)
+        .map_or(0, |(i, _)| i);
+    if common < 24 {
+        return (shorten(&a), shorten(&b));
+    }
+    (
+        shorten(&format!("…{}", &a[keep..])),
+        shorten(&format!("…{}", &b[keep..])),
+    )
 }
 
 fn join(path: &str, key: &str) -> String {
@@ -121,11 +154,14 @@ fn walk(path: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
                 }
             }
         }
-        _ => out.push(Change::Changed {
-            path: path.to_string(),
-            from: show(old),
-            to: show(new),
-        }),
+        _ => {
+            let (from, to) = show_pair(old, new);
+            out.push(Change::Changed {
+                path: path.to_string(),
+                from,
+                to,
+            })
+        }
     }
 }
 
@@ -155,6 +191,22 @@ mod tests {
                 "+ containerDefinitions[proxy]: {\"image\":\"p:1\",\"name\":\"proxy\"}",
             ]
         );
+    }
+
+    #[test]
+    fn long_values_that_differ_late_show_the_difference() {
+        let base = "123456789012.dkr.ecr.us-east-1.amazonaws.com/demo/api@sha256:";
+        let old = json!({"image": format!("{base}{}", "a".repeat(64))});
+        let new = json!({"image": format!("{base}{}", "b".repeat(64))});
+        let c = diff(&old, &new);
+        let Change::Changed { from, to, .. } = &c[0] else {
+            panic!("{c:?}")
+        };
+        assert!(
+            from.contains("aaaa") && to.contains("bbbb"),
+            "{from} → {to}"
+        );
+        assert_ne!(from, to);
     }
 
     #[test]

@@ -1,0 +1,197 @@
+//! The second half of a deploy: watch the rollout, and when it fails or runs
+//! out of time, roll back (following ECS's circuit breaker when it started a
+//! rollback, otherwise updating the service to the previous revision).
+
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::progress::Progress;
+use super::report::Rollout;
+use super::watch::{Seen, Watch, WatchEnd, watch};
+use crate::aws::{self, Aws, AwsError};
+use crate::clock::humantime;
+use crate::names::arn::short_task_definition as short_td;
+use crate::state::ServiceState;
+
+/// How the rollout ended.
+#[derive(Debug)]
+pub enum Ending {
+    Completed(Rollout),
+    /// Cancelled while watching; `rolling_back_to` when it was the rollback.
+    Interrupted {
+        rolling_back_to: Option<String>,
+    },
+    /// It failed or timed out, and the service went back to `to`.
+    RolledBack {
+        reason: String,
+        to: String,
+        rollout: Option<Rollout>,
+        rollback: Rollout,
+    },
+    /// It failed or timed out and the service was not rolled back; `why` says
+    /// why not, as the end of a sentence that begins with `reason`.
+    NotRolledBack {
+        reason: String,
+        why: String,
+        rollout: Option<Rollout>,
+        rollback: Option<Rollout>,
+    },
+    /// Watching failed: the rollout's end is unknown.
+    Unwatched(AwsError),
+}
+
+/// What to follow.
+pub struct Follow<'a> {
+    pub cluster: &'a str,
+    pub service: &'a str,
+    /// The task definition rolling out.
+    pub target: &'a str,
+    /// What the service ran before, to roll back to.
+    pub previous: Option<&'a str>,
+    /// The desired count to roll back with.
+    pub previous_desired: i32,
+    pub timeout: Duration,
+    pub poll: Duration,
+    /// Roll back on failure.
+    pub rollback: bool,
+}
+
+/// A rollout's state for the report.
+pub fn rollout_of(s: &ServiceState, target: &str, reason: Option<String>) -> Rollout {
+    let d = s.deployment_of(target);
+    Rollout {
+        state: d.map_or_else(|| "GONE".into(), |d| d.rollout_state.as_str().to_string()),
+        running: d.map_or(0, |d| d.running),
+        desired: d.map_or(s.desired, |d| d.desired),
+        reason,
+    }
+}
+
+/// Watches the rollout to its end, rolling back when it fails.
+pub async fn follow(
+    aws: &Aws,
+    f: &Follow<'_>,
+    seen: &mut Seen,
+    progress: &mut dyn Progress,
+    cancel: &CancellationToken,
+) -> Ending {
+    let w = Watch {
+        cluster: f.cluster,
+        service: f.service,
+        target: f.target,
+        timeout: f.timeout,
+        poll: f.poll,
+    };
+    let (reason, rollout, circuit_breaker_to) = match watch(aws, &w, seen, progress, cancel).await {
+        Ok(WatchEnd::Completed(s)) => return Ending::Completed(rollout_of(&s, f.target, None)),
+        Ok(WatchEnd::Interrupted) => {
+            return Ending::Interrupted {
+                rolling_back_to: None,
+            };
+        }
+        Ok(WatchEnd::Failed { reason, state }) => {
+            let r = rollout_of(&state, f.target, Some(reason.clone()));
+            (reason, Some(r), None)
+        }
+        Ok(WatchEnd::RollingBack { reason, to, state }) => {
+            let r = rollout_of(&state, f.target, Some(reason.clone()));
+            (reason, Some(r), Some(to))
+        }
+        Ok(WatchEnd::TimedOut(state)) => {
+            let reason = format!(
+                "the rollout did not complete within {}",
+                humantime(f.timeout)
+            );
+            let r = state.map(|s| rollout_of(&s, f.target, Some(reason.clone())));
+            (reason, r, None)
+        }
+        Err(e) => return Ending::Unwatched(e),
+    };
+    progress.problem(&reason);
+    if !f.rollback {
+        return Ending::NotRolledBack {
+            reason,
+            why: "not rolled back (--no-rollback)".into(),
+            rollout,
+            rollback: None,
+        };
+    }
+    let to = match (circuit_breaker_to, f.previous) {
+        (Some(to), _) => {
+            progress.note(&format!(
+                "ECS's circuit breaker is rolling back to {}",
+                short_td(&to)
+            ));
+            to
+        }
+        (None, Some(prev)) => {
+            progress.note(&format!("rolling back to {}", short_td(prev)));
+            match aws::ecs::update_service(
+                &aws.ecs,
+                f.cluster,
+                f.service,
+                prev,
+                f.previous_desired,
+                f.rollback,
+            )
+            .await
+            {
+                Ok(s) => seen.extend(&s),
+                Err(e) => {
+                    return Ending::NotRolledBack {
+                        reason,
+                        why: format!("rolling back failed: {e}"),
+                        rollout,
+                        rollback: None,
+                    };
+                }
+            }
+            prev.to_string()
+        }
+        (None, None) => {
+            return Ending::NotRolledBack {
+                reason,
+                why: "the service was created by this deploy, so there is nothing to roll back to"
+                    .into(),
+                rollout,
+                rollback: None,
+            };
+        }
+    };
+    let back = Watch { target: &to, ..w };
+    match watch(aws, &back, seen, progress, cancel).await {
+        Ok(WatchEnd::Completed(s)) => Ending::RolledBack {
+            reason,
+            rollback: rollout_of(&s, &to, None),
+            to,
+            rollout,
+        },
+        Ok(WatchEnd::Interrupted) => Ending::Interrupted {
+            rolling_back_to: Some(to),
+        },
+        Ok(
+            WatchEnd::Failed { reason: r2, state }
+            | WatchEnd::RollingBack {
+                reason: r2, state, ..
+            },
+        ) => Ending::NotRolledBack {
+            why: format!("the rollback to {} failed too: {r2}", short_td(&to)),
+            rollback: Some(rollout_of(&state, &to, Some(r2))),
+            reason,
+            rollout,
+        },
+        Ok(WatchEnd::TimedOut(state)) => Ending::NotRolledBack {
+            why: format!("the rollback to {} did not complete in time", short_td(&to)),
+            rollback: state.map(|s| rollout_of(&s, &to, Some("timed out".into()))),
+            reason,
+            rollout,
+        },
+        Err(e) => Ending::NotRolledBack {
+            reason,
+            why: format!("watching the rollback failed: {e}"),
+            rollout,
+            rollback: None,
+        },
+    }
+}

@@ -1,0 +1,85 @@
+//! The names Copilot gives what a service owns, so that sidecarctl finds and
+//! creates the same things.
+
+/// The task definition family: `{app}-{env}-{svc}`.
+pub fn family(app: &str, env: &str, svc: &str) -> String {
+    format!("{app}-{env}-{svc}")
+}
+
+/// The service's log group: `/copilot/{app}-{env}-{svc}`.
+pub fn log_group(app: &str, env: &str, svc: &str) -> String {
+    format!("/copilot/{}", family(app, env, svc))
+}
+
+/// The prefix of every container's log stream: `copilot/{container}/{task}`.
+pub const LOG_STREAM_PREFIX: &str = "copilot";
+
+/// The ECR repository `image.build` deploys from: `{app}/{svc}`.
+pub fn build_repository(app: &str, svc: &str) -> String {
+    format!("{app}/{svc}")
+}
+
+/// `COPILOT_SERVICE_DISCOVERY_ENDPOINT`: `{env}.{app}.local`.
+pub fn service_discovery_endpoint(app: &str, env: &str) -> String {
+    format!("{env}.{app}.local")
+}
+
+/// The two roles of a service's tasks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleNames {
+    pub execution: String,
+    pub task: String,
+}
+
+/// Role names for a service; IAM allows 64 characters, so long names are cut
+/// and made unique with a short hash.
+pub fn role_names(app: &str, env: &str, svc: &str) -> RoleNames {
+    let fam = family(app, env, svc);
+    let name = |suffix: &str| {
+        let full = format!("{fam}-{suffix}");
+        if full.len() <= 64 {
+            return full;
+        }
+        let hash = fnv1a(&full);
+        let keep = 64 - suffix.len() - 1 - 9;
+        format!("{}-{hash:08x}-{suffix}", &fam[..keep.min(fam.len())])
+    };
+    RoleNames {
+        execution: name("ExecutionRole"),
+        task: name("TaskRole"),
+    }
+}
+
+fn fnv1a(s: &str) -> u32 {
+    s.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_as_copilot_gives_them() {
+        assert_eq!(family("demo", "test", "api"), "demo-test-api");
+        assert_eq!(log_group("demo", "test", "api"), "/copilot/demo-test-api");
+        assert_eq!(build_repository("demo", "api"), "demo/api");
+        assert_eq!(
+            service_discovery_endpoint("demo", "test"),
+            "test.demo.local"
+        );
+    }
+
+    #[test]
+    fn role_names_fit_iam_limits() {
+        let r = role_names("demo", "test", "api");
+        assert_eq!(r.execution, "demo-test-api-ExecutionRole");
+        let long = role_names(&"a".repeat(40), "production", "frontend-service");
+        assert!(long.execution.len() <= 64 && long.task.len() <= 64);
+        assert_ne!(
+            long.execution,
+            role_names(&"a".repeat(40), "production", "frontend-servicf").execution
+        );
+    }
+}

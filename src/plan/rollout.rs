@@ -1,0 +1,181 @@
+//! Judging a rollout from the service's state, pure: done, still going,
+//! failed, or being rolled back by ECS's circuit breaker.
+
+use crate::names::arn::short_task_definition as short_td;
+use crate::state::{DeploymentStatus, RolloutState, ServiceState};
+
+/// What a service's state says about the rollout of a task definition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    InProgress,
+    Completed,
+    /// The deployment failed; ECS is not rolling it back.
+    Failed(String),
+    /// The deployment failed and ECS's circuit breaker is rolling back to `to`.
+    RollingBack {
+        reason: String,
+        to: String,
+    },
+}
+
+/// Judges the rollout of `target` (a task definition ARN): done when its
+/// deployment is the primary one, COMPLETED, with running = desired.
+pub fn judge(s: &ServiceState, target: &str) -> Verdict {
+    let Some(ours) = s.deployment_of(target) else {
+        return Verdict::Failed(match s.primary() {
+            Some(p) => format!(
+                "the deployment was replaced: the service now deploys {}",
+                short_td(&p.task_definition)
+            ),
+            None => "the deployment is gone".to_string(),
+        });
+    };
+    let primary = ours.status == DeploymentStatus::Primary;
+    let all_running = ours.running == ours.desired;
+    match ours.rollout_state {
+        RolloutState::Failed => {
+            let reason = if ours.rollout_reason.is_empty() {
+                format!("{} task(s) failed to start", ours.failed_tasks)
+            } else {
+                ours.rollout_reason.clone()
+            };
+            match s.primary().filter(|p| p.task_definition != target) {
+                Some(p) => Verdict::RollingBack {
+                    reason,
+                    to: p.task_definition.clone(),
+                },
+                None => Verdict::Failed(reason),
+            }
+        }
+        RolloutState::Completed if primary && all_running => Verdict::Completed,
+        // Services without rollout states: one deployment, all running.
+        RolloutState::Unknown if primary && s.deployments.len() == 1 && all_running => {
+            Verdict::Completed
+        }
+        _ => Verdict::InProgress,
+    }
+}
+
+/// One line on the rollout's progress.
+pub fn progress_line(s: &ServiceState, target: &str) -> String {
+    match s.deployment_of(target) {
+        Some(d) => format!(
+            "{} {} · running {}/{} · pending {}{}",
+            short_td(target),
+            if d.rollout_state == RolloutState::Unknown {
+                d.status.as_str()
+            } else {
+                d.rollout_state.as_str()
+            },
+            d.running,
+            d.desired,
+            d.pending,
+            if d.failed_tasks > 0 {
+                format!(" · failed {}", d.failed_tasks)
+            } else {
+                String::new()
+            }
+        ),
+        None => format!("{} not deployed", short_td(target)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Deployment;
+
+    fn dep(
+        td: &str,
+        status: DeploymentStatus,
+        rollout: RolloutState,
+        running: i32,
+        desired: i32,
+    ) -> Deployment {
+        Deployment {
+            id: format!("ecs-svc/{td}"),
+            status,
+            task_definition: td.into(),
+            desired,
+            running,
+            rollout_state: rollout,
+            ..Default::default()
+        }
+    }
+
+    fn state(deps: Vec<Deployment>) -> ServiceState {
+        ServiceState {
+            deployments: deps,
+            ..Default::default()
+        }
+    }
+
+    use DeploymentStatus::{Active, Primary};
+    use RolloutState::{Completed, Failed, InProgress, Unknown};
+
+    #[test]
+    fn completed_needs_every_task_running() {
+        assert_eq!(
+            judge(&state(vec![dep("t:2", Primary, Completed, 2, 2)]), "t:2"),
+            Verdict::Completed
+        );
+        assert_eq!(
+            judge(&state(vec![dep("t:2", Primary, Completed, 1, 2)]), "t:2"),
+            Verdict::InProgress
+        );
+        assert_eq!(
+            judge(
+                &state(vec![
+                    dep("t:2", Primary, InProgress, 1, 2),
+                    dep("t:1", Active, Completed, 2, 2)
+                ]),
+                "t:2"
+            ),
+            Verdict::InProgress
+        );
+        assert_eq!(
+            judge(&state(vec![dep("t:2", Primary, Unknown, 2, 2)]), "t:2"),
+            Verdict::Completed,
+            "without rollout states, one deployment with every task running is done"
+        );
+    }
+
+    #[test]
+    fn failures_and_circuit_breaker_rollbacks() {
+        let mut failed = dep("t:2", Active, Failed, 0, 2);
+        failed.rollout_reason = "ECS deployment circuit breaker: tasks failed to start.".into();
+        assert_eq!(
+            judge(
+                &state(vec![dep("t:1", Primary, InProgress, 1, 2), failed.clone()]),
+                "t:2"
+            ),
+            Verdict::RollingBack {
+                reason: failed.rollout_reason.clone(),
+                to: "t:1".into()
+            }
+        );
+        failed.status = Primary;
+        assert_eq!(
+            judge(&state(vec![failed.clone()]), "t:2"),
+            Verdict::Failed(failed.rollout_reason)
+        );
+    }
+
+    #[test]
+    fn a_replaced_deployment_is_a_failure() {
+        assert!(matches!(
+            judge(&state(vec![dep("t:3", Primary, InProgress, 0, 1)]), "t:2"),
+            Verdict::Failed(_)
+        ));
+    }
+
+    #[test]
+    fn progress_lines() {
+        let td = "arn:aws:ecs:r:1:task-definition/demo-test-api:2";
+        let s = state(vec![dep(td, Primary, InProgress, 1, 2)]);
+        assert_eq!(
+            progress_line(&s, td),
+            "demo-test-api:2 IN_PROGRESS · running 1/2 · pending 0"
+        );
+    }
+}

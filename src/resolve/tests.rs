@@ -1,0 +1,261 @@
+//! Interpreting lookups, without AWS: the answers are given as data.
+
+use super::*;
+use crate::manifest::addons::Addons;
+use crate::names::role_names;
+use crate::validate::testing::service_in;
+
+const ACCOUNT: &str = "123456789012";
+
+fn manifest() -> Service {
+    service_in(
+        "name: api\ntype: Backend Service\nimage:\n  build: Dockerfile\n\
+secrets:\n  DB: {secretsmanager: 'db:password::'}\n  TOKEN: /app/token\n\
+sidecars:\n  proxy:\n    image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/team/proxy:v3\n    credentialsParameter: arn:aws:secretsmanager:us-east-1:123456789012:secret:creds\n\
+\x20 far:\n    image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/far:v1\n\
+\x20 hub:\n    image: nginx:1.27\n\
+storage:\n  volumes:\n    data:\n      path: /data\n      efs:\n        id: fs-1\n        auth: {iam: true, access_point_id: fsap-1}\n",
+        Some("test"),
+    )
+}
+
+fn request<'a>(svc: &'a Service, roles: &'a Roles, addons: &'a Addons, pin: bool) -> Request<'a> {
+    Request {
+        svc,
+        app: "demo",
+        env: "test",
+        cluster: "demo-test",
+        service_name: "api",
+        image_tag: Some("v7"),
+        pin,
+        roles,
+        addons,
+        region: "us-east-1",
+    }
+}
+
+fn everything_found(q: &Questions) -> Answers {
+    Answers {
+        identity: Identity {
+            account: ACCOUNT.into(),
+            partition: "aws".into(),
+            arn: format!("arn:aws:iam::{ACCOUNT}:user/ci"),
+        },
+        service: None,
+        latest: None,
+        cluster_active: true,
+        images: q
+            .images
+            .iter()
+            .map(|c| match &c.lookup {
+                ImageLookup::Build { .. } => (
+                    Some("sha256:main".into()),
+                    Some(format!(
+                        "{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/demo/api"
+                    )),
+                ),
+                ImageLookup::Ecr { .. } => (Some(format!("sha256:{}", c.container)), None),
+                ImageLookup::Elsewhere => (None, None),
+            })
+            .collect(),
+        secrets: q
+            .secrets
+            .iter()
+            .map(|s| {
+                let name = s.rsplit(':').next().unwrap_or(s);
+                (
+                    s.clone(),
+                    format!("arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:{name}-AbCdEf"),
+                )
+            })
+            .collect(),
+        parameters: q.parameters.clone(),
+        file_systems: [(
+            "fs-1".to_string(),
+            FileSystem {
+                id: "fs-1".into(),
+                arn: String::new(),
+                state: "available".into(),
+            },
+        )]
+        .into(),
+        access_points: [(
+            "fsap-1".to_string(),
+            AccessPoint {
+                id: "fsap-1".into(),
+                file_system_id: "fs-1".into(),
+                state: "available".into(),
+            },
+        )]
+        .into(),
+        iam: None,
+        log_group: None,
+    }
+}
+
+#[test]
+fn the_questions_are_deduplicated_and_local() {
+    let svc = manifest();
+    let roles = Roles::Managed(role_names("demo", "test", "api"));
+    let addons = Addons::default();
+    let q = questions(&request(&svc, &roles, &addons, true));
+    assert_eq!(q.family, "demo-test-api");
+    assert_eq!(q.log_group, "/copilot/demo-test-api");
+    let lookups: Vec<(&str, &ImageLookup)> = q
+        .images
+        .iter()
+        .map(|c| (c.container.as_str(), &c.lookup))
+        .collect();
+    assert!(matches!(lookups[0], ("api", ImageLookup::Build { tag, .. }) if tag == "v7"));
+    assert!(
+        lookups
+            .iter()
+            .any(|(c, l)| *c == "far" && **l == ImageLookup::Elsewhere),
+        "ECR in another region is used as written"
+    );
+    assert!(
+        lookups
+            .iter()
+            .any(|(c, l)| *c == "hub" && **l == ImageLookup::Elsewhere)
+    );
+    assert!(
+        lookups
+            .iter()
+            .any(|(c, l)| *c == "proxy" && matches!(l, ImageLookup::Ecr { .. }))
+    );
+    assert_eq!(
+        q.secrets.iter().collect::<Vec<_>>(),
+        [
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:creds",
+            "db"
+        ]
+    );
+    assert_eq!(q.parameters.iter().collect::<Vec<_>>(), ["/app/token"]);
+    assert_eq!(q.file_systems.iter().collect::<Vec<_>>(), ["fs-1"]);
+}
+
+#[test]
+fn found_things_become_facts_pinned_to_digests() {
+    let svc = manifest();
+    let roles = Roles::Managed(role_names("demo", "test", "api"));
+    let addons = Addons::default();
+    let req = request(&svc, &roles, &addons, true);
+    let q = questions(&req);
+    let r = interpret(&req, &q, everything_found(&q)).unwrap();
+    let f = &r.facts;
+    assert_eq!(
+        f.images["api"],
+        format!("{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/demo/api@sha256:main")
+    );
+    assert_eq!(
+        f.images["proxy"],
+        format!("{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/team/proxy@sha256:proxy")
+    );
+    assert_eq!(f.images["hub"], "nginx:1.27");
+    assert_eq!(r.digests["proxy"], "sha256:proxy");
+    assert_eq!(
+        f.secret_arns[&SecretRef::SecretsManagerName("db:password::".into())],
+        format!("arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:db-AbCdEf:password::"),
+        "the full ARN, with the JSON key kept"
+    );
+    assert_eq!(
+        f.credential_arns["arn:aws:secretsmanager:us-east-1:123456789012:secret:creds"],
+        format!("arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:creds-AbCdEf")
+    );
+    assert_eq!(
+        f.execution_role_arn,
+        format!("arn:aws:iam::{ACCOUNT}:role/demo-test-api-ExecutionRole")
+    );
+    assert!(r.managed_roles.is_some());
+
+    // --no-pin keeps the tags.
+    let req = request(&svc, &roles, &addons, false);
+    let r = interpret(&req, &q, everything_found(&q)).unwrap();
+    assert!(r.facts.images["api"].ends_with("/demo/api:v7"));
+    assert!(r.facts.images["proxy"].ends_with("/team/proxy:v3"));
+}
+
+#[test]
+fn every_missing_thing_is_reported_at_its_place() {
+    let svc = manifest();
+    let roles = Roles::Given {
+        execution: "arn:aws:iam::1:role/e".into(),
+        task: "arn:aws:iam::1:role/t".into(),
+    };
+    let addons = Addons::default();
+    let req = request(&svc, &roles, &addons, true);
+    let q = questions(&req);
+    let mut a = everything_found(&q);
+    a.cluster_active = false;
+    a.images[0] = (None, Some("uri".into())); // the tag was never pushed
+    a.secrets.clear();
+    a.parameters.clear();
+    a.access_points.get_mut("fsap-1").unwrap().file_system_id = "fs-2".into();
+    a.file_systems.get_mut("fs-1").unwrap().state = "deleting".into();
+    let Err(ResolveError::Missing(d)) = interpret(&req, &q, a) else {
+        panic!("missing things are an error")
+    };
+    let found: Vec<(Option<&str>, &str)> = d
+        .iter()
+        .map(|d| (d.field.as_deref(), d.message.as_str()))
+        .collect();
+    for (field, message) in [
+        (None, "ECS cluster demo-test does not exist in us-east-1"),
+        (
+            Some("image.build"),
+            "image demo/api:v7 does not exist in ECR",
+        ),
+        (
+            Some("secrets.DB"),
+            "Secrets Manager secret db does not exist",
+        ),
+        (
+            Some("secrets.TOKEN"),
+            "SSM parameter /app/token does not exist",
+        ),
+        (
+            Some("sidecars.proxy.credentialsParameter"),
+            "registry credentials secret arn:aws:secretsmanager:us-east-1:123456789012:secret:creds does not exist",
+        ),
+        (
+            Some("storage.volumes.data.efs.id"),
+            "EFS file system fs-1 is deleting, not available",
+        ),
+        (
+            Some("storage.volumes.data.efs.auth.access_point_id"),
+            "EFS access point fsap-1 belongs to file system fs-2, not fs-1",
+        ),
+    ] {
+        assert!(found.contains(&(field, message)), "{message}: {found:#?}");
+    }
+    assert_eq!(d.error_count(), 7);
+}
+
+#[test]
+fn the_current_revision_is_read_again_only_when_it_is_not_the_latest() {
+    let svc = manifest();
+    let roles = Roles::Managed(role_names("demo", "test", "api"));
+    let addons = Addons::default();
+    let req = request(&svc, &roles, &addons, true);
+    let q = questions(&req);
+    let facts = Facts::offline(&svc, "demo", "test", None, None, None);
+    let td = crate::render::render_task_definition(&svc, &facts);
+    let latest = Registered {
+        arn: "arn:td:2".into(),
+        revision: 2,
+        definition: td,
+    };
+    let mut a = everything_found(&q);
+    a.latest = Some(latest.clone());
+    a.service = Some(ServiceState {
+        task_definition: "arn:td:2".into(),
+        ..Default::default()
+    });
+    let r = interpret(&req, &q, a.clone()).unwrap();
+    assert_eq!(r.current.td.as_ref().map(|t| t.revision), Some(2));
+    assert_eq!(current_to_fetch(&r), None);
+    a.service.as_mut().unwrap().task_definition = "arn:td:1".into();
+    let r = interpret(&req, &q, a).unwrap();
+    assert!(r.current.td.is_none());
+    assert_eq!(current_to_fetch(&r), Some("arn:td:1"));
+}
