@@ -21,7 +21,6 @@ pub async fn repository(
     Ok(out.and_then(|o| {
         o.repositories().first().map(|r| Repository {
             uri: r.repository_uri().unwrap_or_default().to_string(),
-            arn: r.repository_arn().unwrap_or_default().to_string(),
         })
     }))
 }

@@ -16,8 +16,6 @@ pub async fn file_system(
         .found()?;
     Ok(out.and_then(|o| {
         o.file_systems().first().map(|f| FileSystem {
-            id: f.file_system_id().to_string(),
-            arn: f.file_system_arn().unwrap_or_default().to_string(),
             state: f.life_cycle_state().as_str().to_string(),
         })
     }))
@@ -36,7 +34,6 @@ pub async fn access_point(
         .found()?;
     Ok(out.and_then(|o| {
         o.access_points().first().map(|a| AccessPoint {
-            id: a.access_point_id().unwrap_or_default().to_string(),
             file_system_id: a.file_system_id().unwrap_or_default().to_string(),
             state: a
                 .life_cycle_state()

@@ -9,16 +9,14 @@ pub async fn caller_identity(client: &aws_sdk_sts::Client) -> Result<Identity, A
         .send()
         .await
         .map_err(aws_err("sts:GetCallerIdentity"))?;
-    let arn = out.arn().unwrap_or_default().to_string();
-    let partition = arn
-        .split(':')
-        .nth(1)
+    let partition = out
+        .arn()
+        .and_then(|a| a.split(':').nth(1))
         .filter(|p| !p.is_empty())
         .unwrap_or("aws")
         .to_string();
     Ok(Identity {
         account: out.account().unwrap_or_default().to_string(),
         partition,
-        arn,
     })
 }

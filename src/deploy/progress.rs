@@ -17,15 +17,3 @@ pub trait Progress {
     /// The live line goes; what was kept stays.
     fn finish(&mut self);
 }
-
-/// Says nothing (`-o json` pipelines still get the report).
-pub struct Quiet;
-
-impl Progress for Quiet {
-    fn status(&mut self, _: &str) {}
-    fn step_done(&mut self, _: &str, _: Duration) {}
-    fn event(&mut self, _: &str) {}
-    fn note(&mut self, _: &str) {}
-    fn problem(&mut self, _: &str) {}
-    fn finish(&mut self) {}
-}

@@ -32,7 +32,9 @@ pub enum Outcome {
     Busy,
     /// Ctrl-C.
     Interrupted,
-    /// AWS refused a read before anything was written.
+    /// Something else stopped the deploy (`error` says what): AWS refused a
+    /// read or the lock before anything was written, or the rollout of an
+    /// updated service could not be watched.
     Error,
 }
 

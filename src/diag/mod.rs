@@ -203,21 +203,20 @@ impl From<Vec<Diagnostic>> for Diagnostics {
     }
 }
 
-/// The closest of `candidates` to `word`, if one is close enough to be a typo.
+/// The closest of `candidates` to `word`, if one is close enough to be a typo
+/// (edits, with neighbours swapped counting as one; case and `_` ignored).
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    let norm = |s: &str| s.replace('_', "").to_ascii_lowercase();
     let lower = word.to_ascii_lowercase();
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
-        let d = if c.eq_ignore_ascii_case(word)
-            || c.replace('_', "")
-                .eq_ignore_ascii_case(&word.replace('_', ""))
-        {
+        let d = if norm(c) == norm(word) {
             0
         } else {
-            edit_distance(&lower, &c.to_ascii_lowercase())
+            strsim::osa_distance(&lower, &c.to_ascii_lowercase())
         };
         let limit = (c.len().max(word.len()) / 3).max(1);
         if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
@@ -225,26 +224,6 @@ pub fn did_you_mean<'a>(
         }
     }
     best.map(|(_, c)| c)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-            // A swap of two neighbours counts as one edit.
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                cur[j] = cur[j].min(prev[j - 1]);
-            }
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]

@@ -1,15 +1,23 @@
-//! Diagnostics as text for people (with the source line and a caret) and as JSON
-//! for pipelines.
+//! Diagnostics as text for people (the source line with the field marked,
+//! drawn by annotate-snippets, which measures wide characters right) and as
+//! JSON for pipelines.
+
+use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 
 use super::{Diagnostic, Diagnostics, Severity};
 use crate::term::Palette;
 
 /// Renders every diagnostic, errors first, then a one-line summary.
 pub fn render_text(diags: &Diagnostics, palette: Palette) -> String {
+    let renderer = if palette.enabled {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
     let mut out = String::new();
     for d in diags.sorted() {
-        render_one(&mut out, d, palette);
-        out.push('\n');
+        out.push_str(&render_one(d, &renderer));
+        out.push_str("\n\n");
     }
     let (e, w) = (diags.error_count(), diags.warning_count());
     if e > 0 {
@@ -31,94 +39,85 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn render_one(out: &mut String, d: &Diagnostic, p: Palette) {
-    let head = match d.severity {
-        Severity::Error => p.error("error"),
-        Severity::Warning => p.warning("warning"),
+/// The widest a quoted source line gets.
+const MAX_LINE: usize = 160;
+
+fn render_one(d: &Diagnostic, renderer: &Renderer) -> String {
+    let level = match d.severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
     };
-    out.push_str(&format!("{head}: {}\n", p.bold(&d.message)));
-    let Some(file) = &d.file else {
-        if let Some(help) = &d.help {
-            out.push_str(&format!("  {} {help}\n", p.cyan("help:")));
+    let mut help_shown = false;
+    let mut group = Group::with_title(level.primary_title(d.message.as_str()));
+    match (&d.file, d.pos) {
+        (Some(file), Some(pos)) => {
+            let line_no = pos.line as usize;
+            let line = file
+                .text
+                .lines()
+                .nth(line_no.saturating_sub(1))
+                .unwrap_or_default()
+                .trim_end_matches('\r');
+            let line = cut(line, MAX_LINE);
+            let span = token_span(line, pos.col as usize);
+            let mut mark = AnnotationKind::Primary.span(span);
+            if let Some(h) = &d.help {
+                mark = mark.label(h.as_str());
+                help_shown = true;
+            }
+            group = group.element(
+                Snippet::source(line)
+                    .line_start(line_no)
+                    .path(file.path.as_str())
+                    .annotation(mark),
+            );
         }
-        return;
-    };
-    let pos = d.pos;
-    let line_no = pos.map(|p| p.line as usize).unwrap_or(0);
-    let width = line_no.max(1).to_string().len();
-    let pad = " ".repeat(width);
-    let field = d
-        .field
-        .as_ref()
-        .map(|f| format!(" {}", p.dim(&format!("({f})"))))
-        .unwrap_or_default();
-    out.push_str(&format!(
-        "{pad}{} {}{field}\n",
-        p.gutter("-->"),
-        d.location().unwrap_or_default()
-    ));
-    if let Some(pos) = pos
-        && let Some(line) = file.text.lines().nth(line_no.saturating_sub(1))
-    {
-        let line = line.trim_end_matches('\r');
-        let shown: String = line.chars().take(160).collect();
-        out.push_str(&format!("{pad} {}\n", p.gutter("|")));
-        out.push_str(&format!(
-            "{} {} {shown}\n",
-            p.gutter(&line_no.to_string()),
-            p.gutter("|")
-        ));
-        let col = (pos.col as usize).max(1);
-        let indent: String = line
-            .chars()
-            .take(col - 1)
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
-            .collect();
-        let len = token_len(line, col - 1).min(160);
-        let marker = "^".repeat(len.max(1));
-        let marker = match d.severity {
-            Severity::Error => p.error(&marker),
-            Severity::Warning => p.warning(&marker),
-        };
-        let label = d
-            .help
-            .as_deref()
-            .map(|h| format!(" {h}"))
-            .unwrap_or_default();
-        let label = match d.severity {
-            Severity::Error => p.red(&label),
-            Severity::Warning => p.yellow(&label),
-        };
-        out.push_str(&format!(
-            "{pad} {} {indent}{marker}{label}\n",
-            p.gutter("|")
-        ));
-    } else if let Some(help) = &d.help {
-        out.push_str(&format!("{pad} {} {help}\n", p.cyan("= help:")));
+        (Some(file), None) => group = group.element(Origin::path(file.path.as_str())),
+        _ => {}
+    }
+    if let Some(field) = &d.field {
+        group = group.element(Level::NOTE.with_name("field").message(field.as_str()));
+    }
+    if let (Some(h), false) = (&d.help, help_shown) {
+        group = group.element(Level::HELP.message(h.as_str()));
+    }
+    renderer.render(&[group])
+}
+
+/// At most `max` characters of `line`.
+fn cut(line: &str, max: usize) -> &str {
+    match line.char_indices().nth(max) {
+        Some((i, _)) => &line[..i],
+        None => line,
     }
 }
 
-/// The length of the token starting at char index `start`: a quoted string to its
-/// closing quote, otherwise up to a space, colon or flow indicator.
-fn token_len(line: &str, start: usize) -> usize {
-    let rest: Vec<char> = line.chars().skip(start).collect();
-    match rest.first() {
-        None => 1,
-        Some(q @ ('"' | '\'')) => rest[1..]
-            .iter()
-            .position(|c| c == q)
-            .map(|i| i + 2)
-            .unwrap_or(rest.len()),
-        Some(_) => (0..rest.len())
-            .find(|&i| {
-                let c = rest[i];
-                let ends_key = c == ':' && rest.get(i + 1).is_none_or(|n| n.is_whitespace());
-                c.is_whitespace() || ends_key || matches!(c, ',' | ']' | '}' | '#')
-            })
-            .unwrap_or(rest.len())
-            .max(1),
-    }
-    .min(rest.len().max(1))
+/// The byte range of the token at 1-based character column `col`: a quoted
+/// string to its closing quote, otherwise up to a space, a colon that ends a
+/// key, or a flow indicator.
+fn token_span(line: &str, col: usize) -> std::ops::Range<usize> {
+    let start = line
+        .char_indices()
+        .nth(col.max(1) - 1)
+        .map_or(line.len(), |(i, _)| i);
+    let rest = &line[start..];
+    let mut chars = rest.char_indices().peekable();
+    let len = match chars.peek() {
+        None => 0,
+        Some(&(_, q @ ('"' | '\''))) => rest[1..].find(q).map_or(rest.len(), |i| i + 2),
+        Some(_) => {
+            let mut end = rest.len();
+            while let Some((i, c)) = chars.next() {
+                let ends_key = c == ':' && chars.peek().is_none_or(|(_, n)| n.is_whitespace());
+                if c.is_whitespace() || ends_key || matches!(c, ',' | ']' | '}' | '#') {
+                    end = i;
+                    break;
+                }
+            }
+            end.max(rest.chars().next().map_or(0, char::len_utf8))
+        }
+    };
+    start..start + len
 }
 
 #[derive(serde::Serialize)]
@@ -163,25 +162,57 @@ mod tests {
     use crate::diag::SourceFile;
     use crate::yaml::Pos;
 
+    fn one(d: Diagnostic) -> String {
+        render_text(&Diagnostics::from(vec![d]), Palette::PLAIN)
+    }
+
     #[test]
     fn quotes_the_line_and_underlines_the_token() {
         let f = SourceFile::new("m.yml", "sidecars:\n  nginx:\n    imge: nginx\n");
-        let mut ds = Diagnostics::new();
-        ds.push(
-            Diagnostic::error("unknown-key", "unknown key \"imge\"")
-                .at(&f, Pos::new(3, 5))
-                .field("sidecars.nginx.imge")
-                .help("did you mean \"image\"?"),
-        );
-        let text = render_text(&ds, Palette::PLAIN);
+        let text = one(Diagnostic::error("unknown-key", "unknown key \"imge\"")
+            .at(&f, Pos::new(3, 5))
+            .field("sidecars.nginx.imge")
+            .help("did you mean \"image\"?"));
         assert!(text.contains("error: unknown key \"imge\""), "{text}");
+        assert!(text.contains("--> m.yml:3:5"), "{text}");
+        assert!(text.contains("3 |     imge: nginx"), "{text}");
         assert!(
-            text.contains("--> m.yml:3:5 (sidecars.nginx.imge)"),
+            text.contains("|     ^^^^ did you mean \"image\"?"),
             "{text}"
         );
-        assert!(text.contains("3 |     imge: nginx"), "{text}");
-        assert!(text.contains("|     ^^^^ did you mean"), "{text}");
+        assert!(text.contains("= field: sidecars.nginx.imge"), "{text}");
         assert!(text.ends_with("1 error\n"), "{text}");
+    }
+
+    #[test]
+    fn carets_stand_under_the_token_after_wide_characters() {
+        // 日本語 is three characters, six columns wide.
+        let f = SourceFile::new("m.yml", "a:\n  日本語: bad value\n");
+        let text = one(Diagnostic::error("x", "bad").at(&f, Pos::new(2, 8)));
+        let line = text.lines().find(|l| l.contains("日本語")).unwrap();
+        let carets = text.lines().find(|l| l.contains('^')).unwrap();
+        let col = |s: &str, at: usize| unicode_width::UnicodeWidthStr::width(&s[..at]);
+        assert_eq!(
+            col(carets, carets.find('^').unwrap()),
+            col(line, line.find("bad").unwrap()),
+            "{text}"
+        );
+        assert_eq!(carets.matches('^').count(), 3, "{text}");
+    }
+
+    #[test]
+    fn diagnostics_without_a_place_still_show_their_help() {
+        let text = one(Diagnostic::error("no-app", "no application name").help("pass --app"));
+        assert!(text.contains("error: no application name"), "{text}");
+        assert!(text.contains("help: pass --app"), "{text}");
+    }
+
+    #[test]
+    fn tokens() {
+        assert_eq!(token_span("  image: nginx:1", 3), 2..7);
+        assert_eq!(token_span("  key: \"quoted value\"", 8), 7..21);
+        assert_eq!(token_span("  - source_volume: dta", 20), 19..22);
+        assert_eq!(token_span("x", 9), 1..1);
     }
 
     #[test]

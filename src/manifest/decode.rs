@@ -48,10 +48,10 @@ impl<T> std::ops::Deref for At<T> {
 }
 
 pub fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
+    match (path.is_empty(), key.is_empty()) {
+        (true, _) => key.to_string(),
+        (false, true) => path.to_string(),
+        (false, false) => format!("{path}.{key}"),
     }
 }
 
@@ -59,11 +59,21 @@ pub fn index(path: &str, i: usize) -> String {
     format!("{path}[{i}]")
 }
 
+/// Where an environment's overrides were written: values read from there are
+/// reported under `environments.{env}.…`, where the user wrote them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OverrideSpan {
+    pub env: String,
+    /// The lines of `environments.{env}:` and its block.
+    pub lines: std::ops::RangeInclusive<u32>,
+}
+
 pub struct Decoder {
     pub file: Arc<SourceFile>,
     pub diags: Diagnostics,
     /// Keys Copilot knows that sidecarctl reads but does not act on.
     pub ignored: Vec<(String, Pos)>,
+    overrides: Option<OverrideSpan>,
 }
 
 impl Decoder {
@@ -72,10 +82,34 @@ impl Decoder {
             file,
             diags: Diagnostics::new(),
             ignored: Vec::new(),
+            overrides: None,
         }
     }
 
+    /// Reads a manifest whose `environments.{env}` overrides were merged in.
+    pub fn with_overrides(mut self, span: Option<OverrideSpan>) -> Self {
+        self.overrides = span;
+        self
+    }
+
+    /// The field path of a value written at `pos`: as given, or under
+    /// `environments.{env}` when the value came from that environment's overrides.
+    pub fn path_at(&self, pos: Pos, path: &str) -> String {
+        match &self.overrides {
+            Some(o) if o.lines.contains(&pos.line) => {
+                join(&format!("environments.{}", o.env), path)
+            }
+            _ => path.to_string(),
+        }
+    }
+
+    /// A value with where it was written.
+    pub fn at<T>(&self, value: T, pos: Pos, path: &str) -> At<T> {
+        At::new(value, pos, self.path_at(pos, path))
+    }
+
     pub fn error(&mut self, code: &'static str, message: impl Into<String>, pos: Pos, path: &str) {
+        let path = self.path_at(pos, path);
         self.diags.push(
             Diagnostic::error(code, message)
                 .at(&self.file, pos)
@@ -91,6 +125,7 @@ impl Decoder {
         pos: Pos,
         path: &str,
     ) {
+        let path = self.path_at(pos, path);
         self.diags.push(
             Diagnostic::error(code, message)
                 .at(&self.file, pos)
@@ -105,7 +140,7 @@ impl Decoder {
         }
         self.error(
             "wrong-type",
-            format!("expected {expected}, found {}", node.kind()),
+            format!("expected {expected}, found {}", found(node)),
             node.pos,
             path,
         );
@@ -136,7 +171,7 @@ impl Decoder {
 
     pub fn string(&mut self, node: &Node, path: &str) -> Option<At<String>> {
         match node.scalar_text() {
-            Some(s) => Some(At::new(s, node.pos, path)),
+            Some(s) => Some(self.at(s, node.pos, path)),
             None => {
                 self.wrong_type(node, path, "a string");
                 None
@@ -146,7 +181,7 @@ impl Decoder {
 
     pub fn boolean(&mut self, node: &Node, path: &str) -> Option<At<bool>> {
         match node.value {
-            Value::Bool(b) => Some(At::new(b, node.pos, path)),
+            Value::Bool(b) => Some(self.at(b, node.pos, path)),
             _ => {
                 self.wrong_type(node, path, "true or false");
                 None
@@ -157,7 +192,7 @@ impl Decoder {
     /// An integer within `min..=max`.
     pub fn int(&mut self, node: &Node, path: &str, min: i64, max: i64) -> Option<At<i64>> {
         match node.value {
-            Value::Int(i) if (min..=max).contains(&i) => Some(At::new(i, node.pos, path)),
+            Value::Int(i) if (min..=max).contains(&i) => Some(self.at(i, node.pos, path)),
             Value::Int(i) => {
                 self.error(
                     "out-of-range",
@@ -199,7 +234,7 @@ impl Decoder {
                 None => ok = false,
             }
         }
-        ok.then(|| At::new(out, node.pos, path))
+        ok.then(|| self.at(out, node.pos, path))
     }
 
     /// A string split as a shell would, or a list taken as is (`entrypoint`, `command`).
@@ -209,7 +244,7 @@ impl Decoder {
         }
         let s = self.string(node, path)?;
         match shell_words::split(&s.value) {
-            Ok(words) => Some(At::new(words, node.pos, path)),
+            Ok(words) => Some(self.at(words, node.pos, path)),
             Err(e) => {
                 self.error(
                     "bad-command",
@@ -260,7 +295,7 @@ impl Decoder {
             }
         };
         match parse_go_duration(&text) {
-            Some(ms) if ms % 1000 == 0 => Some(At::new((ms / 1000) as u32, node.pos, path)),
+            Some(ms) if ms % 1000 == 0 => Some(self.at((ms / 1000) as u32, node.pos, path)),
             Some(_) => {
                 self.error(
                     "bad-duration",
@@ -285,8 +320,78 @@ impl Decoder {
 
     /// Notes a key Copilot knows that sidecarctl reads but does not act on.
     pub fn ignore(&mut self, path: String, pos: Pos) {
+        let path = self.path_at(pos, &path);
         self.ignored.push((path, pos));
     }
+}
+
+/// What a node holds, for "expected X, found Y": scalars with their value.
+fn found(node: &Node) -> String {
+    let text = node.scalar_text().unwrap_or_default();
+    let short: String = text.chars().take(40).collect();
+    let short = if short.len() < text.len() {
+        format!("{short}…")
+    } else {
+        short
+    };
+    match &node.value {
+        Value::Int(_) => format!("the integer {short}"),
+        Value::Float(_) => format!("the number {short}"),
+        Value::Bool(_) => format!("the boolean {short}"),
+        Value::Str(_) => format!("the string {short:?}"),
+        _ => node.kind().to_string(),
+    }
+}
+
+/// Characters that do not show: a key holding one looks right and is not.
+fn invisible(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{00A0}' => "NO-BREAK SPACE",
+        '\u{00AD}' => "SOFT HYPHEN",
+        '\u{180E}' => "MONGOLIAN VOWEL SEPARATOR",
+        '\u{200B}' => "ZERO WIDTH SPACE",
+        '\u{200C}' => "ZERO WIDTH NON-JOINER",
+        '\u{200D}' => "ZERO WIDTH JOINER",
+        '\u{200E}' => "LEFT-TO-RIGHT MARK",
+        '\u{200F}' => "RIGHT-TO-LEFT MARK",
+        '\u{202A}'..='\u{202E}' => "a bidirectional formatting character",
+        '\u{202F}' => "NARROW NO-BREAK SPACE",
+        '\u{2060}' => "WORD JOINER",
+        '\u{2066}'..='\u{2069}' => "a bidirectional isolate",
+        '\u{3000}' => "IDEOGRAPHIC SPACE",
+        '\u{FEFF}' => "ZERO WIDTH NO-BREAK SPACE (a byte-order mark)",
+        c if c.is_control() => "a control character",
+        _ => return None,
+    })
+}
+
+/// What is wrong with a key that holds invisible characters, if it does:
+/// `(the key without them, a sentence naming them)`.
+fn invisible_in(key: &str) -> Option<(String, String)> {
+    let found: Vec<(usize, char, &str)> = key
+        .chars()
+        .enumerate()
+        .filter_map(|(i, c)| invisible(c).map(|name| (i, c, name)))
+        .collect();
+    let (i, c, name) = *found.first()?;
+    let visible: String = key.chars().filter(|c| invisible(*c).is_none()).collect();
+    let place = if i == 0 {
+        format!("before \"{visible}\"")
+    } else {
+        format!("after \"{}\"", key.chars().take(i).collect::<String>())
+    };
+    let more = if found.len() > 1 {
+        format!(" (and {} more)", found.len() - 1)
+    } else {
+        String::new()
+    };
+    Some((
+        visible,
+        format!(
+            "it contains an invisible character, U+{:04X} {name}, {place}{more}",
+            c as u32
+        ),
+    ))
 }
 
 /// The keys of one map, taken one by one.
@@ -323,8 +428,12 @@ impl<'n> Fields<'n> {
         self.entries.iter().map(|(k, v)| (k, v))
     }
 
-    pub fn path_of(&self, key: &str) -> String {
-        join(&self.path, key)
+    /// Whether `key` is there with a value whose `${VAR}` could not be
+    /// substituted (it was reported already; nothing else should be).
+    pub fn unresolved(&self, key: &str) -> bool {
+        self.entries
+            .iter()
+            .any(|(k, v)| k.name == key && v.tag.as_deref() == Some(crate::yaml::UNRESOLVED))
     }
 
     /// Ends the map: `known` are the keys this reader takes, `ignored` the keys
@@ -340,24 +449,33 @@ impl<'n> Fields<'n> {
                 d.ignore(path, key.pos);
                 continue;
             }
-            let candidates = known.iter().chain(ignored.iter()).copied();
-            let mut diag =
-                Diagnostic::error("unknown-key", format!("unknown key \"{}\"", key.name))
-                    .at(&d.file, key.pos)
-                    .field(path);
-            diag = match did_you_mean(&key.name, candidates) {
-                Some(s) => diag.help(format!("did you mean \"{s}\"?")),
-                None => diag.help(format!(
-                    "{} takes: {}",
-                    if self.path.is_empty() {
-                        "the manifest"
-                    } else {
-                        &self.path
-                    },
-                    known.join(", ")
-                )),
+            let candidates: Vec<&str> = known.iter().chain(ignored.iter()).copied().collect();
+            let shown = d.path_at(key.pos, &path);
+            let map = match d.path_at(key.pos, &self.path) {
+                m if m.is_empty() => "the manifest".to_string(),
+                m => m,
             };
-            d.diags.push(diag);
+            let takes = || format!("{map} takes: {}", candidates.join(", "));
+            let diag = match invisible_in(&key.name) {
+                Some((visible, why)) => {
+                    let help = if candidates.contains(&visible.as_str()) {
+                        format!("delete the invisible character and write \"{visible}\"")
+                    } else {
+                        takes()
+                    };
+                    Diagnostic::error("unknown-key", format!("unknown key {:?}: {why}", key.name))
+                        .help(help)
+                }
+                None => {
+                    let d =
+                        Diagnostic::error("unknown-key", format!("unknown key \"{}\"", key.name));
+                    match did_you_mean(&key.name, candidates.iter().copied()) {
+                        Some(s) => d.help(format!("did you mean \"{s}\"?")),
+                        None => d.help(takes()),
+                    }
+                }
+            };
+            d.diags.push(diag.at(&d.file, key.pos).field(shown));
         }
     }
 }
@@ -389,6 +507,81 @@ mod tests {
     }
 
     #[test]
+    fn values_from_an_environments_overrides_are_reported_there() {
+        let src = "cpu: 256\nenvironments:\n  test:\n    cpu: 0.5\n    PORT: 80\n";
+        let n = parse(src).unwrap();
+        let span = OverrideSpan {
+            env: "test".into(),
+            lines: 3..=5,
+        };
+        let mut d = decoder().with_overrides(Some(span));
+        let over = n.get("environments").unwrap().get("test").unwrap();
+        assert!(d.int(over.get("cpu").unwrap(), "cpu", 1, 10).is_none());
+        let mut f = d.fields(over, "").unwrap();
+        f.take("cpu");
+        f.finish(&mut d, &["cpu", "memory"], &["exec"]);
+        let got: Vec<(Option<&str>, &str, Option<&str>)> = d
+            .diags
+            .iter()
+            .map(|x| (x.field.as_deref(), x.message.as_str(), x.help.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    Some("environments.test.cpu"),
+                    "expected an integer, found the number 0.5",
+                    None
+                ),
+                (
+                    Some("environments.test.PORT"),
+                    "unknown key \"PORT\"",
+                    Some("environments.test takes: cpu, memory, exec")
+                ),
+            ]
+        );
+        // A value outside the block keeps its own path.
+        assert_eq!(d.path_at(Pos::new(1, 1), "cpu"), "cpu");
+    }
+
+    #[test]
+    fn takes_lists_name_the_keys_accepted_with_a_warning_too() {
+        let n = parse("range: 1-3\nsurprise: 1\n").unwrap();
+        let mut d = decoder();
+        let mut f = d.fields(&n, "count").unwrap();
+        f.take("range");
+        f.finish(&mut d, &["range", "spot"], &["cpu_percentage", "requests"]);
+        assert_eq!(
+            d.diags.iter().next().unwrap().help.as_deref(),
+            Some("count takes: range, spot, cpu_percentage, requests")
+        );
+    }
+
+    #[test]
+    fn an_invisible_character_in_a_key_is_named() {
+        let n = parse("\u{200B}variables:\n  A: b\n").unwrap();
+        let mut d = decoder();
+        let f = d.fields(&n, "").unwrap();
+        f.finish(&mut d, &["variables"], &[]);
+        let e = d.diags.iter().next().unwrap();
+        assert!(
+            e.message
+                .contains("U+200B ZERO WIDTH SPACE, before \"variables\""),
+            "{}",
+            e.message
+        );
+        assert!(
+            !e.message.contains('\u{200B}'),
+            "shown escaped: {}",
+            e.message
+        );
+        assert_eq!(
+            e.help.as_deref(),
+            Some("delete the invisible character and write \"variables\"")
+        );
+    }
+
+    #[test]
     fn wrong_types_are_reported_with_positions() {
         let n = parse("a: [1]\nb: x\n").unwrap();
         let mut d = decoder();
@@ -405,7 +598,7 @@ mod tests {
         assert_eq!(
             msgs[1],
             (
-                "expected an integer, found a string".into(),
+                "expected an integer, found the string \"x\"".into(),
                 Some(Pos::new(2, 4))
             )
         );

@@ -9,8 +9,6 @@ use crate::yaml::Node;
 
 #[derive(Clone, Debug, Default)]
 pub struct EnvManifest {
-    pub name: Option<At<String>>,
-    pub vpc_id: Option<At<String>>,
     pub public_subnets: Vec<At<String>>,
     pub private_subnets: Vec<At<String>>,
 }
@@ -19,7 +17,7 @@ pub fn decode_environment(file: &Arc<SourceFile>, root: &Node) -> (EnvManifest, 
     let mut d = Decoder::new(file.clone());
     let mut env = EnvManifest::default();
     if let Some(mut f) = d.fields(root, "") {
-        env.name = f.take("name").and_then(|n| d.string(n, "name"));
+        f.take("name").and_then(|n| d.string(n, "name"));
         if let Some(t) = f.take("type").and_then(|n| d.string(n, "type"))
             && t.value != "Environment"
         {
@@ -39,7 +37,7 @@ pub fn decode_environment(file: &Arc<SourceFile>, root: &Node) -> (EnvManifest, 
             if let Some(vpc) = nf.take("vpc")
                 && let Some(mut vf) = d.fields(vpc, "network.vpc")
             {
-                env.vpc_id = vf.take("id").and_then(|n| d.string(n, "network.vpc.id"));
+                vf.take("id").and_then(|n| d.string(n, "network.vpc.id"));
                 if let Some(subnets) = vf.take("subnets")
                     && let Some(mut sf) = d.fields(subnets, "network.vpc.subnets")
                 {

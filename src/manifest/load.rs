@@ -1,10 +1,11 @@
 //! From a file on disk to a [`Service`]: read, parse, substitute `${VAR}`, apply
 //! the environment's overrides, decode. Pure apart from reading the file.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::decode::Decoder;
+use super::decode::{Decoder, OverrideSpan};
 use super::environment::{EnvManifest, decode_environment};
 use super::service::decode_service;
 use super::types::Service;
@@ -16,7 +17,7 @@ use crate::yaml::{self, Node, Value};
 pub const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
 
 /// Reads a manifest file, refusing what cannot be one: a missing file, a
-/// directory, more than 4 MiB, text that is not UTF-8.
+/// directory, more than [`MAX_MANIFEST_BYTES`], text that is not UTF-8.
 pub fn read_source(path: &Path) -> Result<Arc<SourceFile>, Diagnostic> {
     let shown = display_path(path);
     let meta = std::fs::metadata(path).map_err(|e| {
@@ -150,7 +151,14 @@ pub fn load_service(
     if let Some(env) = cx.env {
         predefined.push(("COPILOT_ENVIRONMENT_NAME", env));
     }
-    for e in yaml::interpolate(&mut tree, &predefined, cx.lookup) {
+    let mut unresolved = BTreeSet::new();
+    for e in yaml::interpolate(&mut tree, &file.text, &predefined, cx.lookup) {
+        unresolved.insert(e.path.clone());
+        if let Some(env) = cx.env
+            && let Some(merged) = e.path.strip_prefix(&format!("environments.{env}."))
+        {
+            unresolved.insert(merged.to_string());
+        }
         diags.push(interpolation_error(file, e, cx.env.is_none()));
     }
 
@@ -211,15 +219,51 @@ pub fn load_service(
         yaml::merge_override(&mut tree, &over);
     }
 
-    let mut d = Decoder::new(file.clone());
-    let service = decode_service(&mut d, &tree, cx.env);
-    diags.extend(d.diags.into_vec());
-    if let Some(svc) = &service
-        && !svc.ignored.is_empty()
-    {
-        diags.push(ignored_warning(file, &svc.ignored));
+    let span = cx.env.and_then(|env| override_span(&file.text, root, env));
+    let mut d = Decoder::new(file.clone()).with_overrides(span);
+    let mut service = decode_service(&mut d, &tree);
+    if let Some(svc) = &mut service {
+        svc.unresolved = unresolved;
+        diags.extend(d.diags.into_vec().into_iter().filter(|x| {
+            !(x.code == "missing-field"
+                && x.field
+                    .as_deref()
+                    .is_some_and(|f| svc.follows_from_unresolved(f)))
+        }));
+        if !svc.ignored.is_empty() {
+            diags.push(ignored_warning(file, &svc.ignored));
+        }
+    } else {
+        diags.extend(d.diags.into_vec());
     }
     (service, diags)
+}
+
+/// Where `environments.{env}:` is written: from its key's line to the end of
+/// its indented block (or just that line, for a flow map).
+fn override_span(text: &str, root: &Node, env: &str) -> Option<OverrideSpan> {
+    let (key, _) = root
+        .get("environments")?
+        .as_map()?
+        .iter()
+        .find(|(k, _)| k.name == env)?;
+    let first = key.pos.line;
+    let indent = key.pos.col.saturating_sub(1) as usize;
+    let mut last = first;
+    for (i, line) in text.lines().enumerate().skip(first as usize) {
+        let body = line.trim_start();
+        if body.is_empty() || body.starts_with('#') {
+            continue;
+        }
+        if line.len() - body.len() <= indent {
+            break;
+        }
+        last = i as u32 + 1;
+    }
+    Some(OverrideSpan {
+        env: env.to_string(),
+        lines: first..=last,
+    })
 }
 
 fn interpolation_error(
@@ -275,7 +319,7 @@ pub fn load_environment(
     if let Some(env) = cx.env {
         predefined.push(("COPILOT_ENVIRONMENT_NAME", env));
     }
-    for e in yaml::interpolate(&mut root, &predefined, cx.lookup) {
+    for e in yaml::interpolate(&mut root, &file.text, &predefined, cx.lookup) {
         diags.push(interpolation_error(file, e, cx.env.is_none()));
     }
     let (env, d) = decode_environment(file, &root);

@@ -38,7 +38,7 @@ const COMMON_IGNORED: &[&str] = &[
     "deployment",
 ];
 
-pub fn decode_service(d: &mut Decoder, root: &Node, env: Option<&str>) -> Option<Service> {
+pub fn decode_service(d: &mut Decoder, root: &Node) -> Option<Service> {
     let mut f = d.fields(root, "")?;
     let name = match f.take("name") {
         Some(n) => d.string(n, "name"),
@@ -150,7 +150,6 @@ pub fn decode_service(d: &mut Decoder, root: &Node, env: Option<&str>) -> Option
 
     Some(Service {
         file: d.file.clone(),
-        env: env.map(str::to_string),
         name: name?,
         kind: kind?,
         image,
@@ -168,13 +167,14 @@ pub fn decode_service(d: &mut Decoder, root: &Node, env: Option<&str>) -> Option
         sidecars,
         network,
         ignored: std::mem::take(&mut d.ignored),
+        unresolved: Default::default(),
     })
 }
 
 fn decode_type(d: &mut Decoder, n: &Node) -> Option<At<ServiceType>> {
     let s = d.string(n, "type")?;
     if let Some(t) = ServiceType::ALL.iter().find(|t| t.as_str() == s.value) {
-        return Some(At::new(*t, n.pos, "type"));
+        return Some(d.at(*t, n.pos, "type"));
     }
     let (message, help) = match s.value.as_str() {
         "Request-Driven Web Service" => (
@@ -217,7 +217,7 @@ fn decode_main_image(d: &mut Decoder, n: &Node, kind: Option<ServiceType>) -> Ma
             n.pos,
             "image",
         );
-        image.location = Some(At::new(text.to_string(), n.pos, "image"));
+        image.location = Some(d.at(text.to_string(), n.pos, "image"));
         return image;
     }
     let Some(mut f) = d.fields(n, "image") else {
@@ -227,7 +227,7 @@ fn decode_main_image(d: &mut Decoder, n: &Node, kind: Option<ServiceType>) -> Ma
         .take("location")
         .and_then(|n| d.string(n, "image.location"));
     image.build = f.take("build").and_then(|n| match &n.value {
-        Value::Str(_) | Value::Map(_) => Some(At::new((), n.pos, "image.build")),
+        Value::Str(_) | Value::Map(_) => Some(d.at((), n.pos, "image.build")),
         _ => {
             d.error(
                 "wrong-type",
@@ -256,6 +256,20 @@ fn decode_main_image(d: &mut Decoder, n: &Node, kind: Option<ServiceType>) -> Ma
         .take("depends_on")
         .map(|n| d.string_map(n, "image.depends_on"))
         .unwrap_or_default();
+    // Copilot has these under image.build only; here they would be ignored.
+    for misplaced in ["context", "dockerfile"] {
+        if let Some((k, _)) = f.take_entry(misplaced) {
+            d.error_help(
+                "misplaced-key",
+                format!(
+                    "\"image.{misplaced}\" is not a Copilot field: Copilot reads it under \"image.build\""
+                ),
+                format!("move it: image: {{ build: {{ {misplaced}: ... }} }}"),
+                k.pos,
+                &format!("image.{misplaced}"),
+            );
+        }
+    }
     if kind == Some(ServiceType::WorkerService) && image.port.is_some() {
         // Copilot's Worker Service image has no port.
         let p = image.port.take().unwrap();
@@ -277,7 +291,7 @@ fn decode_main_image(d: &mut Decoder, n: &Node, kind: Option<ServiceType>) -> Ma
             "labels",
             "depends_on",
         ],
-        &["context", "dockerfile"],
+        &[],
     );
     image
 }
@@ -285,8 +299,6 @@ fn decode_main_image(d: &mut Decoder, n: &Node, kind: Option<ServiceType>) -> Ma
 fn decode_healthcheck(d: &mut Decoder, n: &Node, path: &str) -> Option<HealthCheck> {
     let mut f = d.fields(n, path)?;
     let hc = HealthCheck {
-        pos: n.pos,
-        path: path.to_string(),
         command: f
             .take("command")
             .and_then(|n| d.words(n, &join(path, "command"))),
@@ -383,7 +395,7 @@ fn decode_count(d: &mut Decoder, n: &Node) -> Option<At<Count>> {
     }
     if let Value::Int(_) = n.value {
         let c = d.int(n, "count", 0, 10_000)?;
-        return Some(At::new(
+        return Some(d.at(
             Count {
                 desired: c.value,
                 autoscaling: false,
@@ -416,7 +428,7 @@ fn decode_count(d: &mut Decoder, n: &Node) -> Option<At<Count>> {
         ],
     );
     match desired {
-        Some(desired) => Some(At::new(
+        Some(desired) => Some(d.at(
             Count {
                 desired,
                 autoscaling: true,
@@ -554,7 +566,7 @@ fn decode_platform(d: &mut Decoder, n: &Node) -> Option<At<Platform>> {
             return None;
         }
     };
-    Some(At::new(
+    Some(d.at(
         Platform {
             os_family: os_family.to_string(),
             arch: cpu_arch.to_string(),
@@ -620,11 +632,7 @@ fn decode_secret(d: &mut Decoder, n: &Node, path: &str) -> Option<At<SecretRef>>
         }
         f.finish(d, &["secretsmanager"], &[]);
         let name = d.string(sm?, &join(path, "secretsmanager"))?;
-        return Some(At::new(
-            SecretRef::SecretsManagerName(name.value),
-            n.pos,
-            path,
-        ));
+        return Some(d.at(SecretRef::SecretsManagerName(name.value), n.pos, path));
     }
     let s = d.string(n, path)?;
     let r = if s.value.starts_with("arn:") {
@@ -632,7 +640,7 @@ fn decode_secret(d: &mut Decoder, n: &Node, path: &str) -> Option<At<SecretRef>>
     } else {
         SecretRef::SsmName(s.value)
     };
-    Some(At::new(r, n.pos, path))
+    Some(d.at(r, n.pos, path))
 }
 
 fn decode_storage(d: &mut Decoder, n: &Node) -> Storage {
@@ -679,7 +687,7 @@ fn decode_volume(
         .and_then(|n| decode_efs(d, n, &join(path, "efs")));
     f.finish(d, &["path", "read_only", "efs"], &[]);
     Some(Volume {
-        name: At::new(name, name_pos, path),
+        name: d.at(name, name_pos, path),
         path: vpath,
         read_only,
         efs,
@@ -794,12 +802,7 @@ fn decode_sidecars(d: &mut Decoder, n: &Node) -> BTreeMap<String, Sidecar> {
     };
     for (key, value) in f.all() {
         let path = join("sidecars", &key.name);
-        if let Some(s) = decode_sidecar(
-            d,
-            At::new(key.name.clone(), key.pos, path.clone()),
-            value,
-            &path,
-        ) {
+        if let Some(s) = decode_sidecar(d, d.at(key.name.clone(), key.pos, &path), value, &path) {
             out.insert(key.name.clone(), s);
         }
     }
@@ -943,7 +946,7 @@ fn decode_port(d: &mut Decoder, n: &Node, path: &str) -> Option<At<PortSpec>> {
             return None;
         }
     };
-    Some(At::new(PortSpec { port, protocol }, n.pos, path))
+    Some(d.at(PortSpec { port, protocol }, n.pos, path))
 }
 
 fn decode_mount_points(d: &mut Decoder, n: &Node, path: &str) -> Vec<MountPoint> {
@@ -1009,12 +1012,12 @@ fn decode_placement(d: &mut Decoder, n: &Node) -> Option<At<Placement>> {
             return None;
         }
         let ids = d.strings(subnets, "network.vpc.placement.subnets")?;
-        return Some(At::new(Placement::Subnets(ids.value), n.pos, path));
+        return Some(d.at(Placement::Subnets(ids.value), n.pos, path));
     }
     let s = d.string(n, path)?;
     match s.value.as_str() {
-        "public" => Some(At::new(Placement::Public, n.pos, path)),
-        "private" => Some(At::new(Placement::Private, n.pos, path)),
+        "public" => Some(d.at(Placement::Public, n.pos, path)),
+        "private" => Some(d.at(Placement::Private, n.pos, path)),
         other => {
             d.error_help(
                 "bad-placement",

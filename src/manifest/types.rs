@@ -1,7 +1,7 @@
 //! A service manifest as sidecarctl understands it, after environment overrides.
 //! Every field keeps where it was written so that later checks can point at it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::decode::At;
@@ -43,8 +43,6 @@ pub type Vars = BTreeMap<String, At<String>>;
 #[derive(Clone, Debug)]
 pub struct Service {
     pub file: Arc<SourceFile>,
-    /// The environment whose overrides were applied, if any.
-    pub env: Option<String>,
     pub name: At<String>,
     pub kind: At<ServiceType>,
     pub image: MainImage,
@@ -63,9 +61,20 @@ pub struct Service {
     pub network: Network,
     /// Keys Copilot knows that sidecarctl accepts without acting on them.
     pub ignored: Vec<(String, Pos)>,
+    /// Field paths whose `${VAR}` could not be substituted (reported once,
+    /// at the variable; nothing that follows from it is reported again).
+    pub unresolved: BTreeSet<String>,
 }
 
 impl Service {
+    /// Whether a "must be specified" at `field` only follows from a value
+    /// whose `${VAR}` could not be substituted (at `field` or under it).
+    pub fn follows_from_unresolved(&self, field: &str) -> bool {
+        self.unresolved
+            .iter()
+            .any(|u| u == field || u.strip_prefix(field).is_some_and(|r| r.starts_with('.')))
+    }
+
     pub fn is_windows(&self) -> bool {
         self.platform.as_ref().is_some_and(|p| p.windows)
     }
@@ -133,8 +142,6 @@ pub struct MainImage {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct HealthCheck {
-    pub pos: Pos,
-    pub path: String,
     pub command: Option<At<Vec<String>>>,
     pub interval: Option<At<u32>>,
     pub retries: Option<At<i64>>,
@@ -196,16 +203,6 @@ pub enum SecretRef {
     Arn(String),
     /// `{secretsmanager: NAME}`: a Secrets Manager secret by name (or `NAME:json-key::`).
     SecretsManagerName(String),
-}
-
-impl SecretRef {
-    pub fn describe(&self) -> String {
-        match self {
-            SecretRef::SsmName(n) => format!("SSM parameter {n}"),
-            SecretRef::Arn(a) => a.clone(),
-            SecretRef::SecretsManagerName(n) => format!("Secrets Manager secret {n}"),
-        }
-    }
 }
 
 #[derive(Clone, Debug, Default)]

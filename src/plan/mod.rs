@@ -73,7 +73,6 @@ pub enum Step {
     },
     RegisterTaskDefinition,
     UpdateService {
-        from_td: String,
         desired: i32,
     },
     CreateService,
@@ -337,7 +336,6 @@ pub fn plan(d: &Desired, cur: &Current) -> Plan {
             let breaker_differs = s.circuit_breaker_rollback.is_some_and(|r| r != d.rollback);
             if td_moves || s.desired != d.desired_count || breaker_differs {
                 last.push(Step::UpdateService {
-                    from_td: s.task_definition.clone(),
                     desired: d.desired_count,
                 });
             }

@@ -114,7 +114,6 @@ pub struct Answers {
 /// Everything a deploy knows once resolved.
 #[derive(Clone, Debug)]
 pub struct Resolved {
-    pub identity: Identity,
     pub facts: Facts,
     /// Container → image digest, for the images found in ECR.
     pub digests: BTreeMap<String, String>,
@@ -320,7 +319,6 @@ pub fn interpret(req: &Request, q: &Questions, a: Answers) -> Result<Resolved, R
             .is_some_and(|s| s.task_definition == l.arn)
     });
     Ok(Resolved {
-        identity: a.identity,
         facts,
         digests,
         addon_policies,

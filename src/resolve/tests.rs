@@ -39,7 +39,6 @@ fn everything_found(q: &Questions) -> Answers {
         identity: Identity {
             account: ACCOUNT.into(),
             partition: "aws".into(),
-            arn: format!("arn:aws:iam::{ACCOUNT}:user/ci"),
         },
         service: None,
         latest: None,
@@ -73,8 +72,6 @@ fn everything_found(q: &Questions) -> Answers {
         file_systems: [(
             "fs-1".to_string(),
             FileSystem {
-                id: "fs-1".into(),
-                arn: String::new(),
                 state: "available".into(),
             },
         )]
@@ -82,7 +79,6 @@ fn everything_found(q: &Questions) -> Answers {
         access_points: [(
             "fsap-1".to_string(),
             AccessPoint {
-                id: "fsap-1".into(),
                 file_system_id: "fs-1".into(),
                 state: "available".into(),
             },

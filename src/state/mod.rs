@@ -25,7 +25,6 @@ pub struct Registered {
 pub struct Identity {
     pub account: String,
     pub partition: String,
-    pub arn: String,
 }
 
 /// An IAM role.
@@ -57,20 +56,16 @@ pub struct LogGroup {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Repository {
     pub uri: String,
-    pub arn: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileSystem {
-    pub id: String,
-    pub arn: String,
     /// `available`, `creating`, `deleting`, ...
     pub state: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AccessPoint {
-    pub id: String,
     pub file_system_id: String,
     pub state: String,
 }

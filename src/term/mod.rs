@@ -78,12 +78,7 @@ impl Palette {
         dim => "2",
         error => "1;31",
         warning => "1;33",
-        red => "31",
-        green => "32",
-        yellow => "33",
-        blue => "34",
         cyan => "36",
         success => "1;32",
-        gutter => "1;34",
     }
 }

@@ -41,8 +41,12 @@ impl Status {
     /// `live` redraws one line in place (on a terminal); otherwise each new
     /// state is a line of its own.
     pub fn new(live: bool, palette: Palette) -> Self {
-        let bar = live.then(|| {
-            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        Self::drawn_to(live.then(ProgressDrawTarget::stderr), palette)
+    }
+
+    fn drawn_to(target: Option<ProgressDrawTarget>, palette: Palette) -> Self {
+        let bar = target.map(|target| {
+            let bar = ProgressBar::with_draw_target(None, target);
             bar.set_style(style(palette));
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
@@ -124,5 +128,79 @@ impl Status {
 impl Drop for Status {
     fn drop(&mut self) {
         self.finish();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// A terminal `width` columns wide that keeps every line drawn.
+    #[derive(Debug, Clone)]
+    struct Screen {
+        width: u16,
+        drawn: Arc<Mutex<Vec<String>>>,
+    }
+
+    impl indicatif::TermLike for Screen {
+        fn width(&self) -> u16 {
+            self.width
+        }
+        fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn write_line(&self, s: &str) -> std::io::Result<()> {
+            self.write_str(s)
+        }
+        fn write_str(&self, s: &str) -> std::io::Result<()> {
+            if !s.is_empty() {
+                self.drawn.lock().unwrap().push(s.to_string());
+            }
+            Ok(())
+        }
+        fn clear_line(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn flush(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_live_line_ticks_every_second_and_fits_a_narrow_terminal() {
+        let screen = Screen {
+            width: 40,
+            drawn: Arc::default(),
+        };
+        let mut status = Status::drawn_to(
+            Some(ProgressDrawTarget::term_like(Box::new(screen.clone()))),
+            Palette::PLAIN,
+        );
+        status.set(&"resolving api: images, secrets, file systems, the running service".repeat(2));
+        // No new state for over two seconds: the elapsed time moves anyway.
+        std::thread::sleep(Duration::from_millis(2300));
+        let drawn = screen.drawn.lock().unwrap().clone();
+        for second in ["   0s", "   1s", "   2s"] {
+            assert!(
+                drawn.iter().any(|l| l.contains(second)),
+                "{second} never shown: {drawn:?}"
+            );
+        }
+        for line in &drawn {
+            assert!(
+                unicode_width::UnicodeWidthStr::width(line.as_str()) <= 40,
+                "wider than the terminal: {line:?}"
+            );
+        }
     }
 }

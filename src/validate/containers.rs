@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::Check;
 use crate::manifest::{At, FIRELENS_CONTAINER, HealthCheck, Service, ServiceType};
+use crate::names::ImageRef;
 use crate::yaml::Pos;
 
 /// ECS container names: letters, digits, `-` and `_`, up to 255.
@@ -106,6 +107,21 @@ pub fn images(svc: &Service, v: &mut Check) {
                 );
             }
             _ => {}
+        }
+    }
+    let written = img
+        .location
+        .iter()
+        .chain(svc.sidecars.values().filter_map(|s| s.image.as_ref()))
+        .chain(svc.logging.as_ref().and_then(|l| l.image.as_ref()));
+    for image in written.filter(|i| !i.value.trim().is_empty()) {
+        if let Err(why) = ImageRef::parse(&image.value) {
+            v.error_at(
+                "bad-image",
+                format!("{:?} is not an image reference ECS can pull: {why}", image.value),
+                image,
+            )
+            .help = Some("[REGISTRY/]REPOSITORY[:TAG][@DIGEST], for example nginx:1.27 or 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v2".into());
         }
     }
 }
@@ -427,6 +443,25 @@ mod tests {
 
     fn with(extra: &str) -> Vec<&'static str> {
         codes(&format!("{BASE}{extra}"))
+    }
+
+    #[test]
+    fn image_references_ecs_cannot_pull_are_refused() {
+        let bad = |image: &str| {
+            codes(&format!(
+                "name: api\ntype: Backend Service\nimage:\n  location: '{image}'\n"
+            ))
+        };
+        assert_eq!(bad("repo:<image_tag>"), ["bad-image"]);
+        assert_eq!(bad("Registry.example.com/Team/App:1"), ["bad-image"]);
+        assert_eq!(bad("nginx :latest"), ["bad-image"]);
+        assert!(bad("nginx:1.27").is_empty());
+        assert_eq!(
+            with("sidecars:\n  s:\n    image: 'sidecar:{{tag}}'\n"),
+            ["bad-image"],
+            "a template's placeholder left in"
+        );
+        assert_eq!(with("logging:\n  image: 'fluent bit'\n"), ["bad-image"]);
     }
 
     #[test]

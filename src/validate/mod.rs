@@ -29,7 +29,20 @@ pub fn validate(svc: &Service) -> Diagnostics {
     task::credentials(svc, &mut v);
     task::secrets(svc, &mut v);
     task::network(svc, &mut v);
-    v.diags
+    // A value whose ${VAR} was not substituted was reported already: what is
+    // "missing" because of it is not reported again.
+    Diagnostics::from(
+        v.diags
+            .into_vec()
+            .into_iter()
+            .filter(|d| {
+                !(d.code == "missing-field"
+                    && d.field
+                        .as_deref()
+                        .is_some_and(|f| svc.follows_from_unresolved(f)))
+            })
+            .collect::<Vec<_>>(),
+    )
 }
 
 /// Collects diagnostics for one file.

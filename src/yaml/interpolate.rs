@@ -21,24 +21,67 @@ pub struct InterpolationError {
 
 /// Substitutes variables in every scalar value under `node`, looking names up
 /// with `lookup`. `predefined` names (the app and environment) win, and an OS
-/// variable that disagrees with one of them is an error. Returns every problem.
+/// variable that disagrees with one of them is an error. Returns every problem,
+/// each at its `${` in `src` (the text `node` was parsed from).
 pub fn interpolate(
     node: &mut Node,
+    src: &str,
     predefined: &[(&str, &str)],
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Vec<InterpolationError> {
     let mut errors = Vec::new();
-    walk(node, "", predefined, lookup, &mut errors);
+    let cx = Walk {
+        src: Source::new(src),
+        predefined,
+        lookup,
+    };
+    walk(node, "", &cx, &mut errors);
     errors
 }
 
-fn walk(
-    node: &mut Node,
-    path: &str,
-    predefined: &[(&str, &str)],
-    lookup: &dyn Fn(&str) -> Option<String>,
-    errors: &mut Vec<InterpolationError>,
-) {
+struct Walk<'a> {
+    src: Source<'a>,
+    predefined: &'a [(&'a str, &'a str)],
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+}
+
+/// Source text with its lines indexed, to turn positions into offsets and back.
+struct Source<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> Source<'a> {
+    fn new(text: &'a str) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Source { text, line_starts }
+    }
+
+    fn offset(&self, p: Pos) -> Option<usize> {
+        let start = *self.line_starts.get((p.line as usize).checked_sub(1)?)?;
+        let line = &self.text[start..];
+        let col = (p.col as usize).checked_sub(1)?;
+        Some(start + line.char_indices().nth(col).map_or(line.len(), |(i, _)| i))
+    }
+
+    fn pos(&self, offset: usize) -> Pos {
+        let line = self.line_starts.partition_point(|s| *s <= offset);
+        let start = self.line_starts[line - 1];
+        let col = self.text[start..offset].chars().count() + 1;
+        Pos::new(line as u32, col as u32)
+    }
+
+    /// Where the `nth` `${` of a value that begins at `from` is written.
+    fn nth_variable(&self, from: Pos, nth: usize) -> Option<Pos> {
+        let start = self.offset(from)?;
+        let (at, _) = self.text[start..].match_indices("${").nth(nth)?;
+        Some(self.pos(start + at))
+    }
+}
+
+fn walk(node: &mut Node, path: &str, cx: &Walk, errors: &mut Vec<InterpolationError>) {
     match &mut node.value {
         Value::Map(entries) => {
             for (k, v) in entries {
@@ -47,29 +90,33 @@ fn walk(
                 } else {
                     format!("{path}.{}", k.name)
                 };
-                walk(v, &p, predefined, lookup, errors);
+                walk(v, &p, cx, errors);
             }
         }
         Value::Seq(items) => {
             for (i, v) in items.iter_mut().enumerate() {
-                walk(v, &format!("{path}[{i}]"), predefined, lookup, errors);
+                walk(v, &format!("{path}[{i}]"), cx, errors);
             }
         }
         Value::Str(s) => {
             if !s.contains("${") {
                 return;
             }
-            match substitute(s, predefined, lookup) {
+            match substitute(s, cx.predefined, cx.lookup) {
                 Ok(Some(out)) => {
                     node.value = as_list(&out, node.pos).unwrap_or(Value::Str(out));
                 }
                 Ok(None) => {}
                 Err(messages) => {
-                    errors.extend(messages.into_iter().map(|message| InterpolationError {
-                        message,
-                        pos: node.pos,
-                        path: path.to_string(),
-                    }));
+                    errors.extend(
+                        messages
+                            .into_iter()
+                            .map(|(message, nth)| InterpolationError {
+                                message,
+                                pos: cx.src.nth_variable(node.pos, nth).unwrap_or(node.pos),
+                                path: path.to_string(),
+                            }),
+                    );
                     // Reported once here; later readers see no value and say nothing.
                     node.value = Value::Null;
                     node.tag = Some(UNRESOLVED.to_string());
@@ -94,17 +141,21 @@ fn as_list(s: &str, pos: Pos) -> Option<Value> {
 }
 
 /// Returns the substituted text, `None` when nothing needed substituting
-/// (escapes aside), or every error in the string.
+/// (escapes aside), or every error in the string with which `${` of it (0 for
+/// the first) it is about.
 fn substitute(
     s: &str,
     predefined: &[(&str, &str)],
     lookup: &dyn Fn(&str) -> Option<String>,
-) -> Result<Option<String>, Vec<String>> {
+) -> Result<Option<String>, Vec<(String, usize)>> {
     let mut out = String::with_capacity(s.len());
     let mut errors = Vec::new();
     let mut changed = false;
     let mut rest = s;
+    let mut nth = 0;
     while let Some(at) = rest.find("${") {
+        let this = nth;
+        nth += 1;
         let (before, from) = rest.split_at(at);
         let escaped = before.ends_with('\\');
         let name_len = var_name_len(&from[2..]);
@@ -129,12 +180,12 @@ fn substitute(
         let pre = predefined.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
         let os = lookup(name);
         match (pre, os) {
-            (Some(p), Some(o)) if p != o => errors.push(format!(
+            (Some(p), Some(o)) if p != o => errors.push((format!(
                 "predefined variable \"{name}\" cannot be overridden by an environment variable of the same name (\"{p}\" here, \"{o}\" in the environment)"
-            )),
+            ), this)),
             (Some(p), _) => out.push_str(p),
             (None, Some(o)) => out.push_str(&o),
-            (None, None) => errors.push(format!("environment variable \"{name}\" is not defined")),
+            (None, None) => errors.push((format!("environment variable \"{name}\" is not defined"), this)),
         }
     }
     out.push_str(rest);
@@ -166,7 +217,12 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         let lookup = move |k: &str| owned.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-        let errs = interpolate(&mut n, &[("COPILOT_ENVIRONMENT_NAME", "test")], &lookup);
+        let errs = interpolate(
+            &mut n,
+            src,
+            &[("COPILOT_ENVIRONMENT_NAME", "test")],
+            &lookup,
+        );
         (n, errs)
     }
 
@@ -194,6 +250,29 @@ mod tests {
         assert_eq!(errs.len(), 2);
         assert_eq!(errs[1].pos, Pos::new(3, 6));
         assert!(errs[0].message.contains("\"NOPE\" is not defined"));
+    }
+
+    #[test]
+    fn each_error_points_at_its_own_variable() {
+        let (_, errs) = run(
+            "image:\n  location: ${REGISTRY}/app:${TAG}\nq: \"x-${A}-${B}\"\nb: |\n  one ${C}\n  two ${D}\n",
+            &[],
+        );
+        let at: Vec<(String, Pos)> = errs
+            .iter()
+            .map(|e| (e.message.split('"').nth(1).unwrap().to_string(), e.pos))
+            .collect();
+        assert_eq!(
+            at,
+            [
+                ("REGISTRY".into(), Pos::new(2, 13)),
+                ("TAG".into(), Pos::new(2, 29)),
+                ("A".into(), Pos::new(3, 7)),
+                ("B".into(), Pos::new(3, 12)),
+                ("C".into(), Pos::new(5, 7)),
+                ("D".into(), Pos::new(6, 7)),
+            ]
+        );
     }
 
     #[test]

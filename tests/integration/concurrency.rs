@@ -1,45 +1,11 @@
 //! Deploys that meet: one at a time per service (a lock and ECS's own state),
 //! --wait-for-lock, stale locks, Ctrl-C, and --all deploying every service.
 
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::deploy::Stage;
-use crate::support::{emulator, finish, run};
-
-fn spawn(s: &Stage, extra: &[&str]) -> Child {
-    s.deploy_command(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-/// Waits until the proxy has seen `op` at least `n` times.
-fn wait_for_op(s: &Stage, op: &str, n: u64) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while s.proxy.counts().get(op).copied().unwrap_or(0) < n {
-        assert!(
-            Instant::now() < deadline,
-            "{op} never happened: {:?}",
-            s.proxy.counts()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-async fn revisions(s: &Stage) -> usize {
-    let ecs = aws_sdk_ecs::Client::new(&s.sdk().await);
-    ecs.list_task_definitions()
-        .family_prefix(s.family())
-        .send()
-        .await
-        .unwrap()
-        .task_definition_arns()
-        .len()
-}
+use crate::support::{Stage, emulator, finish, run};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_deploy_refuses_while_the_first_runs() {
@@ -47,8 +13,8 @@ async fn a_second_deploy_refuses_while_the_first_runs() {
     s.deploy(&["--image-tag", "v1"]).assert_code(0);
     s.proxy.rollouts(3_000, &[]);
     s.proxy.reset();
-    let first = spawn(&s, &["--image-tag", "v2"]);
-    wait_for_op(&s, "ecs:UpdateService", 1);
+    let first = s.spawn(&["--image-tag", "v2"]);
+    s.wait_for_op("ecs:UpdateService", 1);
     let r = s.deploy(&["--image-tag", "v1"]);
     r.assert_code(7);
     assert!(
@@ -69,7 +35,7 @@ async fn a_second_deploy_refuses_while_the_first_runs() {
         Some(&1),
         "the refused deploy wrote nothing"
     );
-    assert_eq!(revisions(&s).await, 2);
+    assert_eq!(s.revisions().await, 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -78,8 +44,8 @@ async fn wait_for_lock_waits_then_deploys_from_fresh_reads() {
     s.deploy(&["--image-tag", "v1"]).assert_code(0);
     s.proxy.rollouts(2_000, &[]);
     s.proxy.reset();
-    let first = spawn(&s, &["--image-tag", "v2"]);
-    wait_for_op(&s, "ecs:UpdateService", 1);
+    let first = s.spawn(&["--image-tag", "v2"]);
+    s.wait_for_op("ecs:UpdateService", 1);
     let (r, report) = s.deploy_json(&["--image-tag", "v1", "--wait-for-lock"]);
     r.assert_code(0);
     assert!(
@@ -105,8 +71,8 @@ async fn deploys_started_together_do_not_race() {
     let s = Stage::new("race");
     s.deploy(&["--image-tag", "v1"]).assert_code(0);
     s.proxy.rollouts(1_500, &[]);
-    let a = spawn(&s, &["--image-tag", "v2"]);
-    let b = spawn(&s, &["--image-tag", "v2"]);
+    let a = s.spawn(&["--image-tag", "v2"]);
+    let b = s.spawn(&["--image-tag", "v2"]);
     let (a, b) = (finish(a), finish(b));
     let mut codes = vec![a.code, b.code];
     codes.sort();
@@ -117,7 +83,7 @@ async fn deploys_started_together_do_not_race() {
         a.stderr,
         b.stderr
     );
-    assert_eq!(revisions(&s).await, 2, "one new revision");
+    assert_eq!(s.revisions().await, 2, "one new revision");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -200,8 +166,8 @@ async fn ctrl_c_stops_watching_and_says_what_to_do() {
     s.deploy(&["--image-tag", "v1"]).assert_code(0);
     s.proxy.rollouts(60_000, &["hang"]);
     s.proxy.reset();
-    let child = spawn(&s, &["--image-tag", "v2"]);
-    wait_for_op(&s, "ecs:UpdateService", 1);
+    let child = s.spawn(&["--image-tag", "v2"]);
+    s.wait_for_op("ecs:UpdateService", 1);
     std::thread::sleep(Duration::from_millis(300));
     std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -331,4 +297,38 @@ fn deploy_all_deploys_every_service_concurrently() {
     );
     assert!(s.proxy.counts().is_empty());
     let _ = emulator();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn of_ten_deploys_that_find_one_expired_lock_exactly_one_proceeds() {
+    let s = Stage::new("takeover");
+    s.deploy(&["--image-tag", "v1"]).assert_code(0);
+    let ssm = aws_sdk_ssm::Client::new(&s.sdk().await);
+    let name = format!("/sidecarctl/locks/{}-test/api", s.app);
+    for round in 0..3 {
+        // A holder killed long ago left its lock.
+        let now = sidecarctl::clock::now_ms();
+        let dead = serde_json::json!({"owner": "ci@gone (pid 1)", "token": format!("dead-{round}"), "since": now - 7_200_000, "expires": now - 60_000});
+        ssm.put_parameter()
+            .name(&name)
+            .value(dead.to_string())
+            .r#type(aws_sdk_ssm::types::ParameterType::String)
+            .overwrite(true)
+            .send()
+            .await
+            .unwrap();
+        let before = s.revisions().await;
+        // The deploy that proceeds rolls out for a while, holding the lock.
+        s.proxy.rollouts(4_000, &[]);
+        let tag = if round % 2 == 0 { "v2" } else { "v1" };
+        let runs: Vec<_> = (0..10).map(|_| s.spawn(&["--image-tag", tag])).collect();
+        let mut codes: Vec<i32> = runs.into_iter().map(|c| finish(c).code).collect();
+        codes.sort();
+        assert_eq!(codes, [vec![0], vec![7; 9]].concat(), "round {round}");
+        assert_eq!(
+            s.revisions().await,
+            before + 1,
+            "round {round}: one new revision"
+        );
+    }
 }

@@ -2,95 +2,10 @@
 //! rollouts, injects faults and counts requests.
 
 use std::collections::BTreeMap;
-use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::support::{
-    Proxy, Run, Seed, TempDir, emulator, example_workspace, run, sidecarctl, unique_app,
-};
-
-/// An application seeded in the emulator, its workspace, and a proxy.
-pub struct Stage {
-    pub app: String,
-    pub ws: TempDir,
-    pub seed: Seed,
-    pub proxy: Proxy,
-}
-
-impl Stage {
-    pub fn new(label: &str) -> Stage {
-        let emu = emulator();
-        let app = unique_app(label);
-        let seed = emu.seed(&app, "test");
-        let ws = example_workspace(&app);
-        let proxy = Proxy::start(&emu.endpoint, 200);
-        Stage {
-            app,
-            ws,
-            seed,
-            proxy,
-        }
-    }
-
-    pub fn cmd(&self) -> Command {
-        let mut c = sidecarctl(self.ws.path());
-        c.envs(&self.seed.vars)
-            .env("AWS_ENDPOINT_URL", &self.proxy.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env("AWS_REGION", "us-east-1");
-        c
-    }
-
-    /// `deploy api --env test` with the seed's target group, polling quickly.
-    pub fn deploy(&self, extra: &[&str]) -> Run {
-        run(&mut self.deploy_command(extra))
-    }
-
-    /// The command `deploy` runs, to start it in the background.
-    pub fn deploy_command(&self, extra: &[&str]) -> Command {
-        let tg = self.seed.vars["TARGET_GROUP_ARN"].clone();
-        let mut cmd = self.cmd();
-        cmd.args([
-            "deploy",
-            "api",
-            "--env",
-            "test",
-            "--target-group-arn",
-            &tg,
-            "--poll-interval",
-            "50ms",
-        ]);
-        if !extra.contains(&"--timeout") {
-            cmd.args(["--timeout", "20s"]);
-        }
-        cmd.args(extra);
-        cmd
-    }
-
-    /// `deploy ... -o json`, parsed.
-    pub fn deploy_json(&self, extra: &[&str]) -> (Run, Value) {
-        let mut args = extra.to_vec();
-        args.extend(["-o", "json"]);
-        let r = self.deploy(&args);
-        let v: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| {
-            panic!(
-                "{e}: stdout is one JSON document\n{}\n{}",
-                r.stdout, r.stderr
-            )
-        });
-        (r, v)
-    }
-
-    pub fn family(&self) -> String {
-        format!("{}-test-api", self.app)
-    }
-
-    pub async fn sdk(&self) -> aws_config::SdkConfig {
-        emulator().sdk_config().await
-    }
-}
+use crate::support::{Stage, run};
 
 fn writes(ops: &[(&str, u64)]) -> BTreeMap<String, u64> {
     ops.iter().map(|(k, v)| (k.to_string(), *v)).collect()
@@ -224,11 +139,22 @@ fn a_dry_run_prints_the_plan_and_writes_nothing() {
         "{}",
         r.stdout
     );
+    // The image change names the tags, the digests shortened where they differ.
+    let image = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("~ containerDefinitions[api].image:"))
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    let (before, after) = image.split_once(" → ").unwrap();
     assert!(
-        r.stdout.contains("~ containerDefinitions[api].image:"),
-        "{}",
-        r.stdout
+        before.contains(&format!("{}/api:v1 (sha256:", s.app)),
+        "{image}"
     );
+    assert!(
+        after.contains(&format!("{}/api:v2 (sha256:", s.app)),
+        "{image}"
+    );
+    assert!(!image.contains('…'), "{image}");
     assert!(
         r.stderr.contains("dry run: nothing was changed"),
         "{}",
@@ -291,7 +217,7 @@ fn missing_resources_are_all_named_and_nothing_is_written() {
     ] {
         assert!(r.stderr.contains(what), "{what} not named:\n{}", r.stderr);
         assert!(
-            r.stderr.contains(&format!("({field})")),
+            r.stderr.contains(&format!("= field: {field}\n")),
             "{field} not named:\n{}",
             r.stderr
         );
@@ -529,4 +455,50 @@ fn image_build_needs_an_image_tag() {
         r.stderr
     );
     assert!(s.proxy.counts().is_empty(), "no AWS call for invalid input");
+}
+
+#[test]
+fn a_step_that_fails_is_listed_as_not_applied_even_beside_a_twin_that_succeeded() {
+    let s = Stage::new("twins");
+    // A second add-on policy: its "record the add-on policy" step reads like the first's.
+    let addons = s.ws.path().join("copilot/api/addons");
+    let first = std::fs::read_to_string(addons.join("policies.yml")).unwrap();
+    s.ws.write(
+        "copilot/api/addons/more.yml",
+        &first.replace("AssetsReadPolicy", "MoreReadPolicy"),
+    );
+    // Every TagRole after the first fails, through all the SDK's retries.
+    s.proxy
+        .faults(json!([{"op": "iam:TagRole", "kind": "error500", "times": 20, "skip": 1}]));
+    let (r, report) = s.deploy_json(&["--image-tag", "v1"]);
+    r.assert_code(6);
+    assert_eq!(report["outcome"], "incomplete");
+    let applied: Vec<&str> = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    let not_applied: Vec<&str> = report["notApplied"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    let tag = |v: &[&str]| {
+        v.iter()
+            .filter(|c| c.starts_with("record the add-on policy"))
+            .count()
+    };
+    assert_eq!(tag(&applied), 1, "{report}");
+    assert_eq!(
+        tag(&not_applied),
+        1,
+        "the failed twin is not lost: {report}"
+    );
+    // Running the same deploy again finishes it.
+    s.proxy.faults(json!([]));
+    let (r, report) = s.deploy_json(&["--image-tag", "v1"]);
+    r.assert_code(0);
+    assert_eq!(report["outcome"], "deployed");
 }

@@ -24,12 +24,7 @@ struct Logs {
     now: i64,
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
+use sidecarctl::clock::now_ms;
 
 impl Logs {
     async fn new(label: &str) -> Logs {
@@ -471,5 +466,21 @@ async fn a_lasting_failure_ends_following_with_a_clear_error() {
     assert!(
         started.elapsed() >= Duration::from_secs(55),
         "it kept trying for a minute"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_empty_result_says_which_groups_were_empty() {
+    let l = Logs::new("empty").await;
+    let r = run(l.cmd(&emulator().endpoint).args(["--since", "1h"]));
+    r.assert_code(0);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains(&format!("no log events in {}", l.group()))
+            && r.stderr.contains(&l.firelens_group())
+            && r.stderr.contains("matching the time range"),
+        "{}",
+        r.stderr
     );
 }

@@ -3,12 +3,15 @@
 mod support;
 
 mod cli_errors;
+mod completions;
 mod concurrency;
 mod corpus;
 mod deploy;
+mod examples;
 mod faults;
 mod logs;
 mod register;
 mod render;
 mod secrets;
+mod status;
 mod validate;

@@ -2,7 +2,7 @@
 //! credentials in the environment, no command prints either: not in text, JSON,
 //! `-vv`/`-vvv` debug logs, nor on error paths.
 
-use crate::deploy::Stage;
+use crate::support::Stage;
 use crate::support::{Run, run};
 
 const KEY_ID: &str = "AKIAHYGIENECHECK0001";

@@ -75,12 +75,23 @@ fn every_problem_is_listed_with_its_position_and_field() {
         ),
         (
             "39:31",
-            "sidecars.nginx.credentialsParameter",
+            // Written under environments.test: reported there.
+            "environments.test.sidecars.nginx.credentialsParameter",
             "is not a Secrets Manager secret ARN",
         ),
     ] {
-        let loc = format!("{shown}:{line_col} ({field})");
-        assert!(r.stderr.contains(&loc), "missing {loc}\n{}", r.stderr);
+        // Each diagnostic: its message, where, and which field.
+        let block = r
+            .stderr
+            .split("\n\n")
+            .find(|b| b.contains(message))
+            .unwrap_or_else(|| panic!("missing {message}\n{}", r.stderr));
+        let loc = format!("--> {shown}:{line_col}\n");
+        assert!(block.contains(&loc), "missing {loc}\n{block}");
+        assert!(
+            block.contains(&format!("= field: {field}")),
+            "missing {field}\n{block}"
+        );
         assert!(
             r.stderr.contains(message),
             "missing {message}\n{}",
@@ -156,6 +167,114 @@ fn merge_keys_and_anchors_work() {
     r.assert_code(2);
     // `x-` keys hold anchors; the typo is found inside the merged map.
     assert!(!r.stderr.contains("x-sidecar"), "{}", r.stderr);
-    assert!(r.stderr.contains(":14:5 (sidecars.b.imge)"), "{}", r.stderr);
+    assert!(r.stderr.contains(":14:5\n"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("= field: sidecars.b.imge"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("1 error"), "{}", r.stderr);
+}
+
+/// The diagnostics of `validate -o json` as `(line:column, field, message, help)`.
+fn diagnostics(r: &crate::support::Run) -> Vec<(String, String, String, String)> {
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("one JSON document");
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .map(|d| {
+            (
+                format!("{}:{}", d["line"], d["column"]),
+                d["field"].as_str().unwrap_or("-").to_string(),
+                d["message"].as_str().unwrap().to_string(),
+                d["help"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn messages_found_unclear_on_real_manifests_say_what_and_where() {
+    let t = TempDir::new("unclear");
+    let p = t.write(
+        "copilot/api/manifest.yml",
+        "name: api\n\
+type: Load Balanced Web Service\n\
+image:\n  location: registry.example.com/api:${IMAGE_TAG}\n  context: .\n  port: 8080\n\
+\u{200B}variables:\n  A: b\n\
+environments:\n  test:\n    cpu: 0.5\n    PORT: 80\n",
+    );
+    let r = run(sidecarctl(t.path())
+        .args([
+            "validate",
+            "-o",
+            "json",
+            "--app",
+            "demo",
+            "--env",
+            "test",
+            "--manifest",
+        ])
+        .arg(&p));
+    r.assert_code(2);
+    let got = diagnostics(&r);
+    let find = |field: &str| {
+        got.iter()
+            .find(|d| d.1 == field)
+            .unwrap_or_else(|| panic!("nothing at {field}: {got:#?}"))
+    };
+    // One cause, one error: the variable, pointed at itself.
+    let var = find("image.location");
+    assert_eq!(var.0, "4:38", "{var:?}");
+    assert!(var.2.contains("\"IMAGE_TAG\" is not defined"));
+    assert!(
+        !got.iter()
+            .any(|d| d.2.contains("needs \"location\" or \"build\"")),
+        "{got:#?}"
+    );
+    // Copilot reads the build context under image.build only.
+    assert!(
+        find("image.context")
+            .2
+            .contains("Copilot reads it under \"image.build\"")
+    );
+    // An invisible character in a key is named.
+    let invisible = got
+        .iter()
+        .find(|d| d.2.contains("invisible character"))
+        .unwrap_or_else(|| panic!("{got:#?}"));
+    assert!(
+        invisible.2.contains("U+200B ZERO WIDTH SPACE"),
+        "{invisible:?}"
+    );
+    // Overrides are reported where they are written, with the right list of keys.
+    let cpu = find("environments.test.cpu");
+    assert_eq!(cpu.2, "expected an integer, found the number 0.5");
+    let port = find("environments.test.PORT");
+    assert!(port.3.starts_with("environments.test takes: "), "{port:?}");
+    assert!(
+        port.3.contains("exec"),
+        "keys accepted with a warning are listed too: {port:?}"
+    );
+    assert_eq!(got.len(), 5, "{got:#?}");
+}
+
+#[test]
+fn an_environment_nothing_knows_is_refused_unless_new() {
+    let r = run(sidecarctl(&examples()).args(["validate", "api", "--env", "tset"]));
+    r.assert_code(2);
+    assert!(
+        r.stderr.contains("environment \"tset\" is not known"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("did you mean \"test\"?"), "{}", r.stderr);
+    assert!(!r.stderr.contains("is valid"), "{}", r.stderr);
+    let r = run(sidecarctl(&examples())
+        .envs(OFFLINE_VARS.iter().copied())
+        .args(["validate", "api", "--env", "staging", "--new-env"]));
+    r.assert_code(0);
+    assert!(r.stderr.contains("is valid for staging"), "{}", r.stderr);
 }

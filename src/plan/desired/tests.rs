@@ -2,7 +2,7 @@ use super::*;
 use crate::manifest::At;
 use crate::names::role_names;
 use crate::render::Facts;
-use crate::state::{Current, Identity, ServiceState};
+use crate::state::{Current, ServiceState};
 use crate::validate::testing::service_in;
 use crate::yaml::Pos;
 
@@ -11,11 +11,6 @@ const API: &str =
 
 fn resolved(svc: &Service, managed: bool, current: Option<ServiceState>) -> Resolved {
     Resolved {
-        identity: Identity {
-            account: "123456789012".into(),
-            partition: "aws".into(),
-            arn: String::new(),
-        },
         facts: Facts::offline(
             svc,
             "demo",
@@ -52,7 +47,6 @@ fn env_manifest() -> EnvManifest {
     EnvManifest {
         public_subnets: vec![at("subnet-pub1"), at("subnet-pub2")],
         private_subnets: vec![at("subnet-priv1")],
-        ..Default::default()
     }
 }
 

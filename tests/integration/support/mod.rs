@@ -3,6 +3,7 @@
 
 pub mod emulator;
 pub mod proxy;
+pub mod stage;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub use emulator::{Seed, emulator};
 pub use proxy::Proxy;
+pub use stage::Stage;
 
 /// The repository root.
 pub fn root() -> PathBuf {

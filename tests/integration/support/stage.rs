@@ -1,0 +1,128 @@
+//! A stage for deploy tests: an application seeded in the emulator, a copy of
+//! the example workspace, and a proxy in front (rollouts played, faults on
+//! demand, requests counted).
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::{Proxy, Run, Seed, TempDir, emulator, example_workspace, run, sidecarctl, unique_app};
+
+/// An application seeded in the emulator, its workspace, and a proxy.
+pub struct Stage {
+    pub app: String,
+    pub ws: TempDir,
+    pub seed: Seed,
+    pub proxy: Proxy,
+}
+
+impl Stage {
+    pub fn new(label: &str) -> Stage {
+        let emu = emulator();
+        let app = unique_app(label);
+        let seed = emu.seed(&app, "test");
+        let ws = example_workspace(&app);
+        let proxy = Proxy::start(&emu.endpoint, 200);
+        Stage {
+            app,
+            ws,
+            seed,
+            proxy,
+        }
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut c = sidecarctl(self.ws.path());
+        c.envs(&self.seed.vars)
+            .env("AWS_ENDPOINT_URL", &self.proxy.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_REGION", "us-east-1");
+        c
+    }
+
+    /// `deploy api --env test` with the seed's target group, polling quickly.
+    pub fn deploy(&self, extra: &[&str]) -> Run {
+        run(&mut self.deploy_command(extra))
+    }
+
+    /// The command `deploy` runs, to start it in the background.
+    pub fn deploy_command(&self, extra: &[&str]) -> Command {
+        let tg = self.seed.vars["TARGET_GROUP_ARN"].clone();
+        let mut cmd = self.cmd();
+        cmd.args([
+            "deploy",
+            "api",
+            "--env",
+            "test",
+            "--target-group-arn",
+            &tg,
+            "--poll-interval",
+            "50ms",
+        ]);
+        if !extra.contains(&"--timeout") {
+            cmd.args(["--timeout", "20s"]);
+        }
+        cmd.args(extra);
+        cmd
+    }
+
+    /// `deploy ... -o json`, parsed.
+    pub fn deploy_json(&self, extra: &[&str]) -> (Run, Value) {
+        let mut args = extra.to_vec();
+        args.extend(["-o", "json"]);
+        let r = self.deploy(&args);
+        let v: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{e}: stdout is one JSON document\n{}\n{}",
+                r.stdout, r.stderr
+            )
+        });
+        (r, v)
+    }
+
+    pub fn family(&self) -> String {
+        format!("{}-test-api", self.app)
+    }
+
+    pub async fn sdk(&self) -> aws_config::SdkConfig {
+        emulator().sdk_config().await
+    }
+}
+
+impl Stage {
+    /// Starts `deploy` in the background, its output piped.
+    pub fn spawn(&self, extra: &[&str]) -> Child {
+        self.deploy_command(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start sidecarctl")
+    }
+
+    /// Waits until the proxy has seen `op` at least `n` times.
+    pub fn wait_for_op(&self, op: &str, n: u64) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.proxy.counts().get(op).copied().unwrap_or(0) < n {
+            assert!(
+                Instant::now() < deadline,
+                "{op} never happened: {:?}",
+                self.proxy.counts()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The family's registered revisions.
+    pub async fn revisions(&self) -> usize {
+        let ecs = aws_sdk_ecs::Client::new(&self.sdk().await);
+        ecs.list_task_definitions()
+            .family_prefix(self.family())
+            .send()
+            .await
+            .unwrap()
+            .task_definition_arns()
+            .len()
+    }
+}
