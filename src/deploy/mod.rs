@@ -342,68 +342,16 @@ async fn carry_out(
     plan: &Plan,
     mut ledger: Ledger,
 ) -> Finished {
-    let name = desired.service.clone();
-
-    // 4. Apply.
-    d.progress.note(&format!(
-        "deploying {name} to {}/{} ({}):",
-        d.target.app,
-        d.target.env,
-        plural(plan.steps().count(), "change")
-    ));
-    let apply_started = Instant::now();
-    let applied = {
-        let progress = &mut *d.progress;
-        let mut on_step = |text: &str, took: Duration| progress.step_done(text, took);
-        apply::apply(
-            d.aws,
-            desired,
-            plan,
-            &resolved.current,
-            &mut on_step,
-            &d.cancel,
-        )
-        .await
-    };
-    ledger.report.timings_ms.apply = apply_started.elapsed().as_millis() as u64;
-    let applied = match applied {
+    let applied = match apply_plan(d, resolved, desired, plan, &mut ledger).await {
         Ok(a) => a,
-        Err(e) => {
-            let r = &mut ledger.report;
-            r.changes = e.applied.done.iter().map(|(s, _)| s.clone()).collect();
-            r.not_applied = e.not_done.clone();
-            r.task_definition =
-                e.applied
-                    .task_definition
-                    .as_ref()
-                    .map(|(arn, rev)| TaskDefinitionRef {
-                        arn: arn.clone(),
-                        revision: *rev,
-                        registered: e.applied.registered,
-                    });
-            if e.interrupted {
-                return ledger.fail(
-                    Outcome::Interrupted,
-                    "interrupted before every change was applied".into(),
-                );
-            }
-            return ledger.fail(
-                Outcome::Incomplete,
-                format!("{} failed: {}", e.step, e.error),
-            );
-        }
+        Err(stop) => return ledger.stop(stop),
     };
-    let r = &mut ledger.report;
-    r.changes = applied.done.iter().map(|(s, _)| s.clone()).collect();
-    let (target, revision) = applied.task_definition.clone().unwrap_or_default();
-    r.task_definition = Some(TaskDefinitionRef {
-        arn: target.clone(),
-        revision,
-        registered: applied.registered,
-    });
-    if let Some(s) = &applied.service {
-        r.service_arn = Some(s.arn.clone());
-    }
+    let target = ledger
+        .report
+        .task_definition
+        .as_ref()
+        .map(|t| t.arn.clone())
+        .unwrap_or_default();
     let service_touched = plan
         .steps()
         .any(|s| matches!(s, Step::UpdateService { .. } | Step::CreateService));
@@ -427,7 +375,7 @@ async fn carry_out(
     let previous = ledger.report.previous_task_definition.clone();
     let follow = Follow {
         cluster: &d.opts.cluster,
-        service: &name,
+        service: &desired.service,
         target: &target,
         previous: previous.as_deref(),
         previous_desired: resolved
@@ -442,6 +390,79 @@ async fn carry_out(
     let ending = rollout::follow(d.aws, &follow, &mut seen, d.progress, &d.cancel).await;
     d.progress.finish();
     ledger.report.timings_ms.rollout = rollout_started.elapsed().as_millis() as u64;
+    let advice = interrupted_advice(d, &desired.service, previous.as_deref());
+    conclude(ledger, ending, &target, advice)
+}
+
+/// Step 4: the plan's steps, group by group; the report says what was applied.
+async fn apply_plan(
+    d: &mut Deploy<'_>,
+    resolved: &Resolved,
+    desired: &Desired,
+    plan: &Plan,
+    ledger: &mut Ledger,
+) -> Result<apply::Applied, Stop> {
+    d.progress.note(&format!(
+        "deploying {} to {}/{} ({}):",
+        desired.service,
+        d.target.app,
+        d.target.env,
+        plural(plan.steps().count(), "change")
+    ));
+    let started = Instant::now();
+    let applied = {
+        let progress = &mut *d.progress;
+        let mut on_step = |text: &str, took: Duration| progress.step_done(text, took);
+        apply::apply(
+            d.aws,
+            desired,
+            plan,
+            &resolved.current,
+            &mut on_step,
+            &d.cancel,
+        )
+        .await
+    };
+    let r = &mut ledger.report;
+    r.timings_ms.apply = started.elapsed().as_millis() as u64;
+    let (a, failure) = match applied {
+        Ok(a) => (a, None),
+        Err(e) => {
+            r.not_applied = e.not_done;
+            let stop = if e.interrupted {
+                Stop::new(
+                    Outcome::Interrupted,
+                    "interrupted before every change was applied",
+                )
+            } else {
+                Stop::new(
+                    Outcome::Incomplete,
+                    format!("{} failed: {}", e.step, e.error),
+                )
+            };
+            (e.applied, Some(stop))
+        }
+    };
+    r.changes = a.done.iter().map(|(s, _)| s.clone()).collect();
+    r.task_definition = a
+        .task_definition
+        .as_ref()
+        .map(|(arn, rev)| TaskDefinitionRef {
+            arn: arn.clone(),
+            revision: *rev,
+            registered: a.registered,
+        });
+    if let Some(s) = &a.service {
+        r.service_arn = Some(s.arn.clone());
+    }
+    match failure {
+        Some(stop) => Err(stop),
+        None => Ok(a),
+    }
+}
+
+/// How the rollout ended, in the report.
+fn conclude(mut ledger: Ledger, ending: Ending, target: &str, advice: String) -> Finished {
     let r = &mut ledger.report;
     match ending {
         Ending::Completed(rollout) => {
@@ -450,10 +471,7 @@ async fn carry_out(
         }
         Ending::Interrupted {
             rolling_back_to: None,
-        } => {
-            let advice = interrupted_advice(d, &name, previous.as_deref());
-            ledger.fail(Outcome::Interrupted, advice)
-        }
+        } => ledger.fail(Outcome::Interrupted, advice),
         Ending::Interrupted {
             rolling_back_to: Some(to),
         } => ledger.fail(
@@ -487,7 +505,7 @@ async fn carry_out(
             Outcome::Error,
             format!(
                 "{e}; the service was updated to {}, but its rollout could not be watched",
-                short_td(&target)
+                short_td(target)
             ),
         ),
     }

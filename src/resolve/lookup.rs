@@ -59,11 +59,11 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
             ImageLookup::Elsewhere => Ok((None, None)),
         }
     }));
-    let secrets = join_all(q.secrets.iter().map(|id| async move {
-        aws::secrets::secret_arn(&aws.secrets, id)
-            .await
-            .map(|found| found.map(|arn| (id.clone(), arn)))
-    }));
+    let secrets = join_all(
+        q.secrets
+            .iter()
+            .map(|id| keyed(id, aws::secrets::secret_arn(&aws.secrets, id))),
+    );
     let parameters = async {
         if q.parameters.is_empty() {
             return Ok(BTreeSet::new());
@@ -73,16 +73,16 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
             .await
             .map(|found| found.into_iter().collect())
     };
-    let file_systems = join_all(q.file_systems.iter().map(|id| async move {
-        aws::efs::file_system(&aws.efs, id)
-            .await
-            .map(|found| found.map(|f| (id.clone(), f)))
-    }));
-    let access_points = join_all(q.access_points.iter().map(|id| async move {
-        aws::efs::access_point(&aws.efs, id)
-            .await
-            .map(|found| found.map(|a| (id.clone(), a)))
-    }));
+    let file_systems = join_all(
+        q.file_systems
+            .iter()
+            .map(|id| keyed(id, aws::efs::file_system(&aws.efs, id))),
+    );
+    let access_points = join_all(
+        q.access_points
+            .iter()
+            .map(|id| keyed(id, aws::efs::access_point(&aws.efs, id))),
+    );
     let iam = async {
         match req.roles {
             Roles::Given { .. } => Ok(None),
@@ -151,4 +151,12 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
         iam: iam?,
         log_group: log_group?,
     })
+}
+
+/// A lookup's answer under the name it was asked by; `None` when not found.
+async fn keyed<T>(
+    id: &str,
+    lookup: impl Future<Output = Result<Option<T>, AwsError>>,
+) -> Result<Option<(String, T)>, AwsError> {
+    Ok(lookup.await?.map(|found| (id.to_string(), found)))
 }

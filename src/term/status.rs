@@ -45,31 +45,22 @@ impl Status {
     }
 
     fn drawn_to(target: Option<ProgressDrawTarget>, palette: Palette) -> Self {
-        let bar = target.map(|target| {
-            let bar = ProgressBar::with_draw_target(None, target);
-            bar.set_style(style(palette));
-            bar.enable_steady_tick(Duration::from_millis(120));
-            bar
-        });
-        Status {
-            bar,
-            palette,
-            started: Instant::now(),
-            last: None,
-            prefix: String::new(),
-        }
+        let bar = target.map(|t| ProgressBar::with_draw_target(None, t));
+        Self::with_bar(bar, palette, String::new())
     }
 
     /// One of several lines shown at once (`deploy --all`), each with a prefix.
     pub fn in_group(group: Option<&MultiProgress>, palette: Palette, prefix: &str) -> Self {
-        let prefix = format!("{} ", palette.bold(prefix));
-        let bar = group.map(|g| {
-            let bar = g.add(ProgressBar::new_spinner());
+        let bar = group.map(|g| g.add(ProgressBar::new_spinner()));
+        Self::with_bar(bar, palette, format!("{} ", palette.bold(prefix)))
+    }
+
+    fn with_bar(bar: Option<ProgressBar>, palette: Palette, prefix: String) -> Self {
+        if let Some(bar) = &bar {
             bar.set_style(style(palette));
             bar.set_prefix(prefix.clone());
             bar.enable_steady_tick(Duration::from_millis(120));
-            bar
-        });
+        }
         Status {
             bar,
             palette,
