@@ -100,7 +100,10 @@ impl Logs {
     }
 
     fn json_lines(&self, args: &[&str]) -> Vec<Value> {
-        let r = run(self.cmd(&emulator().endpoint).args(args).args(["-o", "json"]));
+        let r = run(self
+            .cmd(&emulator().endpoint)
+            .args(args)
+            .args(["-o", "json"]));
         r.assert_code(0);
         r.stdout
             .lines()
