@@ -23,13 +23,28 @@ pub enum Exit {
     Incomplete = 6,
     /// Another deploy of the service is under way.
     Busy = 7,
-    /// Interrupted (Ctrl-C); AWS is left as it was at that moment.
+    /// Stopped by SIGHUP (the terminal went away); as for Ctrl-C.
+    HungUp = 129,
+    /// Interrupted (Ctrl-C, SIGINT); the lock is released, AWS is left as it
+    /// was at that moment.
     Interrupted = 130,
+    /// Stopped by SIGTERM (how CI systems cancel a job); as for Ctrl-C.
+    Terminated = 143,
 }
 
 impl Exit {
     pub fn code(self) -> u8 {
         self as u8
+    }
+
+    /// The exit code of a run stopped by signal `signo`: 128 + its number, as
+    /// shells report it.
+    pub fn for_signal(signo: i32) -> Exit {
+        match signo {
+            1 => Exit::HungUp,
+            15 => Exit::Terminated,
+            _ => Exit::Interrupted,
+        }
     }
 }
 

@@ -1,8 +1,10 @@
-"""sidecarctl deploy against the AWS CLI sequence a release script makes.
+"""sidecarctl deploy against ecs-deploy (a typical Python deploy tool) and the
+AWS CLI sequence a release script makes.
 
-Both run on the same fresh emulator, through sidecarctl-localproxy (which counts
-every request and records when it started and ended). Rollouts complete at once
-(--rollout-ms 0), so "with waiting" measures the tools, not a simulated clock.
+All run on the same fresh emulator, through sidecarctl-localproxy (which counts
+every request and records when it started and ended); process start is
+included, since a pipeline pays it. Rollouts complete at once (--rollout-ms 0),
+so "with waiting" measures the tools, not a simulated clock.
 """
 import argparse
 import json
@@ -10,7 +12,7 @@ import os
 import platform
 import subprocess
 
-from common import RELEASE, Stack, aws_env, fmt_ms, serial_depth, summary, timed, workspace
+from common import RELEASE, VENV, Stack, aws_env, fmt_ms, serial_depth, summary, timed, workspace
 
 p = argparse.ArgumentParser(description=__doc__)
 p.add_argument("--runs", type=int, default=10)
@@ -73,6 +75,13 @@ def cli_sequence(tag, wait):
     return total
 
 
+def ecs_deploy(tag, wait):
+    """ecs-deploy: describe service, describe task definition, register, update."""
+    cmd = [os.path.join(VENV, "ecs"), "deploy", cluster, "api", "-i", "api", f"{repo_uri}:{tag}",
+           "--no-deregister", "--region", "us-east-1", "--timeout", "600" if wait else "-1"]
+    return timed(cmd, env, cwd)[0]
+
+
 results = {}
 
 
@@ -92,20 +101,26 @@ measure("sidecarctl deploy, new image, --no-wait", lambda i: timed(deploy + ["--
 measure("sidecarctl deploy, new image, waits", lambda i: timed(deploy + ["--image-tag", tags[(i + 1) % 2]], env, cwd)[0])
 timed(deploy + ["--image-tag", "v1"], env, cwd)  # settle on v1: the runs below change nothing
 measure("sidecarctl deploy, no change", lambda i: timed(deploy + ["--image-tag", "v1"], env, cwd)[0])
+measure("ecs-deploy (Python), new image, no wait", lambda i: ecs_deploy(tags[i % 2], False))
+measure("ecs-deploy (Python), new image, waits", lambda i: ecs_deploy(tags[(i + 1) % 2], True))
 measure("AWS CLI sequence, new image, no wait", lambda i: cli_sequence(tags[i % 2], False))
 measure("AWS CLI sequence, new image, + wait services-stable", lambda i: cli_sequence(tags[(i + 1) % 2], True))
 stack.stop()
 
 cli_version = subprocess.run(["aws", "--version"], env=env, capture_output=True, text=True)
 print(f"deploy benchmark: {args.runs} runs each; {platform.machine()}, {os.cpu_count()} cores; "
-      f"sidecarctl release build; {(cli_version.stdout or cli_version.stderr).split()[0]}; moto 5.2.5 behind sidecarctl-localproxy")
+      f"sidecarctl release build; ecs-deploy 1.17.0 (boto3); {(cli_version.stdout or cli_version.stderr).split()[0]}; "
+      f"moto 5.2.5 behind sidecarctl-localproxy")
 print(f"first deploy (creates roles, policies, log group, task definition, service): {fmt_ms(first_ms)}, {first_calls} API calls\n")
 print(f"{'':54} {'median':>9} {'p90':>9} {'min':>9} {'API calls':>10} {'serial round trips':>19}")
 for name, (s, calls, depth) in results.items():
     print(f"{name:54} {fmt_ms(s['median']):>9} {fmt_ms(s['p90']):>9} {fmt_ms(s['min']):>9} {calls:>10} {depth:>19}")
 ours = results["sidecarctl deploy, new image, --no-wait"][0]["median"]
-theirs = results["AWS CLI sequence, new image, no wait"][0]["median"]
 ours_w = results["sidecarctl deploy, new image, waits"][0]["median"]
-theirs_w = results["AWS CLI sequence, new image, + wait services-stable"][0]["median"]
-print(f"\nspeed-up, new image: {theirs / ours:.0f}x without waiting, {theirs_w / ours_w:.0f}x with waiting "
-      f"(medians); no-change deploy: {fmt_ms(results['sidecarctl deploy, no change'][0]['median'])}")
+for other, no_wait, wait in [
+    ("ecs-deploy", "ecs-deploy (Python), new image, no wait", "ecs-deploy (Python), new image, waits"),
+    ("the AWS CLI sequence", "AWS CLI sequence, new image, no wait", "AWS CLI sequence, new image, + wait services-stable"),
+]:
+    print(f"\nsidecarctl against {other}, new image: {results[no_wait][0]['median'] / ours:.1f}x faster without "
+          f"waiting, {results[wait][0]['median'] / ours_w:.1f}x with waiting (medians)", end="")
+print(f"\nno-change deploy: {fmt_ms(results['sidecarctl deploy, no change'][0]['median'])}")

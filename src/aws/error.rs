@@ -44,14 +44,38 @@ type HttpResponse = aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
 /// Whether a credentials provider's error is somewhere in `err`'s causes.
 fn caused_by_credentials(err: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cur = Some(err);
-    while let Some(e) = cur {
-        if e.downcast_ref::<CredentialsError>().is_some() {
-            return true;
-        }
-        cur = e.source();
+    causes(err).any(|e| e.downcast_ref::<CredentialsError>().is_some())
+}
+
+fn causes<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(err), |e| e.source())
+}
+
+/// What went wrong before AWS could answer, in one sentence of cause and one
+/// of remedy (the SDK's whole chain of causes goes to the `-v` log).
+fn dispatch_message(err: &(dyn std::error::Error + 'static), credentials: bool) -> String {
+    if credentials {
+        return "no AWS credentials were found. Set AWS_PROFILE (or --profile), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or log in with `aws sso login`".into();
     }
-    false
+    let io = causes(err).find_map(|e| e.downcast_ref::<std::io::Error>());
+    let innermost = causes(err)
+        .last()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    match io.map(std::io::Error::kind) {
+        Some(std::io::ErrorKind::ConnectionRefused) => {
+            "the endpoint refused the connection. Check --endpoint-url (or AWS_ENDPOINT_URL) and that the endpoint is up".into()
+        }
+        Some(std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::UnexpectedEof) => {
+            "the connection was closed before AWS answered. Try again; if it lasts, check the network and any proxy in between".into()
+        }
+        _ if innermost.contains("dns error") || innermost.contains("failed to lookup address") => {
+            format!("the endpoint's host name could not be resolved ({innermost}). Check --region, --endpoint-url and the network's DNS")
+        }
+        _ => format!("the request could not be sent: {innermost}. Run with -v for the details"),
+    }
 }
 
 impl AwsError {
@@ -88,6 +112,7 @@ impl AwsError {
                 out.message = "timed out".into();
             }
             SdkError::DispatchFailure(d) => {
+                tracing::debug!(op, detail = %context(), "dispatch failure");
                 let transient_other = matches!(
                     d.as_other(),
                     Some(
@@ -97,27 +122,39 @@ impl AwsError {
                     )
                 );
                 out.timed_out = d.is_timeout();
-                out.kind = if caused_by_credentials(&err) {
+                let credentials = caused_by_credentials(&err);
+                out.kind = if credentials {
                     ErrorKind::Credentials
                 } else if d.is_io() || d.is_timeout() || transient_other {
                     ErrorKind::Transient
                 } else {
                     ErrorKind::Other
                 };
-                out.message = context();
+                out.message = if d.is_timeout() {
+                    "no answer came in time (--api-timeout); it was tried again, then given up"
+                        .into()
+                } else {
+                    dispatch_message(&err, credentials)
+                };
             }
             SdkError::ResponseError(r) => {
+                tracing::debug!(op, detail = %context(), "unreadable answer");
                 out.kind = ErrorKind::Transient;
                 out.status = Some(r.raw().status().as_u16());
-                out.message = context();
+                out.message = format!(
+                    "AWS's answer could not be read (HTTP {}). Run with -v for the details",
+                    r.raw().status().as_u16()
+                );
             }
             _ => {
-                out.kind = if caused_by_credentials(&err) {
+                tracing::debug!(op, detail = %context(), "request failed");
+                let credentials = caused_by_credentials(&err);
+                out.kind = if credentials {
                     ErrorKind::Credentials
                 } else {
                     ErrorKind::Other
                 };
-                out.message = context();
+                out.message = dispatch_message(&err, credentials);
             }
         }
         out

@@ -2,7 +2,9 @@
 //!
 //! Taking the lock is `PutParameter` without overwrite: atomic, so of two
 //! deploys that try at once exactly one succeeds. The lock names its holder
-//! and when it expires; an expired lock (its holder was killed) is taken over.
+//! and when its lease runs out; the holder renews the lease while it works,
+//! so a lock whose lease ran out belongs to a deploy that died, and is taken
+//! over.
 //!
 //! SSM has no conditional delete, so deleting a lock is guarded: only whoever
 //! creates the *release marker* for the lock's token (again a create-if-absent)
@@ -30,11 +32,12 @@ pub struct Lock {
     pub token: String,
 }
 
-/// A release marker older than this was left by a process that died holding it.
-pub const MARKER_STALE_MS: i64 = 5 * 60_000;
+/// A release marker older than this was left by a process that died holding
+/// it (or whose delete failed).
+pub const MARKER_STALE_MS: i64 = 90_000;
 /// Past this, a marker's holder gives up rather than delete (its marker could
-/// be taken for stale by then).
-const MARKER_WORK_MS: i64 = 60_000;
+/// be taken for stale by then, allowing for clocks a minute apart).
+const MARKER_WORK_MS: i64 = 20_000;
 
 /// The parameter that locks a service.
 pub fn lock_name(cluster: &str, service: &str) -> String {
@@ -105,7 +108,7 @@ async fn delete_if_held_by(
     client: &aws_sdk_ssm::Client,
     name: &str,
     token: &str,
-    now: &dyn Fn() -> i64,
+    now: fn() -> i64,
 ) -> Result<bool, AwsError> {
     let marker = marker_name(name, token);
     let since = now();
@@ -127,9 +130,14 @@ async fn delete_if_held_by(
         return Ok(false);
     }
     let result = async {
-        if read(client, name).await?.is_some_and(|h| h.token == token)
-            && now() - since < MARKER_WORK_MS
-        {
+        if read(client, name).await?.is_some_and(|h| h.token == token) {
+            if now() - since >= MARKER_WORK_MS {
+                return Err(AwsError::new(
+                    "ssm:DeleteParameter",
+                    ErrorKind::Transient,
+                    format!("gave up deleting the lock {name}: SSM answered too slowly"),
+                ));
+            }
             delete(client, name).await?;
         }
         Ok(true)
@@ -146,7 +154,7 @@ pub async fn acquire(
     client: &aws_sdk_ssm::Client,
     name: &str,
     me: &LockHolder,
-    now: &dyn Fn() -> i64,
+    now: fn() -> i64,
 ) -> Result<Acquire, AwsError> {
     let value = serde_json::to_string(me).unwrap_or_default();
     let mut last_seen = None;
@@ -189,11 +197,64 @@ pub async fn acquire(
     }
 }
 
+/// Renews the lease: the lock now says `holder` (its token, a later expiry).
+/// `Ok(false)` when the lock is no longer this holder's (it was taken over or
+/// removed), or another process is deleting it right now.
+pub async fn renew(
+    client: &aws_sdk_ssm::Client,
+    lock: &Lock,
+    holder: &LockHolder,
+    now: fn() -> i64,
+) -> Result<bool, AwsError> {
+    let marker = marker_name(&lock.name, &lock.token);
+    let since = now();
+    if !create(client, &marker, &since.to_string()).await? {
+        return Ok(false);
+    }
+    let result = async {
+        let ours = read(client, &lock.name)
+            .await?
+            .is_some_and(|h| h.token == lock.token);
+        if !ours || now() - since >= MARKER_WORK_MS {
+            return Ok(false);
+        }
+        client
+            .put_parameter()
+            .name(&lock.name)
+            .value(serde_json::to_string(holder).unwrap_or_default())
+            .r#type(ParameterType::String)
+            .overwrite(true)
+            .send()
+            .await
+            .map_err(aws_err("ssm:PutParameter"))?;
+        Ok(true)
+    }
+    .await;
+    let cleanup = delete(client, &marker).await;
+    let renewed = result?;
+    cleanup?;
+    Ok(renewed)
+}
+
+/// Removes the lock whoever holds it, and its release marker if one was left
+/// behind (`sidecarctl unlock`, a deliberate act); returns whose it was.
+pub async fn remove(
+    client: &aws_sdk_ssm::Client,
+    name: &str,
+) -> Result<Option<LockHolder>, AwsError> {
+    let Some(h) = read(client, name).await? else {
+        return Ok(None);
+    };
+    delete(client, name).await?;
+    delete(client, &marker_name(name, &h.token)).await?;
+    Ok(Some(h))
+}
+
 /// Releases the lock if it is still ours.
 pub async fn release(
     client: &aws_sdk_ssm::Client,
     lock: &Lock,
-    now: &dyn Fn() -> i64,
+    now: fn() -> i64,
 ) -> Result<(), AwsError> {
     for _ in 0..3 {
         if delete_if_held_by(client, &lock.name, &lock.token, now).await? {

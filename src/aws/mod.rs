@@ -2,6 +2,7 @@
 //! returning plain domain types (`state`, `render::TaskDefinition`) or an
 //! [`AwsError`]. Nothing here decides anything.
 
+pub mod config;
 pub mod ecr;
 pub mod ecs;
 pub mod efs;
@@ -60,6 +61,7 @@ pub struct Aws {
 impl Aws {
     /// Loads the configuration; fails early, with advice, when there is no region.
     pub async fn connect(opts: &ConnectOptions) -> Result<Aws, AwsError> {
+        config::check_profile(opts.profile.as_deref()).await?;
         let mut loader = aws_config::defaults(BehaviorVersion::latest());
         if let Some(r) = &opts.region {
             loader = loader.region(aws_config::Region::new(r.clone()));
@@ -93,7 +95,7 @@ impl Aws {
         let Some(region) = config.region().map(|r| r.to_string()) else {
             return Err(AwsError::new(
                 "config",
-                ErrorKind::Credentials,
+                ErrorKind::Invalid,
                 "no AWS region: pass --region, or set AWS_REGION or a region in your profile",
             ));
         };

@@ -84,6 +84,13 @@ With --output json, one document on stdout at the end (see the README for its fi
     Deploy(Box<DeployArgs>),
     /// Show a service: its deployments, containers, recent events and deploy lock
     Status(StatusArgs),
+    /// Remove a service's deploy lock (one left by a deploy that is gone), saying whose it was
+    #[command(
+        after_help = "A deploy killed outright (kill -9, a lost machine) leaves its lock until its lease\n\
+runs out (a minute by default). Removing the lock of a deploy that still runs lets another\n\
+one start beside it: check `sidecarctl status` first."
+    )]
+    Unlock(UnlockArgs),
     /// Read or follow a service's logs: every container, and FireLens's CloudWatch destination
     #[command(
         after_help = "Lines read TIME CONTAINER/TASK MESSAGE; -o json writes one object a line.\n\
@@ -231,6 +238,10 @@ pub struct DeployArgs {
     /// If another deploy of the service is under way, wait for it instead of refusing
     #[arg(long)]
     pub wait_for_lock: bool,
+    /// The deploy lock's lease: renewed every quarter of it while this deploy
+    /// works; a deploy killed outright frees the lock when it runs out
+    #[arg(long, value_name = "DURATION", default_value = "1m", value_parser = parse_lease)]
+    pub lock_lease: Duration,
     /// Use this execution role; sidecarctl then writes no IAM
     #[arg(long, value_name = "ARN", requires = "task_role_arn")]
     pub execution_role_arn: Option<String>,
@@ -259,6 +270,25 @@ pub struct StatusArgs {
     pub cluster: ClusterArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(mut_arg("env", |a| a.required(true)))]
+pub struct UnlockArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// A lease of at least 4 seconds (it is renewed every quarter of it).
+fn parse_lease(s: &str) -> Result<Duration, String> {
+    match parse_duration(s)? {
+        d if d >= Duration::from_secs(4) => Ok(d),
+        _ => Err(format!("{s}: a lease lasts at least 4s")),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -319,7 +349,7 @@ mod tests {
 
     #[test]
     fn env_is_required_where_it_names_the_family() {
-        for cmd in ["render", "deploy", "status", "logs"] {
+        for cmd in ["render", "deploy", "status", "logs", "unlock"] {
             let e = Cli::try_parse_from(["sidecarctl", cmd, "api"]).unwrap_err();
             assert_eq!(
                 e.kind(),

@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 use super::args::{DeployArgs, GlobalArgs, TargetArgs};
 use super::load::{Loaded, load_for_env};
 use super::output::print_data;
-use super::{cancel_on_signals, connect_with, print_diagnostics, runtime};
+use super::{cancel_on_signals, connect_with, interrupted_exit, print_diagnostics, runtime};
 use crate::aws::Aws;
 use crate::deploy::report::{Outcome, Report};
 use crate::deploy::{self, Deploy, Finished, Options, Target, service_name};
@@ -74,8 +74,12 @@ pub fn run(args: &DeployArgs, global: &GlobalArgs) -> Exit {
                             &cluster(args, p),
                         );
                         r.error = Some(e.to_string());
+                        let outcome = match super::connect_failed(&e) {
+                            Exit::Invalid => Outcome::Invalid,
+                            _ => Outcome::Error,
+                        };
                         Finished {
-                            report: r.finish(Outcome::Error),
+                            report: r.finish(outcome),
                             plan_text: None,
                             diagnostics: Diagnostics::new(),
                         }
@@ -106,7 +110,8 @@ pub fn run(args: &DeployArgs, global: &GlobalArgs) -> Exit {
         });
         futures_util::future::join_all(runs).await
     });
-    report(args, global, &results)
+    let mut results = results;
+    report(args, global, &mut results)
 }
 
 fn cluster(args: &DeployArgs, p: &Prepared) -> String {
@@ -173,6 +178,7 @@ async fn deploy_one(
         subnets: args.subnets.clone(),
         security_groups: args.security_groups.clone(),
         target_group: args.target_group_arn.clone(),
+        lease: args.lock_lease,
     };
     let deadline = std::time::Instant::now() + opts.timeout;
     let mut waited = false;
@@ -298,14 +304,24 @@ fn invalid(args: &DeployArgs, global: &GlobalArgs, diags: &Diagnostics) -> Exit 
 fn worst(results: &[Finished]) -> Exit {
     results
         .iter()
-        .map(|f| f.report.outcome.exit())
+        .map(|f| exit_of(&f.report))
         .max_by_key(|e| e.code())
         .unwrap_or(Exit::Ok)
 }
 
-fn report(args: &DeployArgs, global: &GlobalArgs, results: &[Finished]) -> Exit {
-    for f in results {
+/// A deploy's exit code; an interrupted one's is the signal's.
+fn exit_of(r: &Report) -> Exit {
+    match r.outcome {
+        Outcome::Interrupted => interrupted_exit(),
+        o => o.exit(),
+    }
+}
+
+fn report(args: &DeployArgs, global: &GlobalArgs, results: &mut [Finished]) -> Exit {
+    for f in results.iter_mut() {
+        f.report.exit_code = exit_of(&f.report).code();
         print_diagnostics(&f.diagnostics, global);
+        lock_warning(global, &f.report);
     }
     let exit = worst(results);
     if args.output.json() {
@@ -320,13 +336,13 @@ fn report(args: &DeployArgs, global: &GlobalArgs, results: &[Finished]) -> Exit 
         print_data(&format!("{}\n", text.unwrap_or_default()));
         return exit;
     }
-    for f in results {
+    for f in results.iter() {
         summary_line(global, f);
     }
     if args.all {
         let failed = results
             .iter()
-            .filter(|f| f.report.outcome.exit() != Exit::Ok)
+            .filter(|f| exit_of(&f.report) != Exit::Ok)
             .count();
         let p = global.color.for_stderr();
         let line = format!(
@@ -344,6 +360,23 @@ fn report(args: &DeployArgs, global: &GlobalArgs, results: &[Finished]) -> Exit 
         );
     }
     exit
+}
+
+/// A lock left behind blocks the next deploy: said on stderr whatever the
+/// output format.
+fn lock_warning(global: &GlobalArgs, r: &Report) {
+    let Some(l) = &r.lock_not_released else {
+        return;
+    };
+    let p = global.color.for_stderr();
+    eprintln!(
+        "{}: the deploy lock {} was not released ({}); the next deploy of {} will be refused until its lease runs out",
+        p.warning("warning"),
+        l.parameter,
+        l.error,
+        r.service
+    );
+    eprintln!("  {} remove it now: {}", p.cyan("help:"), l.clear);
 }
 
 fn summary_line(global: &GlobalArgs, f: &Finished) {
@@ -406,6 +439,12 @@ fn summary_line(global: &GlobalArgs, f: &Finished) {
             if r.outcome == Outcome::Busy {
                 eprintln!(
                     "  {} wait for it with --wait-for-lock, or watch it with: sidecarctl status {} --env {}",
+                    p.cyan("help:"),
+                    r.service,
+                    r.env
+                );
+                eprintln!(
+                    "  {} if that deploy is gone, remove its lock: sidecarctl unlock {} --env {}",
                     p.cyan("help:"),
                     r.service,
                     r.env

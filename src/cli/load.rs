@@ -4,6 +4,8 @@ use super::args::TargetArgs;
 use super::target::{self, Target};
 use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
 use crate::manifest::{self, EnvManifest, LoadContext, Service};
+use crate::render::limits::check_size;
+use crate::render::{Facts, render_task_definition};
 use crate::validate::validate;
 use crate::yaml::Node;
 
@@ -72,6 +74,13 @@ pub fn load_target(
     diags.extend(d.into_vec());
     if let Some(svc) = &service {
         diags.extend(validate(svc).into_vec());
+        // What only the rendered task definition shows (its size), with
+        // placeholders where AWS is not asked.
+        if !diags.has_errors() {
+            let facts = Facts::offline(svc, &target.app, env.unwrap_or("test"), None, None, None);
+            let td = render_task_definition(svc, &facts);
+            diags.extend(check_size(svc, &td));
+        }
     }
     let mut env_manifest = None;
     if let (Some(env), Some(ws)) = (env, &target.workspace) {

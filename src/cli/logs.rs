@@ -68,7 +68,10 @@ pub fn run(args: &LogsArgs, global: &GlobalArgs) -> Exit {
         }
         Err(e) => {
             eprintln!("{}: {e}", global.color.for_stderr().error("error"));
-            Exit::Failure
+            match &e {
+                LogsError::Aws(e) => super::connect_failed(e),
+                LogsError::Lasting(_) => Exit::Failure,
+            }
         }
     }
 }

@@ -10,9 +10,11 @@ pub mod redact;
 mod render;
 mod status;
 pub mod target;
+mod unlock;
 mod validate;
 
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 use clap::{CommandFactory, Parser};
 use tokio_util::sync::CancellationToken;
@@ -43,6 +45,7 @@ pub fn main() -> ExitCode {
         Command::Deploy(a) => deploy::run(a, &cli.global),
         Command::Status(a) => status::run(a, &cli.global),
         Command::Logs(a) => logs::run(a, &cli.global),
+        Command::Unlock(a) => unlock::run(a, &cli.global),
         Command::Completions(a) => {
             let mut out = std::io::stdout();
             clap_complete::generate(a.shell, &mut Cli::command(), "sidecarctl", &mut out);
@@ -106,20 +109,92 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .expect("a tokio runtime starts")
 }
 
-/// A token cancelled by Ctrl-C; a second Ctrl-C ends the process at once.
+/// The signal that stopped this run (0: none yet).
+static SIGNAL: AtomicI32 = AtomicI32::new(0);
+
+/// A token cancelled by SIGINT (Ctrl-C), SIGTERM (a CI system cancelling the
+/// job) or SIGHUP: the command stops where it is, cleans up (a deploy
+/// releases its lock) and says so. A second signal ends the process at once.
 /// Call it inside the runtime.
 pub fn cancel_on_signals() -> CancellationToken {
     let cancel = CancellationToken::new();
     let token = cancel.clone();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            token.cancel();
-            if tokio::signal::ctrl_c().await.is_ok() {
-                std::process::exit(Exit::Interrupted.code().into());
+        let mut signals = Signals::new();
+        let mut first = true;
+        while let Some(signo) = signals.next().await {
+            if first {
+                SIGNAL.store(signo, Ordering::SeqCst);
+                token.cancel();
+                first = false;
+            } else {
+                std::process::exit(Exit::for_signal(signo).code().into());
             }
         }
     });
     cancel
+}
+
+/// The signals that stop a command, as their numbers.
+#[cfg(unix)]
+struct Signals(Option<[tokio::signal::unix::Signal; 3]>);
+
+#[cfg(unix)]
+impl Signals {
+    fn new() -> Self {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut each = [
+            SignalKind::interrupt(),
+            SignalKind::terminate(),
+            SignalKind::hangup(),
+        ]
+        .map(|k| signal(k).ok());
+        Signals(match &mut each {
+            [Some(_), Some(_), Some(_)] => Some(each.map(|s| s.expect("registered"))),
+            _ => None,
+        })
+    }
+
+    async fn next(&mut self) -> Option<i32> {
+        let [int, term, hup] = self.0.as_mut()?;
+        tokio::select! {
+            _ = int.recv() => Some(2),
+            _ = term.recv() => Some(15),
+            _ = hup.recv() => Some(1),
+        }
+    }
+}
+
+#[cfg(not(unix))]
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn new() -> Self {
+        Signals
+    }
+
+    async fn next(&mut self) -> Option<i32> {
+        tokio::signal::ctrl_c().await.ok().map(|()| 2)
+    }
+}
+
+/// The exit code of an interrupted run: by the signal that stopped it.
+pub fn interrupted_exit() -> Exit {
+    match SIGNAL.load(Ordering::SeqCst) {
+        0 => Exit::Interrupted,
+        signo => Exit::for_signal(signo),
+    }
+}
+
+/// The exit code for a failure to connect: an unknown profile or no region
+/// is invalid input (2), anything else 1.
+pub fn connect_failed(e: &crate::aws::AwsError) -> Exit {
+    if e.is(crate::aws::ErrorKind::Invalid) {
+        Exit::Invalid
+    } else {
+        Exit::Failure
+    }
 }
 
 /// Connects to AWS with the global flags.

@@ -4,6 +4,7 @@ use super::args::{DataFormat, GlobalArgs, RenderArgs};
 use super::load::load_for_env;
 use super::output::{print_data, to_yaml};
 use super::print_diagnostics;
+use crate::aws::config::configured_region;
 use crate::diag::Diagnostic;
 use crate::exit::Exit;
 use crate::render::{self, Facts, facts};
@@ -19,13 +20,19 @@ pub fn run(args: &RenderArgs, global: &GlobalArgs) -> Exit {
     let svc = &loaded.service;
     let mut diags = loaded.diags.clone();
     let app = &loaded.target.app;
+    // The region as the SDK would take it (the flag, AWS_REGION, the profile),
+    // without asking AWS anything.
+    let region = super::runtime().block_on(configured_region(
+        global.region.as_deref(),
+        global.profile.as_deref(),
+    ));
 
     let mut facts = Facts::offline(
         svc,
         app,
         args.target.env(),
         args.account.as_deref(),
-        global.region.as_deref(),
+        region.as_deref(),
         args.image_tag.as_deref(),
     );
     if let Some(a) = &args.execution_role_arn {
@@ -41,8 +48,11 @@ pub fn run(args: &RenderArgs, global: &GlobalArgs) -> Exit {
             facts::PLACEHOLDER_ACCOUNT
         ));
     }
-    if global.region.is_none() {
-        placeholders.push(format!("region {} (--region)", facts::PLACEHOLDER_REGION));
+    if region.is_none() {
+        placeholders.push(format!(
+            "region {} (--region or AWS_REGION)",
+            facts::PLACEHOLDER_REGION
+        ));
     }
     if svc.image.build.is_some() && args.image_tag.is_none() {
         placeholders.push("image tag latest for image.build (--image-tag)".into());

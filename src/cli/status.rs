@@ -50,7 +50,7 @@ pub fn run(args: &StatusArgs, global: &GlobalArgs) -> Exit {
         Ok(x) => x,
         Err(e) => {
             eprintln!("{}: {e}", p.error("error"));
-            return Exit::Failure;
+            return super::connect_failed(&e);
         }
     };
     let Some(svc) = svc else {

@@ -197,11 +197,27 @@ async fn run_step(
         Step::RegisterTaskDefinition => register_exactly_once(aws, d, latest_seen)
             .await
             .map(Output::Registered),
-        Step::UpdateService { desired, .. } => {
+        Step::UpdateService { desired } => {
             let arn = td_arn.ok_or_else(|| no_task_definition("ecs:UpdateService"))?;
-            aws::ecs::update_service(&aws.ecs, &d.cluster, &d.service, arn, *desired, d.rollback)
-                .await
-                .map(Output::Service)
+            match aws::ecs::update_service(
+                &aws.ecs, &d.cluster, &d.service, arn, *desired, d.rollback,
+            )
+            .await
+            {
+                Ok(s) => Ok(Output::Service(s)),
+                // The answer was lost, maybe after ECS carried it out: read back
+                // whether the service moved to the task definition.
+                Err(e) if e.is_retryable() => {
+                    match aws::ecs::describe_service(&aws.ecs, &d.cluster, &d.service).await {
+                        Ok(Some(s)) if s.task_definition == arn && s.desired == *desired => {
+                            tracing::debug!(error = %e, "UpdateService's answer was lost; it took effect");
+                            Ok(Output::Service(s))
+                        }
+                        _ => Err(e),
+                    }
+                }
+                Err(e) => Err(e),
+            }
         }
         Step::CreateService => {
             let arn = td_arn.ok_or_else(|| no_task_definition("ecs:CreateService"))?;

@@ -1,15 +1,17 @@
 //! One deploy, in six steps:
 //!
 //! ```text
-//! resolve (read-only, concurrent) → compare (pure: desired state, plan)
-//!   → lock → apply → watch the rollout → roll back when it fails
+//! resolve (read-only, concurrent; the lock taken meanwhile) → compare (pure:
+//!   desired state, plan) → apply → watch the rollout → roll back when it fails
 //! ```
 //!
 //! [`run`] reads as those steps; each ends the deploy early with a report when
 //! there is nothing more to do (nothing to change, a dry run, something
-//! missing, another deploy under way, a failure).
+//! missing, another deploy under way, a failure). The lock is released on
+//! every way out.
 
 pub mod apply;
+pub mod lease;
 pub mod progress;
 pub mod report;
 pub mod rollout;
@@ -19,7 +21,6 @@ use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
-use crate::aws::lock::{self, Acquire, Lock, lock_name, new_token, whoami};
 use crate::aws::{self, Aws};
 use crate::clock::{humantime, now_ms, rfc3339_ms};
 use crate::diag::{Diagnostics, render_json};
@@ -27,13 +28,15 @@ use crate::manifest::addons::Addons;
 use crate::manifest::{EnvManifest, Service};
 use crate::names::arn::short_task_definition as short_td;
 use crate::plan::desired::{Settings, desired_state};
+use crate::plan::rollout::{roll_back_to, unfinished};
 use crate::plan::{self, Desired, Plan, Step};
 use crate::resolve::lookup::{self, Failure};
 use crate::resolve::{Request, ResolveError, Resolved, Roles};
 use crate::state::{DigestTags, LockHolder, RolloutState, ServiceState};
+use lease::Taken;
 use progress::Progress;
-use report::{ImageRef, Outcome, Report, TaskDefinitionRef};
-use rollout::{Ending, Follow, rollout_of};
+use report::{ImageRef, LockNotReleased, Outcome, Report, Superseded, TaskDefinitionRef};
+use rollout::{Ending, Follow, RollBack, rollout_of};
 use watch::Seen;
 
 /// What to deploy.
@@ -60,6 +63,9 @@ pub struct Options {
     pub subnets: Vec<String>,
     pub security_groups: Vec<String>,
     pub target_group: Option<String>,
+    /// How long the deploy lock lasts unless renewed (it is renewed every
+    /// quarter of it while the deploy works).
+    pub lease: Duration,
 }
 
 /// The ECS service name of a Copilot service: its name, in the environment's cluster.
@@ -147,63 +153,203 @@ impl Ledger {
 /// Deploys; everything the user needs to know ends up in the report.
 pub async fn run(d: &mut Deploy<'_>) -> Finished {
     let name = service_name(d.target.svc);
-    let mut ledger = Ledger {
+    let ledger = Ledger {
         report: Report::new(d.target.app, d.target.env, &name, &d.opts.cluster),
         diagnostics: Diagnostics::new(),
         started: Instant::now(),
     };
 
-    // 1. Resolve what the manifest points at, and what runs.
-    let resolved = match resolve(d, &name).await {
-        Ok(r) => r,
-        Err(stop) => return ledger.stop(stop),
+    // 1. Resolve what the manifest points at, and what runs; take the lock
+    //    meanwhile, so that it costs no round trip of its own (released at
+    //    once if there turns out to be nothing to write).
+    d.progress.status(&format!(
+        "resolving {name}: images, secrets, file systems, the running service"
+    ));
+    let (resolved, lock) = {
+        let d = &*d;
+        tokio::join!(resolve(d, &name), async {
+            match d.opts.dry_run {
+                true => None,
+                false => Some(lease::take(d.aws, &d.opts.cluster, &name, d.opts.lease).await),
+            }
+        })
     };
-    record_resolved(&mut ledger, &resolved);
+    let finished = match resolved {
+        Ok(resolved) => decide_and_carry_out(d, &name, &resolved, lock.as_ref(), ledger).await,
+        Err(stop) => ledger.stop(stop),
+    };
+    release(d, &name, lock, finished).await
+}
+
+/// Steps 2 to 6, once what runs is known.
+async fn decide_and_carry_out(
+    d: &mut Deploy<'_>,
+    name: &str,
+    resolved: &Resolved,
+    lock: Option<&Taken>,
+    mut ledger: Ledger,
+) -> Finished {
+    record_resolved(&mut ledger, resolved);
+    if d.cancel.is_cancelled() {
+        return ledger.fail(
+            Outcome::Interrupted,
+            "interrupted before anything was changed".into(),
+        );
+    }
 
     // 2. Compare: the desired state and the plan.
-    let (desired, plan) = match compare(d, &name, &resolved) {
+    let (desired, plan) = match compare(d, name, resolved) {
         Ok(x) => x,
         Err(stop) => return ledger.stop(stop),
     };
     ledger.report.changes = plan.steps().map(|s| s.describe(&desired)).collect();
+    let current = resolved.current.service.as_ref();
     if plan.is_empty() {
         ledger.report.task_definition = resolved.current.td.as_ref().map(|r| TaskDefinitionRef {
             arn: r.arn.clone(),
             revision: r.revision,
             registered: false,
         });
-        ledger.report.rollout = resolved
-            .current
-            .service
-            .as_ref()
-            .map(|s| rollout_of(s, &s.task_definition, None));
+        // Nothing to write, but this very revision may still be rolling out (a
+        // deploy that was cancelled or ran with --no-wait): its end is the answer.
+        if let (true, Some(s)) = (d.opts.wait, current)
+            && unfinished(s).is_some()
+        {
+            return watch_unfinished(d, s, lock, ledger).await;
+        }
+        ledger.report.rollout = current.map(|s| rollout_of(s, &s.task_definition, None));
         return ledger.end(Outcome::Unchanged);
     }
     if d.opts.dry_run {
-        let tags = digest_tags(d.aws, &resolved, &desired).await;
+        let tags = digest_tags(d.aws, resolved, &desired).await;
         let text = plan::text::describe(&desired, &plan, &resolved.current, &tags);
         return ledger.end_with(Outcome::DryRun, Some(text));
     }
 
     // 3. One deploy of a service at a time.
-    let lock = match take_lock(d, &name, &resolved).await {
-        Ok(l) => l,
-        Err(stop) => return ledger.stop(stop),
-    };
+    match lock {
+        Some(Taken::Yes(_)) => {}
+        Some(Taken::Held(h)) => return ledger.stop(busy(name, h)),
+        Some(Taken::Failed(e)) => {
+            return ledger.fail(
+                Outcome::Error,
+                format!("could not take the deploy lock: {e}; nothing was changed"),
+            );
+        }
+        None => unreachable!("the lock is taken for everything but a dry run"),
+    }
+    // A deployment in progress (a bad rollout, say) is superseded by this one,
+    // as ECS supersedes it: a fix goes out at once.
+    if let Some(p) = current.and_then(|s| s.primary())
+        && p.rollout_state == RolloutState::InProgress
+    {
+        d.progress.note(&format!(
+            "superseding the deployment in progress: {} ({}, {}/{} running)",
+            p.id,
+            short_td(&p.task_definition),
+            p.running,
+            p.desired
+        ));
+        ledger.report.superseded = Some(Superseded {
+            id: p.id.clone(),
+            task_definition: p.task_definition.clone(),
+            rollout_state: p.rollout_state.as_str().to_string(),
+            running: p.running,
+            desired: p.desired,
+        });
+    }
 
     // 4, 5, 6. Apply, watch, roll back.
-    let finished = carry_out(d, &resolved, &desired, &plan, ledger).await;
-    if let Err(e) = lock::release(&d.aws.ssm, &lock, &now_ms).await {
-        tracing::debug!(error = %e, "could not release the deploy lock; it expires by itself");
-    }
-    finished
+    carry_out(d, resolved, &desired, &plan, ledger).await
 }
 
-/// Step 1: everything the deploy reads, at once.
-async fn resolve(d: &mut Deploy<'_>, name: &str) -> Result<Resolved, Stop> {
-    d.progress.status(&format!(
-        "resolving {name}: images, secrets, file systems, the running service"
+/// Another live deploy holds the lock.
+fn busy(name: &str, h: &LockHolder) -> Stop {
+    let left = (h.expires - now_ms()).max(0);
+    Stop::new(
+        Outcome::Busy,
+        format!(
+            "another deploy of {name} is under way: {} since {}; its lease runs out at {} (in {}) unless it is renewed; nothing was changed",
+            h.owner,
+            rfc3339_ms(h.since),
+            rfc3339_ms(h.expires),
+            humantime(Duration::from_millis(left as u64))
+        ),
+    )
+}
+
+/// Releases the lock, when this deploy took it; a failure is reported, with
+/// the command that clears the lock.
+async fn release(d: &Deploy<'_>, name: &str, lock: Option<Taken>, mut f: Finished) -> Finished {
+    let Some(Taken::Yes(lease)) = lock else {
+        return f;
+    };
+    let parameter = lease.name().to_string();
+    if let Err(e) = lease.release(d.aws).await {
+        let default_cluster = format!("{}-{}", d.target.app, d.target.env);
+        f.report.lock_not_released = Some(LockNotReleased {
+            parameter,
+            error: e.to_string(),
+            clear: format!(
+                "sidecarctl unlock {name} --env {} --app {}{}",
+                d.target.env,
+                d.target.app,
+                if d.opts.cluster == default_cluster {
+                    String::new()
+                } else {
+                    format!(" --cluster {}", d.opts.cluster)
+                }
+            ),
+        });
+    }
+    f
+}
+
+/// Watches the rollout of the service's own revision to its end, when there
+/// is nothing to write.
+async fn watch_unfinished(
+    d: &mut Deploy<'_>,
+    s: &ServiceState,
+    lock: Option<&Taken>,
+    mut ledger: Ledger,
+) -> Finished {
+    d.progress.note(&format!(
+        "nothing to change: {} is still rolling out; watching it",
+        short_td(&s.task_definition)
     ));
+    let roll_back = match (d.opts.rollback, lock) {
+        (false, _) => RollBack::No("not rolled back (--no-rollback)".into()),
+        (true, Some(Taken::Yes(_))) => RollBack::Yes,
+        (true, Some(Taken::Held(h))) => RollBack::No(format!(
+            "not rolled back: {} holds the deploy lock",
+            h.owner
+        )),
+        (true, _) => RollBack::No("not rolled back: the deploy lock could not be taken".into()),
+    };
+    let started = Instant::now();
+    let mut seen = Seen::default();
+    seen.extend(s);
+    let previous = roll_back_to(s).filter(|p| *p != s.task_definition);
+    let follow = Follow {
+        cluster: &d.opts.cluster,
+        service: &s.name,
+        target: &s.task_definition,
+        previous,
+        previous_desired: s.desired,
+        timeout: d.opts.timeout,
+        poll: d.opts.poll,
+        roll_back,
+        circuit_breaker_rollback: d.opts.rollback,
+    };
+    let ending = rollout::follow(d.aws, &follow, &mut seen, d.progress, &d.cancel).await;
+    d.progress.finish();
+    ledger.report.timings_ms.rollout = started.elapsed().as_millis() as u64;
+    let advice = interrupted_advice(d, &s.name, previous);
+    conclude(ledger, ending, &s.task_definition, advice)
+}
+
+/// Step 1: everything the deploy reads, at once; a signal stops it.
+async fn resolve(d: &Deploy<'_>, name: &str) -> Result<Resolved, Stop> {
     let req = Request {
         svc: d.target.svc,
         app: d.target.app,
@@ -216,7 +362,13 @@ async fn resolve(d: &mut Deploy<'_>, name: &str) -> Result<Resolved, Stop> {
         addons: d.target.addons,
         region: &d.aws.region,
     };
-    lookup::resolve(d.aws, &req).await.map_err(|f| match f {
+    let resolved = tokio::select! {
+        r = lookup::resolve(d.aws, &req) => r,
+        () = d.cancel.cancelled() => {
+            return Err(Stop::new(Outcome::Interrupted, "interrupted before anything was changed"));
+        }
+    };
+    resolved.map_err(|f| match f {
         Failure::Resolve(ResolveError::Missing(diags)) => {
             let n = diags.error_count();
             Stop {
@@ -286,54 +438,6 @@ async fn digest_tags(aws: &Aws, resolved: &Resolved, desired: &Desired) -> Diges
     aws::ecr::tags_of_digests(&aws.ecr, &images).await
 }
 
-/// Step 3: the lock, and ECS's own view of deployments under way.
-async fn take_lock(d: &mut Deploy<'_>, name: &str, resolved: &Resolved) -> Result<Lock, Stop> {
-    let now = now_ms();
-    let me = LockHolder {
-        owner: whoami(),
-        token: new_token(),
-        since: now,
-        expires: now + 2 * d.opts.timeout.as_millis() as i64 + 300_000,
-    };
-    let lock =
-        match lock::acquire(&d.aws.ssm, &lock_name(&d.opts.cluster, name), &me, &now_ms).await {
-            Ok(Acquire::Acquired(l)) => l,
-            Ok(Acquire::Held(h)) => {
-                return Err(Stop::new(
-                    Outcome::Busy,
-                    format!(
-                        "another deploy of {name} is under way: {} since {}; nothing was changed",
-                        h.owner,
-                        rfc3339_ms(h.since)
-                    ),
-                ));
-            }
-            Err(e) => {
-                return Err(Stop::new(
-                    Outcome::Error,
-                    format!("could not take the deploy lock: {e}; nothing was changed"),
-                ));
-            }
-        };
-    if let Some(dep) = resolved.current.service.as_ref().and_then(|s| {
-        s.primary()
-            .filter(|p| p.rollout_state == RolloutState::InProgress)
-    }) {
-        let _ = lock::release(&d.aws.ssm, &lock, &now_ms).await;
-        return Err(Stop::new(
-            Outcome::Busy,
-            format!(
-                "a deployment of {name} is in progress in ECS ({} {}, {}/{} running); nothing was changed",
-                dep.id,
-                short_td(&dep.task_definition),
-                dep.running,
-                dep.desired
-            ),
-        ));
-    }
-    Ok(lock)
-}
-
 /// Steps 4 to 6: apply the plan, watch the rollout, roll back if it fails.
 async fn carry_out(
     d: &mut Deploy<'_>,
@@ -368,24 +472,26 @@ async fn carry_out(
 
     // 5 and 6. Watch, and roll back when it fails.
     let rollout_started = Instant::now();
+    // Only what happens from now on: the events ECS already had are history.
     let mut seen = Seen::default();
-    if let Some(s) = &applied.service {
+    for s in resolved.current.service.iter().chain(&applied.service) {
         seen.extend(s);
     }
-    let previous = ledger.report.previous_task_definition.clone();
+    let current = resolved.current.service.as_ref();
+    let previous = current.and_then(roll_back_to).map(str::to_string);
     let follow = Follow {
         cluster: &d.opts.cluster,
         service: &desired.service,
         target: &target,
         previous: previous.as_deref(),
-        previous_desired: resolved
-            .current
-            .service
-            .as_ref()
-            .map_or(desired.desired_count, |s: &ServiceState| s.desired),
+        previous_desired: current.map_or(desired.desired_count, |s: &ServiceState| s.desired),
         timeout: d.opts.timeout,
         poll: d.opts.poll,
-        rollback: d.opts.rollback,
+        roll_back: match d.opts.rollback {
+            true => RollBack::Yes,
+            false => RollBack::No("not rolled back (--no-rollback)".into()),
+        },
+        circuit_breaker_rollback: d.opts.rollback,
     };
     let ending = rollout::follow(d.aws, &follow, &mut seen, d.progress, &d.cancel).await;
     d.progress.finish();
@@ -428,11 +534,15 @@ async fn apply_plan(
     let (a, failure) = match applied {
         Ok(a) => (a, None),
         Err(e) => {
+            let done = e.applied.done.len();
+            let all = done + e.not_done.len();
             r.not_applied = e.not_done;
             let stop = if e.interrupted {
                 Stop::new(
                     Outcome::Interrupted,
-                    "interrupted before every change was applied",
+                    format!(
+                        "interrupted after {done} of {all} changes; run the same deploy again to finish: every step is safe to repeat"
+                    ),
                 )
             } else {
                 Stop::new(

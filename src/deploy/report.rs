@@ -110,14 +110,40 @@ pub struct Report {
     /// Steps planned but not applied (a failure part-way).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_applied: Vec<String>,
+    /// The deployment in progress that this deploy replaced (fix-forward).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub superseded: Option<Superseded>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rollout: Option<Rollout>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rollback: Option<Rollout>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The deploy lock could not be released: the next deploy would be refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock_not_released: Option<LockNotReleased>,
     pub diagnostics: serde_json::Value,
     pub timings_ms: Timings,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Superseded {
+    pub id: String,
+    pub task_definition: String,
+    pub rollout_state: String,
+    pub running: i32,
+    pub desired: i32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LockNotReleased {
+    /// The SSM parameter.
+    pub parameter: String,
+    pub error: String,
+    /// The command that removes it.
+    pub clear: String,
 }
 
 impl Report {
@@ -135,9 +161,11 @@ impl Report {
             images: BTreeMap::new(),
             changes: Vec::new(),
             not_applied: Vec::new(),
+            superseded: None,
             rollout: None,
             rollback: None,
             error: None,
+            lock_not_released: None,
             diagnostics: serde_json::Value::Array(Vec::new()),
             timings_ms: Timings::default(),
         }

@@ -53,8 +53,19 @@ pub struct Follow<'a> {
     pub previous_desired: i32,
     pub timeout: Duration,
     pub poll: Duration,
-    /// Roll back on failure.
-    pub rollback: bool,
+    /// Whether sidecarctl may roll back itself, or why not.
+    pub roll_back: RollBack,
+    /// The circuit breaker's setting, kept on a rollback's UpdateService.
+    pub circuit_breaker_rollback: bool,
+}
+
+/// Whether sidecarctl may roll the service back itself when the rollout fails
+/// (ECS's own circuit-breaker rollback is followed either way).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RollBack {
+    Yes,
+    /// Not, and why not (ends the sentence "not rolled back ...").
+    No(String),
 }
 
 /// A rollout's state for the report.
@@ -109,10 +120,10 @@ pub async fn follow(
         Err(e) => return Ending::Unwatched(e),
     };
     progress.problem(&reason);
-    if !f.rollback {
+    if let (RollBack::No(why), None) = (&f.roll_back, &circuit_breaker_to) {
         return Ending::NotRolledBack {
             reason,
-            why: "not rolled back (--no-rollback)".into(),
+            why: why.clone(),
             rollout,
             rollback: None,
         };
@@ -133,7 +144,7 @@ pub async fn follow(
                 f.service,
                 prev,
                 f.previous_desired,
-                f.rollback,
+                f.circuit_breaker_rollback,
             )
             .await
             {

@@ -295,7 +295,18 @@ impl Decoder {
             }
         };
         match parse_go_duration(&text) {
-            Some(ms) if ms % 1000 == 0 => Some(self.at((ms / 1000) as u32, node.pos, path)),
+            Some(ms) if ms % 1000 == 0 => match u32::try_from(ms / 1000) {
+                Ok(secs) => Some(self.at(secs, node.pos, path)),
+                Err(_) => {
+                    self.error(
+                        "out-of-range",
+                        format!("{text} is too long a duration"),
+                        node.pos,
+                        path,
+                    );
+                    None
+                }
+            },
             Some(_) => {
                 self.error(
                     "bad-duration",

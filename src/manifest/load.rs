@@ -146,6 +146,17 @@ pub fn load_service(
     cx: &LoadContext,
 ) -> (Option<Service>, Diagnostics) {
     let mut diags = Diagnostics::new();
+    for (tag, pos, path) in tags(root, "") {
+        diags.push(
+            Diagnostic::error(
+                "unsupported-tag",
+                format!("the YAML tag {tag} means nothing in a service manifest"),
+            )
+            .at(file, pos)
+            .field(path)
+            .help("no field of a service manifest takes a tag (!Ref, !Sub and the like are for add-on templates): write the value itself"),
+        );
+    }
     let mut tree = root.clone();
     let mut predefined = vec![("COPILOT_APPLICATION_NAME", cx.app)];
     if let Some(env) = cx.env {
@@ -237,6 +248,28 @@ pub fn load_service(
         diags.extend(d.diags.into_vec());
     }
     (service, diags)
+}
+
+/// Every explicitly tagged value under `node`, with its field path.
+fn tags(node: &Node, path: &str) -> Vec<(String, yaml::Pos, String)> {
+    let mut out = Vec::new();
+    if let Some(t) = &node.tag {
+        out.push((t.clone(), node.pos, path.to_string()));
+    }
+    match &node.value {
+        Value::Map(entries) => {
+            for (k, v) in entries {
+                out.extend(tags(v, &super::decode::join(path, &k.name)));
+            }
+        }
+        Value::Seq(items) => {
+            for (i, v) in items.iter().enumerate() {
+                out.extend(tags(v, &super::decode::index(path, i)));
+            }
+        }
+        _ => {}
+    }
+    out
 }
 
 /// Where `environments.{env}:` is written: from its key's line to the end of

@@ -56,6 +56,28 @@ pub fn judge(s: &ServiceState, target: &str) -> Verdict {
     }
 }
 
+/// What a rollback returns to: the service's task definition, or, while a
+/// deployment of it is still in progress, the last one that completed.
+pub fn roll_back_to(s: &ServiceState) -> Option<&str> {
+    match s.primary() {
+        Some(p) if p.rollout_state == RolloutState::InProgress => s
+            .deployments
+            .iter()
+            .find(|d| {
+                d.status != DeploymentStatus::Primary && d.rollout_state == RolloutState::Completed
+            })
+            .map(|d| d.task_definition.as_str()),
+        _ => Some(s.task_definition.as_str()).filter(|t| !t.is_empty()),
+    }
+}
+
+/// The service's deployment of its own task definition, while it rolls out.
+pub fn unfinished(s: &ServiceState) -> Option<&crate::state::Deployment> {
+    s.primary().filter(|p| {
+        p.rollout_state == RolloutState::InProgress && p.task_definition == s.task_definition
+    })
+}
+
 /// One line on the rollout's progress.
 pub fn progress_line(s: &ServiceState, target: &str) -> String {
     match s.deployment_of(target) {
@@ -167,6 +189,25 @@ mod tests {
             judge(&state(vec![dep("t:3", Primary, InProgress, 0, 1)]), "t:2"),
             Verdict::Failed(_)
         ));
+    }
+
+    #[test]
+    fn a_rollback_returns_to_the_last_completed_deployment() {
+        let mut s = state(vec![
+            dep("t:3", Primary, InProgress, 0, 2),
+            dep("t:2", Active, Completed, 2, 2),
+        ]);
+        s.task_definition = "t:3".into();
+        assert_eq!(
+            roll_back_to(&s),
+            Some("t:2"),
+            "not to the revision still rolling out"
+        );
+        assert!(unfinished(&s).is_some());
+        let mut done = state(vec![dep("t:3", Primary, Completed, 2, 2)]);
+        done.task_definition = "t:3".into();
+        assert_eq!(roll_back_to(&done), Some("t:3"));
+        assert!(unfinished(&done).is_none());
     }
 
     #[test]

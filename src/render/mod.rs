@@ -4,6 +4,7 @@
 pub mod addons;
 pub mod facts;
 pub mod iam;
+pub mod limits;
 pub mod taskdef;
 
 pub use facts::Facts;

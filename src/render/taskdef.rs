@@ -329,9 +329,16 @@ pub fn render_task_definition(svc: &Service, facts: &Facts) -> TaskDefinition {
             cpu_architecture: platform.map_or("X86_64".into(), |p| p.arch.clone()),
             operating_system_family: platform.map_or("LINUX".into(), |p| p.os_family.clone()),
         },
-        ephemeral_storage: svc.storage.ephemeral.as_ref().map(|e| EphemeralStorage {
-            size_in_gi_b: e.value as i32,
-        }),
+        // 20 GiB is Fargate's default and below what ECS takes (21): Copilot
+        // leaves it out, and so does sidecarctl.
+        ephemeral_storage: svc
+            .storage
+            .ephemeral
+            .as_ref()
+            .filter(|e| e.value > 20)
+            .map(|e| EphemeralStorage {
+                size_in_gi_b: e.value as i32,
+            }),
         container_definitions: containers,
         volumes: svc
             .storage

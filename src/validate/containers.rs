@@ -8,33 +8,10 @@ use crate::manifest::{At, FIRELENS_CONTAINER, HealthCheck, Service, ServiceType}
 use crate::names::ImageRef;
 use crate::yaml::Pos;
 
-/// ECS container names: letters, digits, `-` and `_`, up to 255.
-fn valid_container_name(n: &str) -> bool {
-    !n.is_empty()
-        && n.len() <= 255
-        && n.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
-
+/// Sidecars named like the main container or the FireLens router (the
+/// characters and length ECS allows are `limits`' business).
 pub fn names(svc: &Service, v: &mut Check) {
-    if !valid_container_name(&svc.name) {
-        v.error_at(
-            "bad-name",
-            format!(
-                "service name \"{}\" can only contain letters, digits, '-' and '_'",
-                svc.name.value
-            ),
-            &svc.name,
-        );
-    }
     for (name, sc) in &svc.sidecars {
-        if !valid_container_name(name) {
-            v.error_at(
-                "bad-name",
-                format!("container name \"{name}\" can only contain letters, digits, '-' and '_'"),
-                &sc.name,
-            );
-        }
         if *name == svc.name.value {
             v.error_at(
                 "duplicate-container",

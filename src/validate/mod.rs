@@ -3,8 +3,11 @@
 //! otherwise reject at deploy time. Pure: a [`Service`] in, diagnostics out.
 
 mod containers;
+mod limits;
 mod storage;
 mod task;
+
+pub use limits::MAX_CONTAINERS;
 
 use std::sync::Arc;
 
@@ -16,6 +19,10 @@ use crate::yaml::Pos;
 pub fn validate(svc: &Service) -> Diagnostics {
     let mut v = Check::new(&svc.file);
     containers::names(svc, &mut v);
+    limits::container_count(svc, &mut v);
+    limits::names(svc, &mut v);
+    limits::variable_names(svc, &mut v);
+    limits::mount_paths(svc, &mut v);
     containers::images(svc, &mut v);
     containers::ports(svc, &mut v);
     containers::http_target(svc, &mut v);

@@ -161,10 +161,25 @@ fn substitute(
         let name_len = var_name_len(&from[2..]);
         let closed = name_len > 0 && from[2 + name_len..].starts_with('}');
         if !closed {
+            // Copilot substitutes ${NAME} only and leaves any other ${...} as
+            // it is: a literal that would reach a container. Escaped, it is
+            // what the author wants (and Copilot keeps the backslash too).
+            if !escaped {
+                errors.push((not_a_variable(from), this));
+            }
             out.push_str(before);
             out.push_str("${");
             rest = &from[2..];
             continue;
+        }
+        if !escaped && before.ends_with('$') {
+            let name = &from[2..2 + name_len];
+            errors.push((
+                format!(
+                    "$${{{name}}}: Copilot substitutes ${{{name}}} and keeps the $ before it; it does not read $$ as an escape"
+                ),
+                this,
+            ));
         }
         let name = &from[2..2 + name_len];
         rest = &from[3 + name_len..];
@@ -193,6 +208,25 @@ fn substitute(
         return Err(errors);
     }
     Ok(changed.then_some(out))
+}
+
+/// The error for a `${...}` that is not `${NAME}`: the form, as written.
+fn not_a_variable(from: &str) -> String {
+    let form: String = match from.find('}') {
+        Some(end) if end <= 40 => from[..=end].to_string(),
+        _ => format!("{}…", from.chars().take(12).collect::<String>()),
+    };
+    let why = match from[2..].chars().next() {
+        None => "it is not closed".to_string(),
+        Some('}') => "it names nothing".to_string(),
+        Some(c) if c.is_whitespace() => "a name cannot have spaces around it".to_string(),
+        _ if !from.contains('}') => "it is not closed".to_string(),
+        _ if from[2..].starts_with(|c: char| c.is_ascii_digit()) => {
+            "a name cannot start with a digit".to_string()
+        }
+        _ => "defaults and other shell forms are not substituted".to_string(),
+    };
+    format!("{form} is not a variable Copilot substitutes: {why}")
 }
 
 fn var_name_len(s: &str) -> usize {
@@ -295,9 +329,39 @@ mod tests {
     }
 
     #[test]
-    fn text_that_is_not_a_variable_is_left_alone() {
-        let (n, errs) = run("a: \"${1X} ${ and $HOME\"\n", &[]);
-        assert!(errs.is_empty());
-        assert_eq!(n.get("a").unwrap().as_str(), Some("${1X} ${ and $HOME"));
+    fn only_name_forms_are_variables_and_every_other_form_is_an_error() {
+        let (_, errs) = run(
+            "a: ${X:-default}\nb: ${ HOME }\nc: ${FOO\nd: ${}\ne: $${HOME}\nf: ${1X}\n",
+            &[("HOME", "/root"), ("X", "1")],
+        );
+        let got: Vec<(u32, &str)> = errs
+            .iter()
+            .map(|e| (e.pos.line, e.message.as_str()))
+            .collect();
+        assert_eq!(got.len(), 6, "{got:#?}");
+        assert!(
+            got[0].1.starts_with("${X:-default} is not a variable"),
+            "{got:#?}"
+        );
+        assert!(got[1].1.contains("spaces"), "{got:#?}");
+        assert!(got[2].1.contains("not closed"), "{got:#?}");
+        assert!(got[3].1.contains("names nothing"), "{got:#?}");
+        assert!(
+            got[4].1.contains("does not read $$ as an escape"),
+            "{got:#?}"
+        );
+        assert!(got[5].1.contains("start with a digit"), "{got:#?}");
+    }
+
+    #[test]
+    fn escaped_and_plain_dollars_are_left_alone() {
+        let (n, errs) = run("a: \"$HOME costs $5\"\nb: \\${X:-d}\n", &[]);
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(n.get("a").unwrap().as_str(), Some("$HOME costs $5"));
+        assert_eq!(
+            n.get("b").unwrap().as_str(),
+            Some("\\${X:-d}"),
+            "as Copilot leaves it"
+        );
     }
 }

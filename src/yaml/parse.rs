@@ -36,7 +36,7 @@ pub fn parse(src: &str) -> Result<Node, ParseError> {
     };
     let tree: RawNode =
         serde_saphyr::from_str_with_options(src, options).map_err(|e| convert_error(&e))?;
-    Ok(build(src, tree))
+    build(src, tree)
 }
 
 fn convert_error(err: &serde_saphyr::Error) -> ParseError {
@@ -95,37 +95,63 @@ fn raw_text<T>(src: &str, s: &Spanned<T>) -> Option<String> {
     src.get(start..start + len).map(|t| t.trim().to_string())
 }
 
-fn build(src: &str, s: RawNode) -> Node {
+/// The core schema's tags, which only say what the value already is.
+const PLAIN_TAGS: [&str; 7] = ["str", "int", "float", "bool", "null", "map", "seq"];
+
+/// A node's explicit tag worth keeping: a local one (`!Ref`) as written, a
+/// standard one other than the core schema's as `!!binary`, `!!python/object`.
+fn tag_of(tag: Option<String>) -> Option<String> {
+    let tag = tag?;
+    match tag.strip_prefix("tag:yaml.org,2002:") {
+        Some(t) if PLAIN_TAGS.contains(&t) => None,
+        Some(t) => Some(format!("!!{t}")),
+        None => Some(tag),
+    }
+}
+
+fn build(src: &str, s: RawNode) -> Result<Node, ParseError> {
     let pos = pos_of(&s);
     let raw = match &s.value.0 {
         Raw::Null | Raw::Bool(_) | Raw::Int(_) | Raw::Float(_) => raw_text(src, &s),
         _ => None,
     };
-    let tag = s.value.1.filter(|t| !t.starts_with("tag:yaml.org,2002:"));
+    let tag = tag_of(s.value.1);
     let value = match s.value.0 {
         Raw::Null => Value::Null,
         Raw::Bool(b) => Value::Bool(b),
         Raw::Int(i) => Value::Int(i),
         Raw::Float(f) => Value::Float(f),
         Raw::Str(s) => Value::Str(s),
-        Raw::Seq(items) => Value::Seq(items.into_iter().map(|i| build(src, i)).collect()),
-        Raw::Map(entries) => Value::Map(
-            entries
+        Raw::Seq(items) => Value::Seq(
+            items
                 .into_iter()
-                .map(|(k, v)| {
-                    let key = build(src, k);
-                    let name = key.scalar_text().unwrap_or_default();
-                    (Key { name, pos: key.pos }, build(src, v))
-                })
-                .collect(),
+                .map(|i| build(src, i))
+                .collect::<Result<_, _>>()?,
         ),
+        Raw::Map(entries) => {
+            let mut out = Vec::with_capacity(entries.len());
+            for (k, v) in entries {
+                let key = build(src, k)?;
+                let Some(name) = key.scalar_text() else {
+                    return Err(ParseError {
+                        message: format!(
+                            "a key must be a plain value, not {} (a \"? \" complex key)",
+                            key.kind()
+                        ),
+                        pos: Some(key.pos),
+                    });
+                };
+                out.push((Key { name, pos: key.pos }, build(src, v)?));
+            }
+            Value::Map(out)
+        }
     };
-    Node {
+    Ok(Node {
         value,
         pos,
         raw,
         tag,
-    }
+    })
 }
 
 /// A node as serde-saphyr hands it over: with its positions and tag.
@@ -240,9 +266,27 @@ mod tests {
     }
 
     #[test]
-    fn keeps_local_tags() {
-        let n = parse("r: !Sub 'arn:${AWS::Partition}:x'\n").unwrap();
+    fn keeps_tags_that_mean_something() {
+        let n =
+            parse("r: !Sub 'arn:${AWS::Partition}:x'\ns: !!str 10\nb: !!binary aGk=\n").unwrap();
         assert_eq!(n.get("r").unwrap().tag.as_deref(), Some("!Sub"));
+        assert_eq!(
+            n.get("s").unwrap().tag,
+            None,
+            "the core schema's tags say nothing more"
+        );
+        assert_eq!(n.get("b").unwrap().tag.as_deref(), Some("!!binary"));
+    }
+
+    #[test]
+    fn complex_keys_are_refused() {
+        let e = parse("variables:\n  ? [a, b]\n  : x\n").unwrap_err();
+        assert!(
+            e.message.contains("a key must be a plain value"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.pos, Some(Pos::new(2, 5)));
     }
 
     #[test]

@@ -174,3 +174,94 @@ fn deploy_outside_a_workspace_says_where_to_run() {
     r.assert_code(2);
     assert!(r.stderr.contains("no copilot/ directory"), "{}", r.stderr);
 }
+
+#[test]
+fn an_unknown_profile_is_refused_naming_the_profiles_there_are() {
+    let t = TempDir::new("profiles");
+    let config = t.write(
+        ".aws/config",
+        "[default]\nregion = us-east-1\n\n[profile ci]\nregion = eu-west-1\n",
+    );
+    let creds = t.write(
+        ".aws/credentials",
+        "[ci]\naws_access_key_id = AKIAEXAMPLEEXAMPLE01\naws_secret_access_key = x\n",
+    );
+    let r = run(sidecarctl(&root().join("examples"))
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &creds)
+        // Credentials in the environment would otherwise be used, silently.
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .envs(crate::support::OFFLINE_VARS.iter().copied())
+        .args(["status", "api", "--env", "test", "--profile", "nosuch"]));
+    r.assert_code(2);
+    assert!(
+        r.stderr
+            .contains("there is no AWS profile \"nosuch\" (--profile)"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("the profiles are: ci, default"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn render_takes_the_region_where_the_sdk_would() {
+    let r = run(sidecarctl(&root().join("examples"))
+        .envs(crate::support::OFFLINE_VARS.iter().copied())
+        .env("AWS_REGION", "eu-west-1")
+        .args(["render", "api", "--env", "test", "--image-tag", "v1"]));
+    r.assert_code(0);
+    assert!(!r.stderr.contains("region us-east-1"), "{}", r.stderr);
+    assert!(
+        r.stdout.contains("\"awslogs-region\": \"eu-west-1\""),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains(".dkr.ecr.eu-west-1."), "{}", r.stdout);
+}
+
+#[test]
+fn a_missing_credential_chain_is_one_sentence_of_cause_and_one_of_remedy() {
+    let t = TempDir::new("nocreds");
+    let status = |extra: &[&str]| {
+        run(sidecarctl(&root().join("examples"))
+            .env("AWS_CONFIG_FILE", t.path().join("none"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", t.path().join("none"))
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .envs(crate::support::OFFLINE_VARS.iter().copied())
+            .args(["status", "api", "--env", "test"])
+            .args(extra))
+    };
+    let r = status(&[]);
+    r.assert_code(1);
+    assert!(
+        r.stderr.contains("no AWS credentials were found."),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("aws sso login"), "{}", r.stderr);
+    assert!(
+        !r.stderr.contains("DispatchFailure") && !r.stderr.contains("ConnectorError"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.len() < 400,
+        "{} characters: {}",
+        r.stderr.len(),
+        r.stderr
+    );
+    // The detail is there for who asks.
+    let r = status(&["-v"]);
+    assert!(
+        r.stderr.contains("the credential provider was not enabled"),
+        "{}",
+        r.stderr
+    );
+}

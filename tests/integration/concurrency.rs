@@ -87,11 +87,11 @@ async fn deploys_started_together_do_not_race() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_deployment_started_elsewhere_is_respected() {
+async fn a_deployment_in_progress_elsewhere_is_superseded_by_a_fix() {
     let s = Stage::new("elsewhere");
     s.deploy(&["--image-tag", "v1"]).assert_code(0);
-    s.proxy.rollouts(60_000, &["hang"]);
-    // Someone updates the service from the console (through the proxy, so the rollout is played).
+    // Someone updates the service from the console; its rollout hangs.
+    s.proxy.rollouts(300, &["hang", "complete"]);
     let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
         .endpoint_url(&s.proxy.endpoint)
@@ -119,9 +119,17 @@ async fn a_deployment_started_elsewhere_is_respected() {
         .await
         .unwrap();
 
-    let r = s.deploy(&["--image-tag", "v2"]);
-    r.assert_code(7);
-    assert!(r.stderr.contains("is in progress in ECS"), "{}", r.stderr);
+    // The fix goes out at once, superseding the stuck deployment, as ECS does.
+    let (r, report) = s.deploy_json(&["--image-tag", "v2"]);
+    r.assert_code(0);
+    assert_eq!(report["outcome"], "deployed");
+    assert_eq!(report["superseded"]["taskDefinition"], other.arn.as_str());
+    assert_eq!(report["superseded"]["rolloutState"], "IN_PROGRESS");
+    assert!(
+        r.stderr.contains("superseding the deployment in progress"),
+        "{}",
+        r.stderr
+    );
     let ssm = aws_sdk_ssm::Client::new(&s.sdk().await);
     let lock = ssm
         .get_parameter()

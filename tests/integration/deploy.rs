@@ -118,12 +118,18 @@ fn a_new_image_updates_only_the_task_definition_and_service() {
     );
     assert_eq!(report["outcome"], "deployed");
 
-    // The same manifest again: nothing is written.
+    // The same manifest again: nothing is written (the lock, taken while
+    // reading, is released at once).
     s.proxy.reset();
     let (r, report) = s.deploy_json(&["--image-tag", "v2"]);
     r.assert_code(0);
     assert_eq!(report["outcome"], "unchanged");
-    assert!(s.proxy.writes().is_empty(), "{:?}", s.proxy.writes());
+    assert!(s.proxy.changes().is_empty(), "{:?}", s.proxy.writes());
+    assert_eq!(
+        s.proxy.writes().get("ssm:DeleteParameter"),
+        s.proxy.writes().get("ssm:PutParameter"),
+        "what the lock created, it deleted"
+    );
 }
 
 #[test]
@@ -190,7 +196,7 @@ fn missing_resources_are_all_named_and_nothing_is_written() {
         .env("EFS_ACCESS_POINT_ID", "fsap-00000000")
         .args(["deploy", "api", "--env", "test", "--image-tag", "v7"]));
     r.assert_code(3);
-    assert!(s.proxy.writes().is_empty(), "{:?}", s.proxy.writes());
+    assert!(s.proxy.changes().is_empty(), "{:?}", s.proxy.writes());
     for (what, field) in [
         ("image ", "image.build"),
         (
@@ -238,7 +244,7 @@ fn an_access_point_of_another_file_system_is_refused() {
         .args(["deploy", "api", "--env", "test", "--image-tag", "v1"]));
     r.assert_code(3);
     assert!(r.stderr.contains("belongs to file system"), "{}", r.stderr);
-    assert!(s.proxy.writes().is_empty());
+    assert!(s.proxy.changes().is_empty(), "{:?}", s.proxy.writes());
 }
 
 #[test]

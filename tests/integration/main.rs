@@ -12,6 +12,7 @@ mod faults;
 mod logs;
 mod register;
 mod render;
+mod safety;
 mod secrets;
 mod status;
 mod validate;

@@ -110,6 +110,15 @@ impl Proxy {
             .collect()
     }
 
+    /// The writes besides the deploy lock's (the only SSM parameters
+    /// sidecarctl writes are its lock and the lock's release marker).
+    pub fn changes(&self) -> BTreeMap<String, u64> {
+        self.writes()
+            .into_iter()
+            .filter(|(op, _)| !op.starts_with("ssm:"))
+            .collect()
+    }
+
     /// The operations that change something, with their counts.
     pub fn writes(&self) -> BTreeMap<String, u64> {
         self.counts()
