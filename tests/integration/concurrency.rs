@@ -326,13 +326,21 @@ async fn of_ten_deploys_that_find_one_expired_lock_exactly_one_proceeds() {
             .await
             .unwrap();
         let before = s.revisions().await;
-        // The deploy that proceeds rolls out for a while, holding the lock.
-        s.proxy.rollouts(4_000, &[]);
+        // The deploy that proceeds holds the lock until its rollout times out
+        // (it never completes): long enough for the nine others, however slow
+        // their start, to meet the lock while it is held.
+        s.proxy.rollouts(120_000, &["hang"]);
         let tag = if round % 2 == 0 { "v2" } else { "v1" };
-        let runs: Vec<_> = (0..10).map(|_| s.spawn(&["--image-tag", tag])).collect();
+        let runs: Vec<_> = (0..10)
+            .map(|_| s.spawn(&["--image-tag", tag, "--timeout", "15s", "--no-rollback"]))
+            .collect();
         let mut codes: Vec<i32> = runs.into_iter().map(|c| finish(c).code).collect();
         codes.sort();
-        assert_eq!(codes, [vec![0], vec![7; 9]].concat(), "round {round}");
+        assert_eq!(
+            codes,
+            [vec![5], vec![7; 9]].concat(),
+            "round {round}: exactly one proceeds (its rollout times out: 5), nine are refused (7)"
+        );
         assert_eq!(
             s.revisions().await,
             before + 1,

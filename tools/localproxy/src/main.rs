@@ -6,7 +6,9 @@
 //!   COMPLETED (or FAILED, or stuck IN_PROGRESS) over `--rollout-ms`;
 //! - injects faults by operation: throttling, 500 and 503 answers, connections
 //!   reset before or after the request is carried out, slow answers;
-//! - counts requests by operation and records when each started and ended.
+//! - counts requests by operation and records when each started and ended;
+//! - gives the emulator what AWS guarantees and it does not: SSM's
+//!   create-if-absent (PutParameter without overwrite) is atomic.
 //!
 //! It is controlled over HTTP on the same port:
 //!   GET  /_sim/stats      {"counts": {"ecs:DescribeServices": 3, ...}, "injected": {...}, "total": N, "log": [...]}
@@ -83,6 +85,11 @@ struct Shared {
     upstream: String,
     upstream_addr: String,
     state: Mutex<State>,
+    /// SSM's PutParameter without overwrite is atomic in AWS (two creates of
+    /// one name: exactly one succeeds); moto checks, then inserts, and two
+    /// requests at once can both succeed. Forwarding them one at a time
+    /// gives the emulator AWS's guarantee, which sidecarctl's lock relies on.
+    ssm_writes: tokio::sync::Mutex<()>,
 }
 
 type Resp = Response<Full<Bytes>>;
@@ -112,6 +119,7 @@ async fn main() {
             faults: Faults::default(),
             rollouts: Rollouts::new(Duration::from_millis(args.rollout_ms)),
         }),
+        ssm_writes: tokio::sync::Mutex::new(()),
     });
     let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], args.port)))
         .await
@@ -230,7 +238,14 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Resp, Dro
         Some((Kind::Slow, ms)) => tokio::time::sleep(Duration::from_millis(ms)).await,
         Some((Kind::ResetAfter, _)) | None => {}
     }
-    let upstream = match forward(&shared, &parts, body.clone()).await {
+    let one_at_a_time = if op == "ssm:PutParameter" {
+        Some(shared.ssm_writes.lock().await)
+    } else {
+        None
+    };
+    let upstream = forward(&shared, &parts, body.clone()).await;
+    drop(one_at_a_time);
+    let upstream = match upstream {
         Ok(r) => r,
         Err(e) => {
             finish(502);
