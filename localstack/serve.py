@@ -13,7 +13,31 @@ import sys
 import threading
 import time
 
+import moto.backends
+import moto.core.responses
 from moto.server import ThreadedMotoServer
+
+# moto lists its own package directory on every request to tell a service name
+# from a host name (twice per request, under a lock that serializes them all);
+# the listing never changes while it runs, so list it once.
+_modules = tuple(moto.backends.list_of_moto_modules())
+moto.backends.list_of_moto_modules = lambda: _modules
+
+# moto's backends are not thread-safe: a request that iterates over a backend's
+# dictionaries (DescribeParameters, CreateRole's name check, ...) while another
+# request adds to them fails with 500 ("dictionary changed size during
+# iteration"). AWS has no such failure. moto's work is CPU-bound under the GIL,
+# so carrying out one action at a time costs nothing measurable.
+_backend_lock = threading.RLock()
+_call_action = moto.core.responses.BaseResponse.call_action
+
+
+def _one_at_a_time(self, *args, **kwargs):
+    with _backend_lock:
+        return _call_action(self, *args, **kwargs)
+
+
+moto.core.responses.BaseResponse.call_action = _one_at_a_time
 
 
 def alive(pid: int) -> bool:

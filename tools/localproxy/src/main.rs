@@ -3,12 +3,20 @@
 //! The emulator stores what it is told but never moves an ECS deployment on,
 //! and never fails. This proxy forwards every request and
 //! - plays rollouts: DescribeServices answers show each deployment progress to
-//!   COMPLETED (or FAILED, or stuck IN_PROGRESS) over `--rollout-ms`;
+//!   COMPLETED (or FAILED, or stuck IN_PROGRESS) over `--rollout-ms`, and
+//!   ListTasks and DescribeTasks show the tasks each deployment runs;
 //! - injects faults by operation: throttling, 500 and 503 answers, connections
 //!   reset before or after the request is carried out, slow answers;
 //! - counts requests by operation and records when each started and ended;
 //! - gives the emulator what AWS guarantees and it does not: SSM's
-//!   create-if-absent (PutParameter without overwrite) is atomic.
+//!   create-if-absent (PutParameter without overwrite) is atomic;
+//! - applies Cloud Map's ListServices namespace filter, which the emulator
+//!   ignores;
+//! - keeps the service settings the emulator drops (`enableExecuteCommand`,
+//!   `healthCheckGracePeriodSeconds`, `serviceConnectConfiguration` on the
+//!   primary deployment)
+//!   and shows them in CreateService, UpdateService and DescribeServices
+//!   answers.
 //!
 //! It is controlled over HTTP on the same port:
 //!   GET  /_sim/stats      {"counts": {"ecs:DescribeServices": 3, ...}, "injected": {...}, "total": N, "log": [...]}
@@ -79,6 +87,12 @@ struct State {
     log: Vec<LogEntry>,
     faults: Faults,
     rollouts: Rollouts,
+    /// `enableExecuteCommand` by service ARN, as last set.
+    exec: std::collections::BTreeMap<String, bool>,
+    /// `healthCheckGracePeriodSeconds` by service ARN, as last set.
+    grace: std::collections::BTreeMap<String, i64>,
+    /// `serviceConnectConfiguration` by service ARN, as last set.
+    connect: std::collections::BTreeMap<String, Value>,
 }
 
 struct Shared {
@@ -118,6 +132,9 @@ async fn main() {
             log: Vec::new(),
             faults: Faults::default(),
             rollouts: Rollouts::new(Duration::from_millis(args.rollout_ms)),
+            exec: Default::default(),
+            grace: Default::default(),
+            connect: Default::default(),
         }),
         ssm_writes: tokio::sync::Mutex::new(()),
     });
@@ -271,34 +288,158 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Resp, Dro
     Ok(Response::from_parts(uparts, Full::new(ubody)))
 }
 
+/// Service Connect's configuration on the service's primary deployment, where
+/// ECS reports it.
+fn show_connect(service: &mut Value, config: &Value) {
+    if let Some(deployments) = service["deployments"].as_array_mut()
+        && let Some(primary) = deployments
+            .iter_mut()
+            .find(|d| d["status"].as_str() == Some("PRIMARY"))
+    {
+        primary["serviceConnectConfiguration"] = config.clone();
+    }
+}
+
 /// Rollout simulation on ECS answers.
 fn simulate(shared: &Shared, op: &str, request: &[u8], response: Bytes) -> Bytes {
     match op {
         "ecs:CreateService" | "ecs:UpdateService" => {
-            if let (Ok(req), Ok(resp)) = (
-                serde_json::from_slice::<Value>(request),
-                serde_json::from_slice::<Value>(&response),
-            ) {
-                shared.state.lock().unwrap().rollouts.on_update(&req, &resp);
-            }
-            response
-        }
-        "ecs:DescribeServices" => {
-            let Ok(mut v) = serde_json::from_slice::<Value>(&response) else {
+            let Ok(req) = serde_json::from_slice::<Value>(request) else {
                 return response;
             };
-            {
+            edit_json(response, |resp| {
                 let mut st = shared.state.lock().unwrap();
-                if let Some(services) = v["services"].as_array_mut() {
-                    for s in services {
-                        st.rollouts.rewrite(s);
+                st.rollouts.on_update(&req, resp);
+                let arn = resp["service"]["serviceArn"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                if let Some(on) = req["enableExecuteCommand"].as_bool() {
+                    st.exec.insert(arn.clone(), on);
+                }
+                resp["service"]["enableExecuteCommand"] =
+                    json!(st.exec.get(&arn).copied().unwrap_or(false));
+                if let Some(g) = req["healthCheckGracePeriodSeconds"].as_i64() {
+                    st.grace.insert(arn.clone(), g);
+                }
+                if let Some(g) = st.grace.get(&arn) {
+                    resp["service"]["healthCheckGracePeriodSeconds"] = json!(g);
+                }
+                if req["serviceConnectConfiguration"].is_object() {
+                    st.connect
+                        .insert(arn.clone(), req["serviceConnectConfiguration"].clone());
+                }
+                if let Some(c) = st.connect.get(&arn) {
+                    show_connect(&mut resp["service"], c);
+                }
+            })
+        }
+        "ecs:DescribeServices" => edit_json(response, |v| {
+            let mut st = shared.state.lock().unwrap();
+            if let Some(services) = v["services"].as_array_mut() {
+                for s in services {
+                    st.rollouts.rewrite(s);
+                    let arn = s["serviceArn"].as_str().unwrap_or_default().to_string();
+                    let arn = arn.as_str();
+                    let on = st.exec.get(arn).copied().unwrap_or(false);
+                    let grace = st.grace.get(arn).copied();
+                    s["enableExecuteCommand"] = json!(on);
+                    if let Some(g) = grace {
+                        s["healthCheckGracePeriodSeconds"] = json!(g);
+                    }
+                    if let Some(c) = st.connect.get(arn).cloned() {
+                        show_connect(s, &c);
                     }
                 }
             }
-            Bytes::from(v.to_string())
-        }
+        }),
+        // The emulator ignores ListServices' filters: apply the namespace's.
+        "servicediscovery:ListServices" => edit_json(response, |v| {
+            let Ok(req) = serde_json::from_slice::<Value>(request) else {
+                return;
+            };
+            let wanted: Vec<&str> = req["Filters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|f| f["Name"].as_str() == Some("NAMESPACE_ID"))
+                .flat_map(|f| f["Values"].as_array().into_iter().flatten())
+                .filter_map(Value::as_str)
+                .collect();
+            if wanted.is_empty() {
+                return;
+            }
+            if let Some(services) = v["Services"].as_array_mut() {
+                services.retain(|s| {
+                    s["NamespaceId"]
+                        .as_str()
+                        .is_some_and(|ns| wanted.contains(&ns))
+                });
+            }
+        }),
+        "ecs:ListTasks" => edit_json(response, |v| {
+            let Ok(req) = serde_json::from_slice::<Value>(request) else {
+                return;
+            };
+            if req["desiredStatus"].as_str() == Some("STOPPED") {
+                return;
+            }
+            let cluster = req["cluster"].as_str().unwrap_or("default");
+            let mut st = shared.state.lock().unwrap();
+            let tasks = match req["serviceName"].as_str() {
+                Some(service) => st.rollouts.tasks(cluster, service),
+                None => {
+                    let name = cluster.rsplit('/').next().unwrap_or(cluster);
+                    let mut all = st.rollouts.all_tasks();
+                    all.retain(|t| t.cluster_arn.ends_with(&format!("/{name}")));
+                    all
+                }
+            };
+            if let Some(arns) = v["taskArns"].as_array_mut() {
+                arns.extend(tasks.iter().map(|t| json!(t.arn)));
+            }
+        }),
+        "ecs:DescribeTasks" => edit_json(response, |v| {
+            let Ok(req) = serde_json::from_slice::<Value>(request) else {
+                return;
+            };
+            let wanted: Vec<&str> = req["tasks"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let all = shared.state.lock().unwrap().rollouts.all_tasks();
+            let found: Vec<&rollout::Task> = all
+                .iter()
+                .filter(|t| wanted.iter().any(|w| *w == t.arn || *w == t.id))
+                .collect();
+            if found.is_empty() {
+                return;
+            }
+            if let Some(failures) = v["failures"].as_array_mut() {
+                failures.retain(|f| {
+                    let arn = f["arn"].as_str().unwrap_or_default();
+                    !found.iter().any(|t| arn == t.arn || arn.ends_with(&t.id))
+                });
+            }
+            if !v["tasks"].is_array() {
+                v["tasks"] = json!([]);
+            }
+            if let Some(tasks) = v["tasks"].as_array_mut() {
+                tasks.extend(found.iter().map(|t| t.describe()));
+            }
+        }),
         _ => response,
     }
+}
+
+/// Parses a JSON answer, lets `f` change it and serializes it again; an answer
+/// that does not parse passes unchanged.
+fn edit_json(response: Bytes, f: impl FnOnce(&mut Value)) -> Bytes {
+    let Ok(mut v) = serde_json::from_slice::<Value>(&response) else {
+        return response;
+    };
+    f(&mut v);
+    Bytes::from(v.to_string())
 }
 
 async fn forward(

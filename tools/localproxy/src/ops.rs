@@ -48,7 +48,8 @@ pub fn target(body: &[u8]) -> Option<String> {
         .or(v["serviceName"].as_str())
         .or(v["services"][0].as_str())
         .or(v["family"].as_str())
-        .or(v["taskDefinition"].as_str())?;
+        .or(v["taskDefinition"].as_str())
+        .or(v["Name"].as_str())?;
     Some(name.rsplit('/').next().unwrap_or(name).to_string())
 }
 

@@ -2,7 +2,8 @@
 //! CreateService or UpdateService that changes the task definition starts a
 //! deployment that, as time passes, completes, fails (and is rolled back by the
 //! circuit breaker when the service asked for that) or hangs. DescribeServices
-//! answers are rewritten to show it, events included.
+//! answers are rewritten to show it, events included; ListTasks and
+//! DescribeTasks show the tasks each deployment runs.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -47,6 +48,7 @@ struct Sim {
     /// Newest first: (id, epoch seconds, message).
     events: Vec<(String, f64, String)>,
     rollback_on_failure: bool,
+    cluster_arn: String,
 }
 
 pub struct Rollouts {
@@ -127,6 +129,9 @@ impl Rollouts {
         if let Some(r) = rollback {
             sim.rollback_on_failure = r;
         }
+        if cluster.starts_with("arn:") {
+            sim.cluster_arn = cluster.to_string();
+        }
         let same_td = sim.deployments.first().is_some_and(|d| d.td == td);
         if same_td {
             // Only the count changed: ECS keeps the deployment.
@@ -163,10 +168,7 @@ impl Rollouts {
         let cluster = svc["clusterArn"].as_str().unwrap_or("default").to_string();
         let name = svc["serviceName"].as_str().unwrap_or_default().to_string();
         let desired = svc["desiredCount"].as_i64().unwrap_or(0);
-        let k = key(&cluster, &name);
-        let duration = self.duration;
-        let mut counter = self.counter;
-        let Some(sim) = self.sims.get_mut(&k) else {
+        let Some(snaps) = self.snapshot(&cluster, &name) else {
             // Not deployed through here: show it settled.
             let td = svc["taskDefinition"]
                 .as_str()
@@ -182,19 +184,48 @@ impl Rollouts {
             svc["pendingCount"] = json!(0);
             return;
         };
-        advance(sim, &name, duration, &mut counter);
-        self.counter = counter;
-
-        let mut deployments = Vec::new();
-        let mut running_total = 0;
-        let mut pending_total = 0;
+        let deployments: Vec<Value> = snaps
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                json!({
+                    "id": d.id, "status": if i == 0 { "PRIMARY" } else { "ACTIVE" }, "taskDefinition": d.td,
+                    "desiredCount": d.desired, "runningCount": d.running, "pendingCount": d.pending,
+                    "failedTasks": d.failed, "createdAt": d.created, "updatedAt": now_epoch(),
+                    "launchType": "FARGATE", "rolloutState": d.state, "rolloutStateReason": d.reason,
+                })
+            })
+            .collect();
         // The newest deployment is the primary one (a failed one stays primary
         // unless the circuit breaker started a rollback, which is then newest).
-        let primary_td = sim.deployments.first().map(|d| d.td.clone());
+        if let Some(primary) = snaps.first() {
+            svc["taskDefinition"] = json!(primary.td);
+        }
+        svc["deployments"] = Value::Array(deployments);
+        svc["runningCount"] = json!(snaps.iter().map(|d| d.running).sum::<i64>());
+        svc["pendingCount"] = json!(snaps.iter().map(|d| d.pending).sum::<i64>());
+        let sim = &self.sims[&key(&cluster, &name)];
+        let events: Vec<Value> = sim
+            .events
+            .iter()
+            .map(|(id, at, message)| json!({"id": id, "createdAt": at, "message": message}))
+            .collect();
+        svc["events"] = Value::Array(events);
+    }
+
+    /// The service's deployments as of now, newest first; None when it was
+    /// never deployed through here.
+    fn snapshot(&mut self, cluster: &str, name: &str) -> Option<Vec<Snap>> {
+        let duration = self.duration;
+        let mut counter = self.counter;
+        let sim = self.sims.get_mut(&key(cluster, name))?;
+        advance(sim, name, duration, &mut counter);
+        self.counter = counter;
+        let mut snaps: Vec<Snap> = Vec::new();
         for (i, d) in sim.deployments.iter().enumerate() {
             let frac =
                 (d.started.elapsed().as_secs_f64() / duration.as_secs_f64().max(0.001)).min(1.0);
-            let is_primary = i == 0;
+            let in_progress = format!("ECS deployment {} in progress.", d.id);
             let (state, running, pending, failed, reason) = match (d.finished, d.outcome) {
                 (Some("COMPLETED"), _) => (
                     "COMPLETED",
@@ -212,60 +243,119 @@ impl Rollouts {
                 ),
                 (None, Outcome::Complete) => {
                     let r = ((d.desired as f64) * frac).floor() as i64;
-                    (
-                        "IN_PROGRESS",
-                        r,
-                        d.desired - r,
-                        0,
-                        format!("ECS deployment {} in progress.", d.id),
-                    )
+                    ("IN_PROGRESS", r, d.desired - r, 0, in_progress)
                 }
                 (None, Outcome::Fail) => (
                     "IN_PROGRESS",
                     0,
                     d.desired,
                     (d.desired as f64 * frac).floor() as i64,
-                    format!("ECS deployment {} in progress.", d.id),
+                    in_progress,
                 ),
-                (None, Outcome::Hang) => (
-                    "IN_PROGRESS",
-                    0,
-                    d.desired,
-                    0,
-                    format!("ECS deployment {} in progress.", d.id),
-                ),
+                (None, Outcome::Hang) => ("IN_PROGRESS", 0, d.desired, 0, in_progress),
             };
             // An older deployment still serving while a newer one rolls out.
-            let (running, pending) = if !is_primary && state == "COMPLETED" {
-                let newer_running: i64 = deployments
-                    .iter()
-                    .map(|v: &Value| v["runningCount"].as_i64().unwrap_or(0))
-                    .sum();
-                ((d.desired - newer_running).max(0), 0)
+            let running = if i > 0 && state == "COMPLETED" {
+                let newer_running: i64 = snaps.iter().map(|s| s.running).sum();
+                (d.desired - newer_running).max(0)
             } else {
-                (running, pending)
+                running
             };
-            running_total += running;
-            pending_total += pending;
-            deployments.push(json!({
-                "id": d.id, "status": if is_primary { "PRIMARY" } else { "ACTIVE" }, "taskDefinition": d.td,
-                "desiredCount": d.desired, "runningCount": running, "pendingCount": pending, "failedTasks": failed,
-                "createdAt": d.created, "updatedAt": now_epoch(), "launchType": "FARGATE",
-                "rolloutState": state, "rolloutStateReason": reason,
-            }));
+            snaps.push(Snap {
+                id: d.id.clone(),
+                td: d.td.clone(),
+                created: d.created,
+                desired: d.desired,
+                running,
+                pending,
+                failed,
+                state,
+                reason,
+            });
         }
-        if let Some(td) = primary_td {
-            svc["taskDefinition"] = json!(td);
-        }
-        svc["deployments"] = Value::Array(deployments);
-        svc["runningCount"] = json!(running_total);
-        svc["pendingCount"] = json!(pending_total);
-        let events: Vec<Value> = sim
-            .events
+        Some(snaps)
+    }
+
+    /// The service's running tasks, as ListTasks and DescribeTasks show them:
+    /// one per running slot of each deployment, with ids stable while it runs.
+    pub fn tasks(&mut self, cluster: &str, name: &str) -> Vec<Task> {
+        let Some(snaps) = self.snapshot(cluster, name) else {
+            return Vec::new();
+        };
+        let cluster_arn = self.sims[&key(cluster, name)].cluster_arn.clone();
+        let prefix = cluster_arn.replacen(":cluster/", ":task/", 1);
+        snaps
             .iter()
-            .map(|(id, at, message)| json!({"id": id, "createdAt": at, "message": message}))
+            .flat_map(|d| {
+                let serial: u64 = last_segment(&d.id).parse().unwrap_or_default();
+                (0..d.running).map(move |slot| (d, serial, slot))
+            })
+            .map(|(d, serial, slot)| {
+                let id = format!("{serial:020x}{slot:012x}");
+                Task {
+                    arn: format!("{prefix}/{id}"),
+                    id,
+                    cluster_arn: cluster_arn.clone(),
+                    service: name.to_string(),
+                    deployment: d.id.clone(),
+                    td: d.td.clone(),
+                    started: d.created,
+                }
+            })
+            .collect()
+    }
+
+    /// Every simulated task, for DescribeTasks.
+    pub fn all_tasks(&mut self) -> Vec<Task> {
+        let services: Vec<(String, String)> = self
+            .sims
+            .iter()
+            .map(|(k, sim)| {
+                let name = k.rsplit('/').next().unwrap_or_default().to_string();
+                (sim.cluster_arn.clone(), name)
+            })
             .collect();
-        svc["events"] = Value::Array(events);
+        services
+            .iter()
+            .flat_map(|(c, n)| self.tasks(c, n))
+            .collect()
+    }
+}
+
+/// One deployment as DescribeServices shows it now.
+struct Snap {
+    id: String,
+    td: String,
+    created: f64,
+    desired: i64,
+    running: i64,
+    pending: i64,
+    failed: i64,
+    state: &'static str,
+    reason: String,
+}
+
+/// A simulated running task.
+pub struct Task {
+    pub arn: String,
+    pub id: String,
+    pub cluster_arn: String,
+    pub service: String,
+    pub deployment: String,
+    pub td: String,
+    pub started: f64,
+}
+
+impl Task {
+    /// The task as DescribeTasks answers it (the fields deploy tools read).
+    pub fn describe(&self) -> Value {
+        json!({
+            "taskArn": self.arn, "clusterArn": self.cluster_arn, "taskDefinitionArn": self.td,
+            "lastStatus": "RUNNING", "desiredStatus": "RUNNING", "launchType": "FARGATE",
+            "group": format!("service:{}", self.service), "startedBy": self.deployment,
+            "createdAt": self.started, "startedAt": self.started, "healthStatus": "UNKNOWN",
+            "containers": [],
+        })
     }
 }
 
