@@ -10,10 +10,12 @@
 //!
 //! The functional core — [`yaml`], [`manifest`], [`validate`], [`render`],
 //! [`diag`] — is pure and builds without the AWS crates
-//! (`--no-default-features`). The imperative shell needs the default `cli`
-//! feature: `aws` makes every AWS call and returns domain types; `deploy` and
-//! `logs` drive it; `cli` parses flags and maps outcomes to exit codes.
+//! (`--no-default-features`), with [`discover`] (what Copilot's stacks say)
+//! and [`plan`]. The imperative shell needs the default `cli` feature: `aws`
+//! makes every AWS call and returns domain types; `deploy`, `adopt` and `logs`
+//! drive it; `cli` parses flags and maps outcomes to exit codes.
 
+pub mod adopt;
 #[cfg(feature = "cli")]
 pub mod aws;
 #[cfg(feature = "cli")]
@@ -22,6 +24,7 @@ pub mod clock;
 #[cfg(feature = "cli")]
 pub mod deploy;
 pub mod diag;
+pub mod discover;
 pub mod exit;
 #[cfg(feature = "cli")]
 pub mod logs;

@@ -1,38 +1,18 @@
-//! ECR: does an image tag exist, and what is its digest.
+//! ECR: does an image exist, and what is its digest.
 
 use aws_sdk_ecr::types::ImageIdentifier;
 
-use super::{AwsError, Found, aws_err};
+use super::{AwsError, ErrorKind, aws_err};
 use crate::names::EcrImage;
-use crate::state::{DigestTags, Repository};
+use crate::state::{DigestTags, ImageFound};
 
-/// DescribeRepositories for one name; `None` when it does not exist.
-pub async fn repository(
-    client: &aws_sdk_ecr::Client,
-    name: &str,
-) -> Result<Option<Repository>, AwsError> {
-    let out = client
-        .describe_repositories()
-        .repository_names(name)
-        .send()
-        .await
-        .map_err(aws_err("ecr:DescribeRepositories"))
-        .found()?;
-    Ok(out.and_then(|o| {
-        o.repositories().first().map(|r| Repository {
-            uri: r.repository_uri().unwrap_or_default().to_string(),
-        })
-    }))
-}
-
-/// The digest of `repository:reference` (a tag or a digest); `None` when the
-/// repository or the image does not exist.
-pub async fn image_digest(
+/// Whether `repository:reference` (a tag or a digest) exists, with its digest.
+pub async fn image(
     client: &aws_sdk_ecr::Client,
     registry: Option<&str>,
     repository: &str,
     reference: &str,
-) -> Result<Option<String>, AwsError> {
+) -> Result<ImageFound, AwsError> {
     let id = if reference.starts_with("sha256:") {
         ImageIdentifier::builder().image_digest(reference).build()
     } else {
@@ -45,14 +25,24 @@ pub async fn image_digest(
         .image_ids(id)
         .send()
         .await
-        .map_err(aws_err("ecr:DescribeImages"))
-        .found()?;
-    Ok(out.and_then(|o| {
-        o.image_details()
+        .map_err(aws_err("ecr:DescribeImages"));
+    match out {
+        Ok(o) => Ok(o
+            .image_details()
             .first()
-            .and_then(|d| d.image_digest())
-            .map(str::to_string)
-    }))
+            .and_then(|d| {
+                Some(ImageFound::Image {
+                    digest: d.image_digest()?.to_string(),
+                    registry: d.registry_id().or(registry)?.to_string(),
+                })
+            })
+            .unwrap_or(ImageFound::NoSuchImage)),
+        Err(e) if e.code.as_deref() == Some("RepositoryNotFoundException") => {
+            Ok(ImageFound::NoSuchRepository)
+        }
+        Err(e) if e.is(ErrorKind::NotFound) => Ok(ImageFound::NoSuchImage),
+        Err(e) => Err(e),
+    }
 }
 
 /// The tags each digest of `images` (ECR URIs pinned by digest) was pushed

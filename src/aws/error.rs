@@ -196,10 +196,16 @@ fn classify(code: Option<&str>, message: &str, status_5xx: bool) -> ErrorKind {
         | "AccessPointNotFound"
         | "ServiceNotFoundException"
         | "ClusterNotFoundException"
+        | "TargetGroupNotFound"
+        | "LoadBalancerNotFound"
+        | "ListenerNotFound"
+        | "RuleNotFound"
         | "NotFoundException" => ErrorKind::NotFound,
         "EntityAlreadyExists"
         | "ResourceAlreadyExistsException"
         | "ParameterAlreadyExists"
+        | "DuplicateTargetGroupName"
+        | "PriorityInUse"
         | "ResourceExistsException" => ErrorKind::AlreadyExists,
         "AccessDenied"
         | "AccessDeniedException"
@@ -216,7 +222,7 @@ fn classify(code: Option<&str>, message: &str, status_5xx: bool) -> ErrorKind {
         | "ServiceUnavailable"
         | "ServiceUnavailableException"
         | "InternalError" => ErrorKind::Transient,
-        "ClientException" | "InvalidParameterException"
+        "ClientException" | "InvalidParameterException" | "ValidationError"
             if lower.contains("not found")
                 || lower.contains("does not exist")
                 || lower.contains("unable to describe") =>

@@ -2,14 +2,20 @@
 //! returning plain domain types (`state`, `render::TaskDefinition`) or an
 //! [`AwsError`]. Nothing here decides anything.
 
+pub mod autoscaling;
+pub mod cfn;
 pub mod config;
+pub mod discovery;
 pub mod ecr;
 pub mod ecs;
 pub mod efs;
+pub mod elb;
 pub mod error;
 pub mod iam;
 pub mod lock;
 pub mod logs;
+pub mod record;
+pub mod route53;
 pub mod secrets;
 pub mod sts;
 
@@ -20,6 +26,29 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 
 pub use error::{AwsError, ErrorKind, Found, aws_err};
+
+/// An SSM parameter's value as stored (sidecarctl's own lock, markers and
+/// records; never a secret's); `None` when it does not exist.
+pub(crate) async fn ssm_value(
+    client: &aws_sdk_ssm::Client,
+    name: &str,
+) -> Result<Option<String>, AwsError> {
+    let out = client
+        .get_parameter()
+        .name(name)
+        .send()
+        .await
+        .map_err(aws_err("ssm:GetParameter"))
+        .found()?;
+    Ok(out.and_then(|o| o.parameter().and_then(|p| p.value()).map(str::to_string)))
+}
+
+/// A request the SDK's builders refused to build (a required field missing).
+pub(crate) fn build_err(
+    op: &'static str,
+) -> impl FnOnce(aws_smithy_types::error::operation::BuildError) -> AwsError {
+    move |e| AwsError::new(op, ErrorKind::Invalid, e.to_string())
+}
 
 /// Attempts per request (the first and four retries) for throttling, 5xx
 /// answers and timeouts.
@@ -43,17 +72,22 @@ pub struct ConnectOptions {
 #[derive(Clone, Debug)]
 pub struct Aws {
     pub region: String,
+    pub autoscaling: aws_sdk_applicationautoscaling::Client,
+    pub cfn: aws_sdk_cloudformation::Client,
     pub ecs: aws_sdk_ecs::Client,
     /// ECS without automatic retries, for calls that are not idempotent
     /// (RegisterTaskDefinition): the caller checks before trying again.
     pub ecs_single_attempt: aws_sdk_ecs::Client,
     pub ecr: aws_sdk_ecr::Client,
     pub efs: aws_sdk_efs::Client,
+    pub elb: aws_sdk_elasticloadbalancingv2::Client,
     pub iam: aws_sdk_iam::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub sts: aws_sdk_sts::Client,
     pub ssm: aws_sdk_ssm::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
+    pub discovery: aws_sdk_servicediscovery::Client,
+    pub route53: aws_sdk_route53::Client,
     /// Whether requests go to a custom endpoint (an emulator).
     pub custom_endpoint: bool,
 }
@@ -103,6 +137,8 @@ impl Aws {
             opts.endpoint_url.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some();
         Ok(Aws {
             region,
+            autoscaling: aws_sdk_applicationautoscaling::Client::new(&config),
+            cfn: aws_sdk_cloudformation::Client::new(&config),
             ecs: aws_sdk_ecs::Client::new(&config),
             ecs_single_attempt: aws_sdk_ecs::Client::from_conf(
                 aws_sdk_ecs::config::Builder::from(&config)
@@ -111,6 +147,9 @@ impl Aws {
             ),
             ecr: aws_sdk_ecr::Client::new(&config),
             efs: aws_sdk_efs::Client::new(&config),
+            elb: aws_sdk_elasticloadbalancingv2::Client::new(&config),
+            discovery: aws_sdk_servicediscovery::Client::new(&config),
+            route53: aws_sdk_route53::Client::new(&config),
             iam: aws_sdk_iam::Client::new(&config),
             logs: aws_sdk_cloudwatchlogs::Client::new(&config),
             sts: aws_sdk_sts::Client::new(&config),

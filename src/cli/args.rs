@@ -83,14 +83,21 @@ With --output json, one document on stdout at the end (see the README for its fi
     )]
     Deploy(Box<DeployArgs>),
     /// Show a service: its deployments, containers, recent events and deploy lock
-    Status(StatusArgs),
+    Status(ServiceArgs),
     /// Remove a service's deploy lock (one left by a deploy that is gone), saying whose it was
     #[command(
         after_help = "A deploy killed outright (kill -9, a lost machine) leaves its lock until its lease\n\
 runs out (a minute by default). Removing the lock of a deploy that still runs lets another\n\
 one start beside it: check `sidecarctl status` first."
     )]
-    Unlock(UnlockArgs),
+    Unlock(LockArgs),
+    /// Hand a Copilot-deployed service over from CloudFormation, leaving what runs in place
+    #[command(
+        after_help = "Every resource of the stack {app}-{env}-{svc} gets DeletionPolicy: Retain, the stack is\n\
+deleted, and the service is checked to be still ACTIVE on the same task definition. The\n\
+environment stack {app}-{env} is left alone. See the README, \"Coming from Copilot\"."
+    )]
+    Adopt(AdoptArgs),
     /// Read or follow a service's logs: every container, and FireLens's CloudWatch destination
     #[command(
         after_help = "Lines read TIME CONTAINER/TASK MESSAGE; -o json writes one object a line.\n\
@@ -138,7 +145,7 @@ impl TargetArgs {
 /// The ECS cluster.
 #[derive(Debug, Args, Clone, Default)]
 pub struct ClusterArgs {
-    /// ECS cluster (default: {app}-{env})
+    /// ECS cluster (default: the environment stack's ClusterId, else {app}-{env})
     #[arg(long, value_name = "NAME")]
     pub cluster: Option<String>,
 }
@@ -254,16 +261,19 @@ pub struct DeployArgs {
     /// Security groups for a new service (default: network.vpc.security_groups)
     #[arg(long, value_name = "ID", value_delimiter = ',')]
     pub security_groups: Vec<String>,
-    /// Load balancer target group for a new Load Balanced Web Service
+    /// A target group the load balancer is managed with elsewhere (default:
+    /// sidecarctl manages the service's target groups and rules on the
+    /// environment's listeners)
     #[arg(long, value_name = "ARN", conflicts_with = "all")]
     pub target_group_arn: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
 
+/// A deployed service: `status`.
 #[derive(Debug, Args)]
 #[command(mut_arg("env", |a| a.required(true)))]
-pub struct StatusArgs {
+pub struct ServiceArgs {
     #[command(flatten)]
     pub target: TargetArgs,
     #[command(flatten)]
@@ -274,11 +284,29 @@ pub struct StatusArgs {
 
 #[derive(Debug, Args)]
 #[command(mut_arg("env", |a| a.required(true)))]
-pub struct UnlockArgs {
+pub struct AdoptArgs {
     #[command(flatten)]
     pub target: TargetArgs,
+    /// Adopt every service under copilot/, one after another
+    #[arg(long, conflicts_with_all = ["svc", "manifest"])]
+    pub all: bool,
+    /// Say what would be done, change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How long to wait for CloudFormation, per stack update or deletion
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
+    pub timeout: Duration,
     #[command(flatten)]
-    pub cluster: ClusterArgs,
+    pub output: OutputArgs,
+}
+
+/// A service's deploy lock (`unlock`): it is named by application,
+/// environment and service, whatever the cluster.
+#[derive(Debug, Args)]
+#[command(mut_arg("env", |a| a.required(true)))]
+pub struct LockArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -167,6 +167,7 @@ async fn deploy_one(
     };
     let opts = Options {
         cluster: cluster(args, p),
+        cluster_given: args.cluster.cluster.is_some(),
         image_tag: args.image_tag.clone(),
         pin: !args.no_pin,
         dry_run: args.dry_run,

@@ -1,5 +1,6 @@
 //! The command line: parse flags, dispatch, map outcomes to exit codes.
 
+mod adopt;
 pub mod args;
 mod deploy;
 pub mod load;
@@ -46,6 +47,7 @@ pub fn main() -> ExitCode {
         Command::Status(a) => status::run(a, &cli.global),
         Command::Logs(a) => logs::run(a, &cli.global),
         Command::Unlock(a) => unlock::run(a, &cli.global),
+        Command::Adopt(a) => adopt::run(a, &cli.global),
         Command::Completions(a) => {
             let mut out = std::io::stdout();
             clap_complete::generate(a.shell, &mut Cli::command(), "sidecarctl", &mut out);

@@ -1,21 +1,23 @@
 //! `sidecarctl status`: the service, its deployments, recent events, the
 //! containers of its task definition, and who holds its deploy lock.
 
-use super::args::{GlobalArgs, StatusArgs};
+use super::args::{GlobalArgs, ServiceArgs};
 use super::load::load_for_env;
 use super::output::print_data;
 use super::{connect, print_diagnostics, runtime};
 use crate::aws::ecs::{describe_service, describe_task_definition};
 use crate::aws::lock::{self, lock_name};
 use crate::clock::{now_ms, rfc3339_ms};
+use crate::discover::{Who, place};
 use crate::exit::Exit;
 use crate::names::arn::short_task_definition as short_td;
+use crate::resolve::lookup::copilot_stacks;
 use crate::state::{LockHolder, Registered, RolloutState, ServiceState};
 
 /// Events shown.
 const EVENTS: usize = 10;
 
-pub fn run(args: &StatusArgs, global: &GlobalArgs) -> Exit {
+pub fn run(args: &ServiceArgs, global: &GlobalArgs) -> Exit {
     let loaded = match load_for_env(&args.target) {
         Ok(l) => l,
         Err(d) => {
@@ -26,27 +28,29 @@ pub fn run(args: &StatusArgs, global: &GlobalArgs) -> Exit {
     let app = &loaded.target.app;
     let env = args.target.env();
     let name = crate::deploy::service_name(&loaded.service);
-    let cluster = args
-        .cluster
-        .cluster
-        .clone()
-        .unwrap_or_else(|| format!("{app}-{env}"));
     let result = runtime().block_on(async {
         let aws = connect(global).await?;
-        let lock = lock_name(&cluster, &name);
-        let (svc, holder) = tokio::join!(
-            describe_service(&aws.ecs, &cluster, &name),
-            lock::read(&aws.ssm, &lock),
-        );
-        let (svc, holder) = (svc?, holder?);
+        let lock = lock_name(app, env, &name);
+        let who = Who {
+            app,
+            env,
+            svc: &name,
+        };
+        // Where it runs (Copilot's stacks, as deploy finds it), with the lock.
+        let (stacks, holder) =
+            tokio::join!(copilot_stacks(&aws, who), lock::read(&aws.ssm, &lock),);
+        let placement = place(who, args.cluster.cluster.as_deref(), &stacks?);
+        let cluster = placement.cluster;
+        let svc = describe_service(&aws.ecs, &cluster, &placement.service).await?;
+        let holder = holder?;
         let td = match &svc {
             Some(s) => describe_task_definition(&aws.ecs, &s.task_definition).await?,
             None => None,
         };
-        Ok::<_, crate::aws::AwsError>((svc, td, holder))
+        Ok::<_, crate::aws::AwsError>((cluster, svc, td, holder))
     });
     let p = global.color.for_stderr();
-    let (svc, td, holder) = match result {
+    let (cluster, svc, td, holder) = match result {
         Ok(x) => x,
         Err(e) => {
             eprintln!("{}: {e}", p.error("error"));
@@ -108,6 +112,7 @@ fn json(
         "taskDefinition": svc.task_definition,
         "desired": svc.desired,
         "running": svc.running,
+        "exec": svc.exec,
         "pending": svc.pending,
         "deployments": svc.deployments.iter().map(|d| serde_json::json!({
             "id": d.id, "status": d.status.as_str(), "taskDefinition": d.task_definition,
@@ -149,6 +154,14 @@ fn text(
     out.push_str(&format!(
         "  tasks            {} running, {} pending, {} desired\n",
         svc.running, svc.pending, svc.desired
+    ));
+    out.push_str(&format!(
+        "  ECS Exec         {}\n",
+        if svc.exec {
+            "on (aws ecs execute-command)"
+        } else {
+            "off"
+        }
     ));
     out.push_str(&format!(
         "  deploy lock      {}\n",

@@ -1,6 +1,6 @@
 //! `sidecarctl unlock`: removes a service's deploy lock on purpose.
 
-use super::args::{GlobalArgs, UnlockArgs};
+use super::args::{GlobalArgs, LockArgs};
 use super::load::load_for_env;
 use super::output::print_data;
 use super::{connect, print_diagnostics, runtime};
@@ -8,7 +8,7 @@ use crate::aws::lock::{self, lock_name};
 use crate::clock::{now_ms, rfc3339_ms};
 use crate::exit::Exit;
 
-pub fn run(args: &UnlockArgs, global: &GlobalArgs) -> Exit {
+pub fn run(args: &LockArgs, global: &GlobalArgs) -> Exit {
     let loaded = match load_for_env(&args.target) {
         Ok(l) => l,
         Err(d) => {
@@ -17,12 +17,7 @@ pub fn run(args: &UnlockArgs, global: &GlobalArgs) -> Exit {
         }
     };
     let name = crate::deploy::service_name(&loaded.service);
-    let cluster = args
-        .cluster
-        .cluster
-        .clone()
-        .unwrap_or_else(|| format!("{}-{}", loaded.target.app, args.target.env()));
-    let parameter = lock_name(&cluster, &name);
+    let parameter = lock_name(&loaded.target.app, args.target.env(), &name);
     let removed = runtime().block_on(async {
         let aws = connect(global).await?;
         lock::remove(&aws.ssm, &parameter).await
@@ -38,7 +33,8 @@ pub fn run(args: &UnlockArgs, global: &GlobalArgs) -> Exit {
     if args.output.json() {
         let doc = serde_json::json!({
             "service": name,
-            "cluster": cluster,
+            "app": loaded.target.app,
+            "env": args.target.env(),
             "parameter": parameter,
             "removed": holder.as_ref().map(|h| serde_json::json!({
                 "holder": h.owner,
@@ -54,8 +50,9 @@ pub fn run(args: &UnlockArgs, global: &GlobalArgs) -> Exit {
     }
     match holder {
         Some(h) => eprintln!(
-            "{} removed the deploy lock of {name} in {cluster}: it was {}'s, since {}{}",
+            "{} removed the deploy lock of {name} in {}: it was {}'s, since {}{}",
             p.success("✓"),
+            args.target.env(),
             h.owner,
             rfc3339_ms(h.since),
             if h.expires <= now_ms() {
@@ -64,7 +61,10 @@ pub fn run(args: &UnlockArgs, global: &GlobalArgs) -> Exit {
                 ""
             }
         ),
-        None => eprintln!("{name} in {cluster} has no deploy lock: nothing to remove"),
+        None => eprintln!(
+            "{name} in {} has no deploy lock: nothing to remove",
+            args.target.env()
+        ),
     }
     Exit::Ok
 }

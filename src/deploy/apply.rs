@@ -1,14 +1,17 @@
 //! Carrying out a plan, group by group, keeping a journal of which steps were
 //! done so that a failure says exactly what was applied and what was not.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 use tokio_util::sync::CancellationToken;
 
 use crate::aws::{self, Aws, AwsError, ErrorKind};
-use crate::plan::{Desired, Plan, Step, TaskDefinitionChange};
-use crate::state::{Current, Registered, ServiceState};
+use crate::plan::lb::{LbStep, TgRef, UseAction};
+use crate::plan::{Desired, Plan, RegistryRef, Step, TaskDefinitionChange};
+use crate::state::lb::{Conditions, LoadBalancer};
+use crate::state::{Current, Registered, ServiceRegistry, ServiceState};
 
 /// What was applied.
 #[derive(Clone, Debug, Default)]
@@ -19,6 +22,10 @@ pub struct Applied {
     pub task_definition: Option<(String, i32)>,
     pub registered: bool,
     pub service: Option<ServiceState>,
+    /// Target groups created, by routing rule.
+    pub target_groups: BTreeMap<usize, String>,
+    /// The Cloud Map service created.
+    pub registry: Option<String>,
 }
 
 #[derive(Debug)]
@@ -36,6 +43,8 @@ enum Output {
     None,
     Registered(Registered),
     Service(ServiceState),
+    TargetGroup(usize, String),
+    Registry(String),
 }
 
 /// Applies the plan. `on_step` hears of each step done; cancellation is
@@ -85,13 +94,16 @@ pub async fn apply(
             });
         }
         let td_arn = applied.task_definition.as_ref().map(|(a, _)| a.clone());
-        let results = join_all(group.iter().map(|step| {
-            let td_arn = td_arn.clone();
-            async move {
-                let started = Instant::now();
-                let r = run_step(aws, d, step, td_arn.as_deref(), latest_seen).await;
-                (r, started.elapsed())
-            }
+        let made = Made {
+            td_arn: td_arn.as_deref(),
+            target_groups: &applied.target_groups,
+            registry: applied.registry.as_deref(),
+            plan,
+        };
+        let results = join_all(group.iter().map(|step| async move {
+            let started = Instant::now();
+            let r = run_step(aws, d, step, &made, latest_seen).await;
+            (r, started.elapsed())
         }))
         .await;
         let mut failure = None;
@@ -109,6 +121,10 @@ pub async fn apply(
                             applied.registered = true;
                         }
                         Output::Service(s) => applied.service = Some(s),
+                        Output::TargetGroup(rule, arn) => {
+                            applied.target_groups.insert(rule, arn);
+                        }
+                        Output::Registry(arn) => applied.registry = Some(arn),
                         Output::None => {}
                     }
                 }
@@ -133,13 +149,71 @@ pub async fn apply(
     Ok(applied)
 }
 
+/// What earlier groups made that later steps refer to.
+#[derive(Clone, Copy)]
+struct Made<'a> {
+    td_arn: Option<&'a str>,
+    target_groups: &'a BTreeMap<usize, String>,
+    registry: Option<&'a str>,
+    plan: &'a Plan,
+}
+
+impl Made<'_> {
+    fn target_group(&self, tg: &TgRef) -> Result<String, AwsError> {
+        match tg {
+            TgRef::Existing(arn) => Ok(arn.clone()),
+            TgRef::New(i) => self.target_groups.get(i).cloned().ok_or_else(|| {
+                AwsError::new(
+                    "elasticloadbalancing:CreateTargetGroup",
+                    ErrorKind::Other,
+                    "the target group was not created",
+                )
+            }),
+        }
+    }
+
+    fn registries(&self, r: &[(RegistryRef, i32)]) -> Result<Vec<ServiceRegistry>, AwsError> {
+        r.iter()
+            .map(|(r, port)| {
+                let arn = match r {
+                    RegistryRef::Existing(arn) => arn.clone(),
+                    RegistryRef::New => self.registry.map(str::to_string).ok_or_else(|| {
+                        AwsError::new(
+                            "servicediscovery:CreateService",
+                            ErrorKind::Other,
+                            "the Cloud Map service was not created",
+                        )
+                    })?,
+                };
+                Ok(ServiceRegistry {
+                    arn,
+                    port: Some(*port),
+                })
+            })
+            .collect()
+    }
+
+    fn load_balancers(&self, l: &[(TgRef, String, i32)]) -> Result<Vec<LoadBalancer>, AwsError> {
+        l.iter()
+            .map(|(tg, container, port)| {
+                Ok(LoadBalancer {
+                    target_group: self.target_group(tg)?,
+                    container: container.clone(),
+                    port: *port,
+                })
+            })
+            .collect()
+    }
+}
+
 async fn run_step(
     aws: &Aws,
     d: &Desired,
     step: &Step,
-    td_arn: Option<&str>,
+    made: &Made<'_>,
     latest_seen: Option<i32>,
 ) -> Result<Output, AwsError> {
+    let td_arn = made.td_arn;
     let tags = &d.tags;
     let trust = d
         .iam
@@ -197,10 +271,40 @@ async fn run_step(
         Step::RegisterTaskDefinition => register_exactly_once(aws, d, latest_seen)
             .await
             .map(Output::Registered),
-        Step::UpdateService { desired } => {
+        Step::UpdateService {
+            desired,
+            capacity,
+            load_balancers,
+            grace_period_s,
+            service_registries,
+            service_connect,
+        } => {
             let arn = td_arn.ok_or_else(|| no_task_definition("ecs:UpdateService"))?;
+            let service_registries = service_registries
+                .as_deref()
+                .map(|r| made.registries(r))
+                .transpose()?;
+            let load_balancers = load_balancers
+                .as_deref()
+                .map(|l| made.load_balancers(l))
+                .transpose()?;
             match aws::ecs::update_service(
-                &aws.ecs, &d.cluster, &d.service, arn, *desired, d.rollback,
+                &aws.ecs,
+                &d.cluster,
+                &d.service,
+                aws::ecs::ServiceUpdate {
+                    task_definition: arn,
+                    desired: *desired,
+                    rollback: d.rollback,
+                    exec: Some(d.exec),
+                    capacity: capacity.as_deref(),
+                    load_balancers: load_balancers.as_deref(),
+                    grace_period_s: *grace_period_s,
+                    service_registries: service_registries.as_deref(),
+                    service_connect: service_connect
+                        .as_ref()
+                        .map(|c| (c, (d.log_group.as_str(), d.region.as_str()))),
+                },
             )
             .await
             {
@@ -229,6 +333,10 @@ async fn run_step(
                 )
             })?;
             spec.task_definition = arn.to_string();
+            spec.service_registries = made.registries(&made.plan.service_registries)?;
+            if !made.plan.load_balancers.is_empty() {
+                spec.load_balancers = made.load_balancers(&made.plan.load_balancers)?;
+            }
             match aws::ecs::create_service(&aws.ecs, &spec).await {
                 Ok(s) => Ok(Output::Service(s)),
                 // A retried create whose first attempt went through: the service is there.
@@ -241,7 +349,178 @@ async fn run_step(
                 Err(e) => Err(e),
             }
         }
+        // Idempotent: a retry after a lost answer does the same again.
+        Step::RegisterScalableTarget { min, max } => aws::autoscaling::register_target(
+            &aws.autoscaling,
+            &d.cluster,
+            &d.service,
+            (*min, *max),
+        )
+        .await
+        .map(|()| Output::None),
+        Step::PutScalingPolicy {
+            policy,
+            target_group,
+        } => {
+            let mut policy = policy.clone();
+            if let Some(tg) = target_group {
+                let name = crate::plan::lb::target_group_full_name(&made.target_group(tg)?);
+                for c in policy.custom.iter_mut() {
+                    for (k, v) in c.dimensions.iter_mut() {
+                        if k == crate::plan::desired::TARGET_GROUP_DIMENSION {
+                            *v = name.clone();
+                        }
+                    }
+                }
+            }
+            aws::autoscaling::put_policy(&aws.autoscaling, &d.cluster, &d.service, &policy)
+                .await
+                .map(|()| Output::None)
+        }
+        Step::Lb(step) => lb_step(aws, d, step, made).await,
+        Step::CreateDiscoveryService => {
+            let want = d.discovery.as_ref().ok_or_else(|| {
+                AwsError::new(
+                    "servicediscovery:CreateService",
+                    ErrorKind::Other,
+                    "no Cloud Map service wanted",
+                )
+            })?;
+            let made = aws::discovery::create_service(
+                &aws.discovery,
+                &want.namespace_id,
+                &want.name,
+                &want.request_id,
+                &d.tags,
+            )
+            .await?;
+            Ok(Output::Registry(made.arn))
+        }
+        Step::DeleteScalingPolicy { name } => {
+            aws::autoscaling::delete_policy(&aws.autoscaling, &d.cluster, &d.service, name)
+                .await
+                .map(|()| Output::None)
+        }
     }
+}
+
+async fn lb_step(
+    aws: &Aws,
+    d: &Desired,
+    step: &LbStep,
+    made: &Made<'_>,
+) -> Result<Output, AwsError> {
+    let lb = d.lb.as_ref().ok_or_else(|| {
+        AwsError::new(
+            step.operation(),
+            ErrorKind::Other,
+            "no load balancer rules wanted",
+        )
+    })?;
+    let want = |rule: &usize| {
+        lb.rules.get(*rule).ok_or_else(|| {
+            AwsError::new(step.operation(), ErrorKind::Other, "no such routing rule")
+        })
+    };
+    let forward_to = |action: &UseAction, tg: &TgRef| match action {
+        UseAction::Forward => made.target_group(tg).map(Some),
+        UseAction::RedirectToHttps => Ok(None),
+    };
+    match step {
+        LbStep::CreateTargetGroup { rule } => {
+            let arn = aws::elb::create_target_group(
+                &aws.elb,
+                &want(rule)?.target_group,
+                &lb.vpc,
+                &d.tags,
+            )
+            .await?;
+            Ok(Output::TargetGroup(*rule, arn))
+        }
+        LbStep::ModifyTargetGroup { rule, arn } => {
+            aws::elb::modify_target_group(&aws.elb, arn, &want(rule)?.target_group).await?;
+            Ok(Output::None)
+        }
+        LbStep::SetTargetGroupAttributes { rule, target_group } => {
+            let arn = made.target_group(target_group)?;
+            aws::elb::set_attributes(&aws.elb, &arn, &want(rule)?.target_group).await?;
+            Ok(Output::None)
+        }
+        LbStep::CreateRule {
+            listener,
+            priority,
+            conditions,
+            action,
+            target_group,
+            ..
+        } => {
+            let tg = forward_to(action, target_group)?;
+            create_rule(aws, d, listener, *priority, conditions, tg.as_deref()).await?;
+            Ok(Output::None)
+        }
+        LbStep::ModifyRule {
+            arn,
+            conditions,
+            action,
+            target_group,
+            ..
+        } => {
+            let tg = forward_to(action, target_group)?;
+            aws::elb::modify_rule(&aws.elb, arn, conditions, tg.as_deref()).await?;
+            Ok(Output::None)
+        }
+        LbStep::DeleteRule { arn } => {
+            aws::elb::delete_rule(&aws.elb, arn).await?;
+            Ok(Output::None)
+        }
+        // UPSERT: a retry does the same again.
+        LbStep::UpsertRecords { zone, records } => {
+            aws::route53::upsert(&aws.route53, zone, records).await?;
+            Ok(Output::None)
+        }
+    }
+}
+
+/// CreateRule at the planned priority. When that priority was taken since
+/// the listener's rules were read (another deploy on the same listener), or
+/// the answer to an earlier attempt was lost: read the rules again; a rule
+/// with these conditions and action is ours, else take the next free priority.
+async fn create_rule(
+    aws: &Aws,
+    d: &Desired,
+    listener: &str,
+    priority: i32,
+    conditions: &Conditions,
+    tg: Option<&str>,
+) -> Result<(), AwsError> {
+    let mut priority = priority;
+    let root = conditions.paths == ["/*"];
+    for _ in 0..5 {
+        match aws::elb::create_rule(&aws.elb, listener, priority, conditions, tg, &d.tags).await {
+            Ok(_) => return Ok(()),
+            Err(e) if e.is(ErrorKind::AlreadyExists) => {
+                let rules = aws::elb::rules(&aws.elb, listener).await?;
+                let ours = rules.iter().any(|r| {
+                    &r.conditions == conditions
+                        && match tg {
+                            Some(tg) => r.forwards_to(tg),
+                            None => r.action == crate::state::lb::RuleAction::RedirectToHttps,
+                        }
+                });
+                if ours {
+                    return Ok(());
+                }
+                tracing::debug!(priority, "rule priority taken meanwhile; choosing again");
+                priority = crate::plan::lb::next_priority(&rules, &[], root);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(AwsError::new(
+        "elasticloadbalancing:CreateRule",
+        ErrorKind::Other,
+        "every priority tried was taken meanwhile",
+    ))
 }
 
 fn no_task_definition(op: &'static str) -> AwsError {

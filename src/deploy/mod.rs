@@ -51,7 +51,10 @@ pub struct Target<'a> {
 /// How to deploy it (the command line).
 #[derive(Clone, Debug)]
 pub struct Options {
+    /// `--cluster`, or `{app}-{env}` (used when Copilot's stacks name none).
     pub cluster: String,
+    /// `--cluster` was given: it wins over what Copilot's stacks say.
+    pub cluster_given: bool,
     pub image_tag: Option<String>,
     pub pin: bool,
     pub dry_run: bool,
@@ -94,6 +97,9 @@ struct Ledger {
     report: Report,
     diagnostics: Diagnostics,
     started: Instant,
+    /// Changes made before the plan's (an `efs: true` access point): they
+    /// stay first in the report's `changes`.
+    done_first: Vec<String>,
 }
 
 /// Why a deploy ends before the end.
@@ -157,6 +163,7 @@ pub async fn run(d: &mut Deploy<'_>) -> Finished {
         report: Report::new(d.target.app, d.target.env, &name, &d.opts.cluster),
         diagnostics: Diagnostics::new(),
         started: Instant::now(),
+        done_first: Vec::new(),
     };
 
     // 1. Resolve what the manifest points at, and what runs; take the lock
@@ -168,9 +175,10 @@ pub async fn run(d: &mut Deploy<'_>) -> Finished {
     let (resolved, lock) = {
         let d = &*d;
         tokio::join!(resolve(d, &name), async {
-            match d.opts.dry_run {
-                true => None,
-                false => Some(lease::take(d.aws, &d.opts.cluster, &name, d.opts.lease).await),
+            if d.opts.dry_run {
+                None
+            } else {
+                Some(lease::take(d.aws, d.target.app, d.target.env, &name, d.opts.lease).await)
             }
         })
     };
@@ -198,11 +206,14 @@ async fn decide_and_carry_out(
     }
 
     // 2. Compare: the desired state and the plan.
-    let (desired, plan) = match compare(d, name, resolved) {
+    let (desired, plan) = match compare(d, resolved) {
         Ok(x) => x,
         Err(stop) => return ledger.stop(stop),
     };
-    ledger.report.changes = plan.steps().map(|s| s.describe(&desired)).collect();
+    ledger.report.changes = access_point_change(resolved)
+        .into_iter()
+        .chain(plan.steps().map(|s| s.describe(&desired)))
+        .collect();
     let current = resolved.current.service.as_ref();
     if plan.is_empty() {
         ledger.report.task_definition = resolved.current.td.as_ref().map(|r| TaskDefinitionRef {
@@ -215,14 +226,17 @@ async fn decide_and_carry_out(
         if let (true, Some(s)) = (d.opts.wait, current)
             && unfinished(s).is_some()
         {
-            return watch_unfinished(d, s, lock, ledger).await;
+            return watch_unfinished(d, &resolved.placement.cluster, s, lock, ledger).await;
         }
         ledger.report.rollout = current.map(|s| rollout_of(s, &s.task_definition, None));
         return ledger.end(Outcome::Unchanged);
     }
     if d.opts.dry_run {
         let tags = digest_tags(d.aws, resolved, &desired).await;
-        let text = plan::text::describe(&desired, &plan, &resolved.current, &tags);
+        let mut text = plan::text::describe(&desired, &plan, &resolved.current, &tags);
+        if let Some(first) = access_point_change(resolved) {
+            text = format!("+ {first}\n{text}");
+        }
         return ledger.end_with(Outcome::DryRun, Some(text));
     }
 
@@ -259,8 +273,46 @@ async fn decide_and_carry_out(
         });
     }
 
-    // 4, 5, 6. Apply, watch, roll back.
+    // 4, 5, 6. Apply, watch, roll back. An `efs: true` volume's missing
+    // access point comes first: the task definition and the task role's
+    // policy name it.
+    if let Some((fs, want)) = &resolved.create_access_point {
+        let started = Instant::now();
+        let tags = crate::plan::desired::tags(d.target.app, d.target.env, &d.target.svc.name);
+        match aws::efs::create_managed_access_point(&d.aws.efs, fs, want, &tags).await {
+            Ok(id) => {
+                let text = format!("create EFS access point {id} ({} on {fs})", want.root);
+                d.progress.step_done(&text, started.elapsed());
+                let with_ap = resolved.with_access_point(&id);
+                let (desired, plan) = match compare(d, &with_ap) {
+                    Ok(x) => x,
+                    Err(stop) => return ledger.stop(stop),
+                };
+                ledger.done_first.push(text);
+                ledger.report.changes = ledger
+                    .done_first
+                    .iter()
+                    .cloned()
+                    .chain(plan.steps().map(|s| s.describe(&desired)))
+                    .collect();
+                return carry_out(d, &with_ap, &desired, &plan, ledger).await;
+            }
+            Err(e) => {
+                return ledger.fail(Outcome::Error, format!("{e}; nothing was changed"));
+            }
+        }
+    }
     carry_out(d, resolved, &desired, &plan, ledger).await
+}
+
+/// The access point a deploy creates first, described.
+fn access_point_change(resolved: &Resolved) -> Option<String> {
+    resolved.create_access_point.as_ref().map(|(fs, want)| {
+        format!(
+            "create EFS access point {} on {fs} (uid {}, gid {})",
+            want.root, want.uid, want.gid
+        )
+    })
 }
 
 /// Another live deploy holds the lock.
@@ -286,19 +338,12 @@ async fn release(d: &Deploy<'_>, name: &str, lock: Option<Taken>, mut f: Finishe
     };
     let parameter = lease.name().to_string();
     if let Err(e) = lease.release(d.aws).await {
-        let default_cluster = format!("{}-{}", d.target.app, d.target.env);
         f.report.lock_not_released = Some(LockNotReleased {
             parameter,
             error: e.to_string(),
             clear: format!(
-                "sidecarctl unlock {name} --env {} --app {}{}",
-                d.target.env,
-                d.target.app,
-                if d.opts.cluster == default_cluster {
-                    String::new()
-                } else {
-                    format!(" --cluster {}", d.opts.cluster)
-                }
+                "sidecarctl unlock {name} --env {} --app {}",
+                d.target.env, d.target.app
             ),
         });
     }
@@ -309,6 +354,7 @@ async fn release(d: &Deploy<'_>, name: &str, lock: Option<Taken>, mut f: Finishe
 /// is nothing to write.
 async fn watch_unfinished(
     d: &mut Deploy<'_>,
+    cluster: &str,
     s: &ServiceState,
     lock: Option<&Taken>,
     mut ledger: Ledger,
@@ -331,7 +377,7 @@ async fn watch_unfinished(
     seen.extend(s);
     let previous = roll_back_to(s).filter(|p| *p != s.task_definition);
     let follow = Follow {
-        cluster: &d.opts.cluster,
+        cluster,
         service: &s.name,
         target: &s.task_definition,
         previous,
@@ -344,7 +390,7 @@ async fn watch_unfinished(
     let ending = rollout::follow(d.aws, &follow, &mut seen, d.progress, &d.cancel).await;
     d.progress.finish();
     ledger.report.timings_ms.rollout = started.elapsed().as_millis() as u64;
-    let advice = interrupted_advice(d, &s.name, previous);
+    let advice = interrupted_advice(d, cluster, &s.name, previous);
     conclude(ledger, ending, &s.task_definition, advice)
 }
 
@@ -355,12 +401,14 @@ async fn resolve(d: &Deploy<'_>, name: &str) -> Result<Resolved, Stop> {
         app: d.target.app,
         env: d.target.env,
         cluster: &d.opts.cluster,
+        cluster_given: d.opts.cluster_given,
         service_name: name,
         image_tag: d.opts.image_tag.as_deref(),
         pin: d.opts.pin,
         roles: &d.opts.roles,
         addons: d.target.addons,
         region: &d.aws.region,
+        manage_lb: d.opts.target_group.is_none(),
     };
     let resolved = tokio::select! {
         r = lookup::resolve(d.aws, &req) => r,
@@ -404,23 +452,36 @@ fn record_resolved(ledger: &mut Ledger, resolved: &Resolved) {
         .map(|s| s.task_definition.clone())
         .filter(|a| !a.is_empty());
     report.service_arn = resolved.current.service.as_ref().map(|s| s.arn.clone());
+    report.cluster = resolved.placement.cluster.clone();
 }
 
 /// Step 2: the desired state, and the plan that gets there.
-fn compare(d: &Deploy<'_>, name: &str, resolved: &Resolved) -> Result<(Desired, Plan), Stop> {
+fn compare(d: &Deploy<'_>, resolved: &Resolved) -> Result<(Desired, Plan), Stop> {
     let settings = Settings {
         app: d.target.app.to_string(),
         env: d.target.env.to_string(),
-        cluster: d.opts.cluster.clone(),
-        service: name.to_string(),
+        cluster: resolved.placement.cluster.clone(),
+        service: resolved.placement.service.clone(),
         rollback: d.opts.rollback,
         subnets: d.opts.subnets.clone(),
         security_groups: d.opts.security_groups.clone(),
         target_group: d.opts.target_group.clone(),
     };
-    let desired = desired_state(d.target.svc, d.target.env_manifest, &settings, resolved)
+    // The manifest with its from_cfn exports in place, if it uses any.
+    let svc = resolved.service.as_ref().unwrap_or(d.target.svc);
+    let desired = desired_state(svc, d.target.env_manifest, &settings, resolved)
         .map_err(|diags| Stop::with(Outcome::Invalid, diags))?;
+    for field in desired.scaling.iter().flat_map(|s| &s.left_out) {
+        tracing::warn!(
+            "{field} follows the load balancer sidecarctl manages, and this deploy manages none (--target-group-arn, or no listener in the environment stack): left out"
+        );
+    }
     let plan = plan::plan(&desired, &resolved.current);
+    if !plan.refused.is_empty() {
+        let mut diags = crate::diag::Diagnostics::new();
+        diags.extend(plan.refused.iter().map(|r| r.diagnostic()));
+        return Err(Stop::with(Outcome::Invalid, diags));
+    }
     Ok((desired, plan))
 }
 
@@ -480,23 +541,24 @@ async fn carry_out(
     let current = resolved.current.service.as_ref();
     let previous = current.and_then(roll_back_to).map(str::to_string);
     let follow = Follow {
-        cluster: &d.opts.cluster,
+        cluster: &desired.cluster,
         service: &desired.service,
         target: &target,
         previous: previous.as_deref(),
         previous_desired: current.map_or(desired.desired_count, |s: &ServiceState| s.desired),
         timeout: d.opts.timeout,
         poll: d.opts.poll,
-        roll_back: match d.opts.rollback {
-            true => RollBack::Yes,
-            false => RollBack::No("not rolled back (--no-rollback)".into()),
+        roll_back: if d.opts.rollback {
+            RollBack::Yes
+        } else {
+            RollBack::No("not rolled back (--no-rollback)".into())
         },
         circuit_breaker_rollback: d.opts.rollback,
     };
     let ending = rollout::follow(d.aws, &follow, &mut seen, d.progress, &d.cancel).await;
     d.progress.finish();
     ledger.report.timings_ms.rollout = rollout_started.elapsed().as_millis() as u64;
-    let advice = interrupted_advice(d, &desired.service, previous.as_deref());
+    let advice = interrupted_advice(d, &desired.cluster, &desired.service, previous.as_deref());
     conclude(ledger, ending, &target, advice)
 }
 
@@ -529,6 +591,7 @@ async fn apply_plan(
         )
         .await
     };
+    let done_first = ledger.done_first.clone();
     let r = &mut ledger.report;
     r.timings_ms.apply = started.elapsed().as_millis() as u64;
     let (a, failure) = match applied {
@@ -553,7 +616,10 @@ async fn apply_plan(
             (e.applied, Some(stop))
         }
     };
-    r.changes = a.done.iter().map(|(s, _)| s.clone()).collect();
+    r.changes = done_first
+        .into_iter()
+        .chain(a.done.iter().map(|(s, _)| s.clone()))
+        .collect();
     r.task_definition = a
         .task_definition
         .as_ref()
@@ -625,15 +691,14 @@ fn plural(n: usize, what: &str) -> String {
     format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
-fn interrupted_advice(d: &Deploy<'_>, name: &str, previous: Option<&str>) -> String {
+fn interrupted_advice(d: &Deploy<'_>, cluster: &str, name: &str, previous: Option<&str>) -> String {
     let mut s = format!(
-        "stopped watching; the deployment goes on in ECS. Watch it: sidecarctl status {name} --env {} --app {}",
-        d.target.env, d.target.app
+        "stopped watching; the deployment goes on in ECS. Watch it: sidecarctl status {} --env {} --app {}",
+        d.target.svc.name.value, d.target.env, d.target.app
     );
     if let Some(p) = previous {
         s.push_str(&format!(
-            ". Roll back: aws ecs update-service --cluster {} --service {name} --task-definition {p}",
-            d.opts.cluster
+            ". Roll back: aws ecs update-service --cluster {cluster} --service {name} --task-definition {p}"
         ));
     }
     s

@@ -142,9 +142,12 @@ pub async fn follow(
                 &aws.ecs,
                 f.cluster,
                 f.service,
-                prev,
-                f.previous_desired,
-                f.circuit_breaker_rollback,
+                aws::ecs::ServiceUpdate {
+                    task_definition: prev,
+                    desired: f.previous_desired,
+                    rollback: f.circuit_breaker_rollback,
+                    ..Default::default()
+                },
             )
             .await
             {

@@ -4,6 +4,8 @@
 pub mod addons;
 pub mod decode;
 pub mod environment;
+pub mod from_cfn;
+pub mod http;
 pub mod load;
 pub mod service;
 pub mod types;
@@ -11,6 +13,7 @@ pub mod workspace;
 
 pub use decode::At;
 pub use environment::EnvManifest;
+pub use http::Target;
 pub use load::{
     LoadContext, load_environment, load_service, override_names, parse_tree, read_source,
 };

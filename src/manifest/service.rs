@@ -27,10 +27,10 @@ const COMMON: &[&str] = &[
     "sidecars",
     "network",
     "environments",
+    "exec",
 ];
 /// Keys Copilot knows on every service type that sidecarctl accepts without acting on.
 const COMMON_IGNORED: &[&str] = &[
-    "exec",
     "env_file",
     "publish",
     "taskdef_overrides",
@@ -121,6 +121,7 @@ pub fn decode_service(d: &mut Decoder, root: &Node) -> Option<Service> {
         .take("network")
         .map(|n| decode_network(d, n))
         .unwrap_or_default();
+    let exec = f.take("exec").and_then(|n| decode_exec(d, n));
     f.take("environments"); // applied before decoding
 
     let (known, ignored): (Vec<&str>, Vec<&str>) = match kind_value {
@@ -166,6 +167,7 @@ pub fn decode_service(d: &mut Decoder, root: &Node) -> Option<Service> {
         logging,
         sidecars,
         network,
+        exec,
         ignored: std::mem::take(&mut d.ignored),
         unresolved: Default::default(),
     })
@@ -328,11 +330,68 @@ fn decode_http(d: &mut Decoder, n: &Node) -> Option<Http> {
         return Some(Http {
             pos: n.pos,
             enabled: b,
-            target_container: None,
-            target_port: None,
+            main: HttpRule {
+                pos: n.pos,
+                path_prefix: "http".into(),
+                ..HttpRule::default()
+            },
+            additional_rules: Vec::new(),
+            alb: None,
         });
     }
     let mut f = d.fields(n, "http")?;
+    let additional_rules = match f.take("additional_rules") {
+        Some(list) => d
+            .list(list, "http.additional_rules", "routing rules")
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                let path = index("http.additional_rules", i);
+                let mut rf = d.fields(r, &path)?;
+                let rule = decode_rule(d, &mut rf, r.pos, &path);
+                rf.finish(d, RULE_KEYS, RULE_IGNORED);
+                Some(rule)
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let alb = f.take("alb").and_then(|n| d.string(n, "http.alb"));
+    let main = decode_rule(d, &mut f, n.pos, "http");
+    let known: Vec<&str> = RULE_KEYS
+        .iter()
+        .chain(&["additional_rules", "alb"])
+        .copied()
+        .collect();
+    f.finish(d, &known, RULE_IGNORED);
+    Some(Http {
+        pos: n.pos,
+        enabled: true,
+        main,
+        additional_rules,
+        alb,
+    })
+}
+
+/// The keys of a routing rule sidecarctl acts on.
+const RULE_KEYS: &[&str] = &[
+    "path",
+    "target_container",
+    "targetContainer",
+    "target_port",
+    "healthcheck",
+    "alias",
+    "allowed_source_ips",
+    "stickiness",
+    "deregistration_delay",
+    "version",
+    "redirect_to_https",
+    "hosted_zone",
+];
+const RULE_IGNORED: &[&str] = &[];
+
+fn decode_rule(d: &mut Decoder, f: &mut Fields, pos: Pos, prefix: &str) -> HttpRule {
+    let at = |k: &str| join(prefix, k);
     let snake = f.take("target_container");
     let camel = f.take("targetContainer");
     let target_container = match (snake, camel) {
@@ -342,41 +401,176 @@ fn decode_http(d: &mut Decoder, n: &Node) -> Option<Http> {
                 "must specify one, not both, of \"target_container\" and \"targetContainer\"",
                 "\"targetContainer\" is the older spelling; keep \"target_container\"",
                 c.pos,
-                "http.targetContainer",
+                &at("targetContainer"),
             );
             None
         }
-        (Some(s), None) => d.string(s, "http.target_container"),
-        (None, Some(c)) => d.string(c, "http.targetContainer"),
+        (Some(s), None) => d.string(s, &at("target_container")),
+        (None, Some(c)) => d.string(c, &at("targetContainer")),
         (None, None) => None,
     };
-    let target_port = f.take("target_port").and_then(|n| {
-        let p = d.int(n, "http.target_port", 1, 65535)?;
-        Some(p.map(|v| v as u16))
+    let port = |d: &mut Decoder, n: &Node, path: &str| {
+        d.int(n, path, 1, 65535).map(|p| p.map(|v| v as u16))
+    };
+    let target_port = f
+        .take("target_port")
+        .and_then(|n| port(d, n, &at("target_port")));
+    let healthcheck = match f.take("healthcheck") {
+        None => LbHealthCheck::default(),
+        Some(n) if matches!(n.value, Value::Map(_)) => {
+            decode_lb_healthcheck(d, n, &at("healthcheck"))
+        }
+        Some(n) => LbHealthCheck {
+            path: d.string(n, &at("healthcheck")),
+            ..LbHealthCheck::default()
+        },
+    };
+    let alias = f
+        .take("alias")
+        .map(|n| decode_alias(d, n, &at("alias")))
+        .unwrap_or_default();
+    let allowed_source_ips = f
+        .take("allowed_source_ips")
+        .and_then(|n| {
+            let items = d.list(n, &at("allowed_source_ips"), "CIDR blocks")?;
+            Some(
+                items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, n)| d.string(n, &index(&at("allowed_source_ips"), i)))
+                    .collect(),
+            )
+        })
+        .unwrap_or_default();
+    let version = f.take("version").and_then(|n| {
+        let v = d.string(n, &at("version"))?;
+        let up = v.value.to_ascii_uppercase();
+        if ["HTTP1", "HTTP2", "GRPC"].contains(&up.as_str()) {
+            Some(v.map(|_| up))
+        } else {
+            d.error_help(
+                "bad-value",
+                format!("unknown protocol version {:?}", v.value),
+                "use one of HTTP1, HTTP2 or gRPC",
+                n.pos,
+                &at("version"),
+            );
+            None
+        }
     });
-    f.finish(
-        d,
-        &["target_container", "targetContainer", "target_port"],
-        &[
-            "path",
-            "healthcheck",
-            "alias",
-            "hosted_zone",
-            "allowed_source_ips",
-            "stickiness",
-            "deregistration_delay",
-            "redirect_to_https",
-            "additional_rules",
-            "protocol_version",
-            "version",
-        ],
-    );
-    Some(Http {
-        pos: n.pos,
-        enabled: true,
+    HttpRule {
+        pos,
+        path_prefix: prefix.to_string(),
+        path: f.take("path").and_then(|n| d.string(n, &at("path"))),
         target_container,
         target_port,
-    })
+        healthcheck,
+        alias,
+        hosted_zone: f
+            .take("hosted_zone")
+            .and_then(|n| d.string(n, &at("hosted_zone"))),
+        allowed_source_ips,
+        stickiness: f
+            .take("stickiness")
+            .and_then(|n| d.boolean(n, &at("stickiness"))),
+        deregistration_delay: f
+            .take("deregistration_delay")
+            .and_then(|n| d.duration_secs(n, &at("deregistration_delay"))),
+        version,
+        redirect_to_https: f
+            .take("redirect_to_https")
+            .and_then(|n| d.boolean(n, &at("redirect_to_https"))),
+    }
+}
+
+/// `alias`: a name, a list of names, or a list of `{name, hosted_zone}`.
+fn decode_alias(d: &mut Decoder, n: &Node, path: &str) -> Vec<Alias> {
+    let plain = |name: At<String>| Alias {
+        name,
+        hosted_zone: None,
+    };
+    match &n.value {
+        Value::Seq(items) => items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| {
+                let p = index(path, i);
+                if matches!(item.value, Value::Map(_)) {
+                    let mut f = d.fields(item, &p)?;
+                    let name = match f.take("name") {
+                        Some(n) => d.string(n, &join(&p, "name")),
+                        None => {
+                            d.error(
+                                "missing-field",
+                                "\"name\" must be specified",
+                                item.pos,
+                                &join(&p, "name"),
+                            );
+                            None
+                        }
+                    };
+                    let hosted_zone = f
+                        .take("hosted_zone")
+                        .and_then(|z| d.string(z, &join(&p, "hosted_zone")));
+                    f.finish(d, &["name", "hosted_zone"], &[]);
+                    Some(Alias {
+                        name: name?,
+                        hosted_zone,
+                    })
+                } else {
+                    d.string(item, &p).map(plain)
+                }
+            })
+            .collect(),
+        _ => d.string(n, path).into_iter().map(plain).collect(),
+    }
+}
+
+fn decode_lb_healthcheck(d: &mut Decoder, n: &Node, path: &str) -> LbHealthCheck {
+    let Some(mut f) = d.fields(n, path) else {
+        return LbHealthCheck::default();
+    };
+    let at = |k: &str| join(path, k);
+    let hc = LbHealthCheck {
+        path: f.take("path").and_then(|n| d.string(n, &at("path"))),
+        port: f
+            .take("port")
+            .and_then(|n| d.int(n, &at("port"), 1, 65535))
+            .map(|p| p.map(|v| v as u16)),
+        success_codes: f
+            .take("success_codes")
+            .and_then(|n| d.string(n, &at("success_codes"))),
+        healthy_threshold: f
+            .take("healthy_threshold")
+            .and_then(|n| d.int(n, &at("healthy_threshold"), 2, 10)),
+        unhealthy_threshold: f
+            .take("unhealthy_threshold")
+            .and_then(|n| d.int(n, &at("unhealthy_threshold"), 2, 10)),
+        interval: f
+            .take("interval")
+            .and_then(|n| d.duration_secs(n, &at("interval"))),
+        timeout: f
+            .take("timeout")
+            .and_then(|n| d.duration_secs(n, &at("timeout"))),
+        grace_period: f
+            .take("grace_period")
+            .and_then(|n| d.duration_secs(n, &at("grace_period"))),
+    };
+    f.finish(
+        d,
+        &[
+            "path",
+            "port",
+            "success_codes",
+            "healthy_threshold",
+            "unhealthy_threshold",
+            "interval",
+            "timeout",
+            "grace_period",
+        ],
+        &[],
+    );
+    hc
 }
 
 fn decode_count(d: &mut Decoder, n: &Node) -> Option<At<Count>> {
@@ -399,6 +593,13 @@ fn decode_count(d: &mut Decoder, n: &Node) -> Option<At<Count>> {
             Count {
                 desired: c.value,
                 autoscaling: false,
+                spot: None,
+                spot_from: None,
+                max: None,
+                cpu: None,
+                memory: None,
+                requests: None,
+                response_time: None,
             },
             n.pos,
             "count",
@@ -407,31 +608,66 @@ fn decode_count(d: &mut Decoder, n: &Node) -> Option<At<Count>> {
     let mut f = d.fields(n, "count")?;
     let mut desired = None;
     let ranged = f.has("range") || f.has("spot");
+    let autoscaling = f.has("range");
+    let (mut spot_from, mut max) = (None, None);
     if let Some(r) = f.take("range") {
-        desired = decode_range_min(d, r);
+        (desired, max, spot_from) = match decode_range(d, r) {
+            Some((min, most, from)) => (Some(min), Some(most), from),
+            None => (None, None, None),
+        };
     }
+    let general = f
+        .take("cooldown")
+        .map(|c| decode_cooldown(d, c, "count.cooldown"))
+        .unwrap_or_default();
+    let cpu = f
+        .take("cpu_percentage")
+        .and_then(|n| decode_scale_on(d, n, "count.cpu_percentage", general));
+    let memory = f
+        .take("memory_percentage")
+        .and_then(|n| decode_scale_on(d, n, "count.memory_percentage", general));
+    let requests = f.take("requests").and_then(|n| {
+        decode_scale_on_with(d, n, "count.requests", general, |d, v, p| {
+            d.int(v, p, 1, 1_000_000).map(|v| v.value)
+        })
+    });
+    let response_time = f
+        .take("response_time")
+        .and_then(|n| decode_scale_on_with(d, n, "count.response_time", general, duration_ms));
+    let mut spot = None;
     if let Some(s) = f.take("spot")
         && let Some(v) = d.int(s, "count.spot", 0, 10_000)
     {
+        spot = Some(v.value);
         desired = desired.or(Some(v.value));
     }
     f.finish(
         d,
-        &["range", "spot"],
         &[
+            "range",
+            "spot",
             "cpu_percentage",
             "memory_percentage",
             "requests",
             "response_time",
-            "queue_delay",
             "cooldown",
         ],
+        &["queue_delay"],
     );
     match desired {
+        // As Copilot: `spot` alone is a fixed count on Fargate Spot; a
+        // `range` is autoscaling.
         Some(desired) => Some(d.at(
             Count {
                 desired,
-                autoscaling: true,
+                autoscaling,
+                spot,
+                spot_from,
+                max,
+                cpu,
+                memory,
+                requests,
+                response_time,
             },
             n.pos,
             "count",
@@ -450,7 +686,85 @@ fn decode_count(d: &mut Decoder, n: &Node) -> Option<At<Count>> {
     }
 }
 
-fn decode_range_min(d: &mut Decoder, r: &Node) -> Option<i64> {
+/// `cooldown: {in: 30s, out: 10s}`: scale-in and scale-out seconds.
+fn decode_cooldown(d: &mut Decoder, n: &Node, path: &str) -> (Option<u32>, Option<u32>) {
+    let Some(mut f) = d.fields(n, path) else {
+        return (None, None);
+    };
+    let scale_in = f
+        .take("in")
+        .and_then(|v| d.duration_secs(v, &join(path, "in")))
+        .map(|s| s.value);
+    let scale_out = f
+        .take("out")
+        .and_then(|v| d.duration_secs(v, &join(path, "out")))
+        .map(|s| s.value);
+    f.finish(d, &["in", "out"], &[]);
+    (scale_in, scale_out)
+}
+
+/// `cpu_percentage: 70`, or `{value: 70, cooldown: {in, out}}` (Copilot's
+/// `ScalingConfigOrT`); its own cooldown wins over `count.cooldown`.
+fn decode_scale_on(
+    d: &mut Decoder,
+    n: &Node,
+    path: &str,
+    general: (Option<u32>, Option<u32>),
+) -> Option<ScaleOn> {
+    decode_scale_on_with(d, n, path, general, |d, v, p| {
+        d.int(v, p, 1, 100).map(|v| v.value)
+    })
+}
+
+/// A duration such as `500ms` or `2s`, in milliseconds.
+fn duration_ms(d: &mut Decoder, n: &Node, path: &str) -> Option<i64> {
+    let text = d.string(n, path)?;
+    match crate::clock::parse_go_duration(&text.value) {
+        Some(ms) if ms > 0 => i64::try_from(ms).ok(),
+        _ => {
+            d.error_help(
+                "bad-duration",
+                format!("{:?} is not a duration", text.value),
+                "write it as 500ms, 2s or 1m",
+                n.pos,
+                path,
+            );
+            None
+        }
+    }
+}
+
+/// A target-tracking setting whose value `read` decodes.
+fn decode_scale_on_with(
+    d: &mut Decoder,
+    n: &Node,
+    path: &str,
+    general: (Option<u32>, Option<u32>),
+    read: impl Fn(&mut Decoder, &Node, &str) -> Option<i64>,
+) -> Option<ScaleOn> {
+    let (value, own) = if let Value::Map(_) = n.value {
+        let mut f = d.fields(n, path)?;
+        let value = f
+            .take("value")
+            .and_then(|v| read(d, v, &join(path, "value")));
+        let own = f
+            .take("cooldown")
+            .map(|c| decode_cooldown(d, c, &join(path, "cooldown")))
+            .unwrap_or_default();
+        f.finish(d, &["value", "cooldown"], &[]);
+        (value, own)
+    } else {
+        (read(d, n, path), (None, None))
+    };
+    Some(ScaleOn {
+        target: value?,
+        scale_in_s: own.0.or(general.0),
+        scale_out_s: own.1.or(general.1),
+    })
+}
+
+/// `count.range`: its minimum, maximum, and `spot_from` (map form only).
+fn decode_range(d: &mut Decoder, r: &Node) -> Option<(i64, i64, Option<i64>)> {
     if let Value::Map(_) = r.value {
         let mut f = d.fields(r, "count.range")?;
         let min = f
@@ -459,7 +773,11 @@ fn decode_range_min(d: &mut Decoder, r: &Node) -> Option<i64> {
         let max = f
             .take("max")
             .and_then(|n| d.int(n, "count.range.max", 0, 10_000));
-        f.finish(d, &["min", "max"], &["spot_from"]);
+        let spot_from = f
+            .take("spot_from")
+            .and_then(|n| d.int(n, "count.range.spot_from", 0, 10_000))
+            .map(|s| s.value);
+        f.finish(d, &["min", "max", "spot_from"], &[]);
         return match (min, max) {
             (Some(min), Some(max)) if min.value > max.value => {
                 d.error(
@@ -473,7 +791,7 @@ fn decode_range_min(d: &mut Decoder, r: &Node) -> Option<i64> {
                 );
                 None
             }
-            (Some(min), Some(_)) => Some(min.value),
+            (Some(min), Some(max)) => Some((min.value, max.value, spot_from)),
             _ => {
                 d.error(
                     "missing-field",
@@ -491,7 +809,7 @@ fn decode_range_min(d: &mut Decoder, r: &Node) -> Option<i64> {
         .split_once('-')
         .and_then(|(a, b)| Some((a.trim().parse::<i64>().ok()?, b.trim().parse::<i64>().ok()?)));
     match parsed {
-        Some((min, max)) if min <= max => Some(min),
+        Some((min, max)) if min <= max => Some((min, max, None)),
         Some((min, max)) => {
             d.error(
                 "bad-range",
@@ -577,7 +895,18 @@ fn decode_platform(d: &mut Decoder, n: &Node) -> Option<At<Platform>> {
     ))
 }
 
-/// `variables`: names to strings; `{from_cfn: ...}` needs CloudFormation.
+/// `exec: true`, or `exec: {enable: true}` as Copilot also reads it.
+fn decode_exec(d: &mut Decoder, n: &Node) -> Option<At<bool>> {
+    if let Value::Map(_) = n.value {
+        let mut f = d.fields(n, "exec")?;
+        let enable = f.take("enable").and_then(|e| d.boolean(e, "exec.enable"));
+        f.finish(d, &["enable"], &[]);
+        return enable;
+    }
+    d.boolean(n, "exec")
+}
+
+/// `variables`: names to strings, or `{from_cfn: EXPORT}`.
 fn decode_variables(d: &mut Decoder, n: &Node, path: &str) -> Vars {
     let mut out = BTreeMap::new();
     let Some(f) = d.fields(n, path) else {
@@ -585,21 +914,23 @@ fn decode_variables(d: &mut Decoder, n: &Node, path: &str) -> Vars {
     };
     for (key, value) in f.all() {
         let p = join(path, &key.name);
-        if value.get("from_cfn").is_some() {
-            d.error_help(
-                "unsupported",
-                "\"from_cfn\" needs CloudFormation exports, which sidecarctl does not read",
-                "give the value itself",
-                value.pos,
-                &join(&p, "from_cfn"),
-            );
-            continue;
-        }
-        if let Some(s) = d.string(value, &p) {
+        if let Some(s) = string_or_export(d, value, &p) {
             out.insert(key.name.clone(), s);
         }
     }
     out
+}
+
+/// A string, or `{from_cfn: EXPORT}` kept as its placeholder (see
+/// [`from_cfn`](super::from_cfn)).
+fn string_or_export(d: &mut Decoder, n: &Node, path: &str) -> Option<At<String>> {
+    if let Value::Map(_) = n.value
+        && let Some(cfn) = n.get("from_cfn")
+    {
+        let export = d.string(cfn, &join(path, "from_cfn"))?;
+        return Some(d.at(super::from_cfn::placeholder(&export.value), cfn.pos, path));
+    }
+    d.string(n, path)
 }
 
 /// `secrets`: names to an SSM parameter name, an ARN, or `{secretsmanager: NAME}`.
@@ -622,15 +953,12 @@ fn decode_secret(d: &mut Decoder, n: &Node, path: &str) -> Option<At<SecretRef>>
         let mut f = d.fields(n, path)?;
         let sm = f.take("secretsmanager");
         if let Some(cfn) = f.take("from_cfn") {
-            d.error_help(
-                "unsupported",
-                "\"from_cfn\" needs CloudFormation exports, which sidecarctl does not read",
-                "give the parameter name, the ARN, or {secretsmanager: NAME}",
-                cfn.pos,
-                &join(path, "from_cfn"),
-            );
+            f.finish(d, &["secretsmanager", "from_cfn"], &[]);
+            let export = d.string(cfn, &join(path, "from_cfn"))?;
+            let name = super::from_cfn::placeholder(&export.value);
+            return Some(d.at(SecretRef::SsmName(name), cfn.pos, path));
         }
-        f.finish(d, &["secretsmanager"], &[]);
+        f.finish(d, &["secretsmanager", "from_cfn"], &[]);
         let name = d.string(sm?, &join(path, "secretsmanager"))?;
         return Some(d.at(SecretRef::SecretsManagerName(name.value), n.pos, path));
     }
@@ -703,11 +1031,15 @@ fn decode_efs(d: &mut Decoder, n: &Node, path: &str) -> Option<Efs> {
             root_dir: None,
             iam: None,
             access_point_id: None,
+            uid: None,
+            gid: None,
             managed: true,
         });
     }
     let mut f = d.fields(n, path)?;
-    let id = f.take("id").and_then(|n| d.string(n, &join(path, "id")));
+    let id = f
+        .take("id")
+        .and_then(|n| string_or_export(d, n, &join(path, "id")));
     let root_dir = f
         .take("root_dir")
         .and_then(|n| d.string(n, &join(path, "root_dir")));
@@ -722,7 +1054,19 @@ fn decode_efs(d: &mut Decoder, n: &Node, path: &str) -> Option<Efs> {
             af.finish(d, &["iam", "access_point_id"], &[]);
         }
     }
-    f.finish(d, &["id", "root_dir", "auth"], &["uid", "gid"]);
+    let uid = f
+        .take("uid")
+        .and_then(|n| d.int(n, &join(path, "uid"), 0, i64::from(u32::MAX)));
+    let gid = f
+        .take("gid")
+        .and_then(|n| d.int(n, &join(path, "gid"), 0, i64::from(u32::MAX)));
+    f.finish(d, &["id", "root_dir", "auth", "uid", "gid"], &[]);
+    // As Copilot: only `uid`/`gid` asks for the managed file system too.
+    let managed = id.is_none()
+        && root_dir.is_none()
+        && iam.is_none()
+        && access_point_id.is_none()
+        && (uid.is_some() || gid.is_some());
     Some(Efs {
         pos: n.pos,
         path: path.to_string(),
@@ -730,7 +1074,9 @@ fn decode_efs(d: &mut Decoder, n: &Node, path: &str) -> Option<Efs> {
         root_dir,
         iam,
         access_point_id,
-        managed: false,
+        uid,
+        gid,
+        managed,
     })
 }
 
@@ -990,8 +1336,36 @@ fn decode_network(d: &mut Decoder, n: &Node) -> Network {
         }
         vf.finish(d, &["placement", "security_groups"], &[]);
     }
-    f.finish(d, &["vpc"], &["connect"]);
+    net.connect = f.take("connect").and_then(|n| decode_connect(d, n));
+    f.finish(d, &["vpc", "connect"], &[]);
     net
+}
+
+fn decode_connect(d: &mut Decoder, n: &Node) -> Option<At<Connect>> {
+    let path = "network.connect";
+    if let Value::Bool(_) = n.value {
+        return d.boolean(n, path).map(|b| {
+            b.map(|enabled| Connect {
+                enabled,
+                alias: None,
+            })
+        });
+    }
+    let mut f = d.fields(n, path)?;
+    let alias = f
+        .take("alias")
+        .and_then(|a| d.string(a, &join(path, "alias")))
+        .map(|a| a.value);
+    f.finish(d, &["alias"], &[]);
+    // Copilot: any setting under `connect` turns it on.
+    Some(d.at(
+        Connect {
+            enabled: true,
+            alias,
+        },
+        n.pos,
+        path,
+    ))
 }
 
 fn decode_placement(d: &mut Decoder, n: &Node) -> Option<At<Placement>> {
@@ -1061,17 +1435,6 @@ fn decode_security_groups(d: &mut Decoder, n: &Node) -> Vec<At<String>> {
     items
         .iter()
         .enumerate()
-        .filter_map(|(i, item)| {
-            if item.get("from_cfn").is_some() {
-                d.error(
-                    "unsupported",
-                    "\"from_cfn\" needs CloudFormation exports, which sidecarctl does not read",
-                    item.pos,
-                    &index(&list_path, i),
-                );
-                return None;
-            }
-            d.string(item, &index(&list_path, i))
-        })
+        .filter_map(|(i, item)| string_or_export(d, item, &index(&list_path, i)))
         .collect()
 }

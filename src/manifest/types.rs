@@ -59,6 +59,8 @@ pub struct Service {
     pub logging: Option<Logging>,
     pub sidecars: BTreeMap<String, Sidecar>,
     pub network: Network,
+    /// `exec`: ECS Exec into the service's tasks.
+    pub exec: Option<At<bool>>,
     /// Keys Copilot knows that sidecarctl accepts without acting on them.
     pub ignored: Vec<(String, Pos)>,
     /// Field paths whose `${VAR}` could not be substituted (reported once,
@@ -113,6 +115,16 @@ impl Service {
                     .filter_map(|s| s.credentials_parameter.as_ref()),
             )
             .collect()
+    }
+
+    /// The volume on Copilot's managed file system (`efs: true`), if any.
+    pub fn managed_volume(&self) -> Option<(&str, &Efs)> {
+        self.storage.volumes.iter().find_map(|(name, v)| {
+            v.efs
+                .as_ref()
+                .filter(|e| e.managed)
+                .map(|e| (name.as_str(), e))
+        })
     }
 
     /// Every container name with where it was declared: the main container first.
@@ -175,8 +187,62 @@ pub struct Http {
     pub pos: Pos,
     /// `http: false` turns the load balancer off.
     pub enabled: bool,
+    /// The rule written at `http` itself.
+    pub main: HttpRule,
+    /// `http.additional_rules`.
+    pub additional_rules: Vec<HttpRule>,
+    /// `http.alb`: an existing application load balancer (name or ARN)
+    /// instead of the environment's.
+    pub alb: Option<At<String>>,
+}
+
+impl Http {
+    /// The main rule, then the additional ones.
+    pub fn rules(&self) -> impl Iterator<Item = &HttpRule> {
+        std::iter::once(&self.main).chain(&self.additional_rules)
+    }
+}
+
+/// One routing rule of the load balancer (`http`, `http.additional_rules[i]`).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct HttpRule {
+    pub pos: Pos,
+    /// The field path of the rule (`http`, `http.additional_rules[1]`).
+    pub path_prefix: String,
+    pub path: Option<At<String>>,
     pub target_container: Option<At<String>>,
     pub target_port: Option<At<u16>>,
+    pub healthcheck: LbHealthCheck,
+    /// Host names (`alias`), used with HTTPS.
+    pub alias: Vec<Alias>,
+    /// `hosted_zone`: where the aliases' records go (an alias's own wins).
+    pub hosted_zone: Option<At<String>>,
+    pub allowed_source_ips: Vec<At<String>>,
+    pub stickiness: Option<At<bool>>,
+    pub deregistration_delay: Option<At<u32>>,
+    /// `version`: HTTP1, HTTP2 or GRPC.
+    pub version: Option<At<String>>,
+    pub redirect_to_https: Option<At<bool>>,
+}
+
+/// An alias: a host name, and the hosted zone its record goes in, if any.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Alias {
+    pub name: At<String>,
+    pub hosted_zone: Option<At<String>>,
+}
+
+/// The target group's health check (`http.healthcheck`).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct LbHealthCheck {
+    pub path: Option<At<String>>,
+    pub port: Option<At<u16>>,
+    pub success_codes: Option<At<String>>,
+    pub healthy_threshold: Option<At<i64>>,
+    pub unhealthy_threshold: Option<At<i64>>,
+    pub interval: Option<At<u32>>,
+    pub timeout: Option<At<u32>>,
+    pub grace_period: Option<At<u32>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -184,6 +250,29 @@ pub struct Count {
     /// What to deploy: the number, or the autoscaling range's minimum.
     pub desired: i64,
     pub autoscaling: bool,
+    /// `count.spot`: that many tasks, all on Fargate Spot.
+    pub spot: Option<i64>,
+    /// `count.range.spot_from`: tasks beyond this many run on Fargate Spot.
+    pub spot_from: Option<i64>,
+    /// The range's maximum, for autoscaling.
+    pub max: Option<i64>,
+    /// `count.cpu_percentage` and `count.memory_percentage`: target tracking.
+    pub cpu: Option<ScaleOn>,
+    pub memory: Option<ScaleOn>,
+    /// `count.requests`: requests per task (the load balancer's).
+    pub requests: Option<ScaleOn>,
+    /// `count.response_time`: the load balancer's average response time, its
+    /// target in milliseconds.
+    pub response_time: Option<ScaleOn>,
+}
+
+/// A target-tracking metric: its target value and cooldowns in seconds (the
+/// metric's own `cooldown`, else `count.cooldown`, else none given).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScaleOn {
+    pub target: i64,
+    pub scale_in_s: Option<u32>,
+    pub scale_out_s: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -235,7 +324,11 @@ pub struct Efs {
     pub root_dir: Option<At<String>>,
     pub iam: Option<At<bool>>,
     pub access_point_id: Option<At<String>>,
-    /// `efs: true`: a file system managed by Copilot's environment stack.
+    /// The POSIX user of a managed file system's access point.
+    pub uid: Option<At<i64>>,
+    pub gid: Option<At<i64>>,
+    /// `efs: true` (or only `uid`/`gid`): the file system Copilot's
+    /// environment stack manages, through an access point of the service's own.
     pub managed: bool,
 }
 
@@ -309,4 +402,14 @@ pub enum Placement {
 pub struct Network {
     pub placement: Option<At<Placement>>,
     pub security_groups: Vec<At<String>>,
+    /// `network.connect`: ECS Service Connect.
+    pub connect: Option<At<Connect>>,
+}
+
+/// `network.connect`: `true`, `false`, or `{alias: NAME}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Connect {
+    pub enabled: bool,
+    /// The name clients use (the service's name by default).
+    pub alias: Option<String>,
 }

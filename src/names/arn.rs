@@ -87,6 +87,27 @@ pub fn efs_file_system(partition: &str, region: &str, account: &str, id: &str) -
     format!("arn:{partition}:elasticfilesystem:{region}:{account}:file-system/{id}")
 }
 
+/// The cluster (long ARN format only) and the name in an ECS service ARN.
+pub fn service_parts(arn: &str) -> Option<(Option<&str>, &str)> {
+    let resource = arn.splitn(6, ':').nth(5)?;
+    let mut parts = resource.strip_prefix("service/")?.split('/');
+    match (parts.next(), parts.next()) {
+        (Some(cluster), Some(name)) => Some((Some(cluster), name)),
+        (Some(name), None) => Some((None, name)),
+        _ => None,
+    }
+}
+
+/// The cluster of an ECS service ARN (`default` for the old format, which
+/// names none).
+pub fn service_cluster(arn: &str) -> Option<String> {
+    service_parts(arn).map(|(c, _)| c.unwrap_or("default").to_string())
+}
+
+pub fn efs_access_point(partition: &str, region: &str, account: &str, id: &str) -> String {
+    format!("arn:{partition}:elasticfilesystem:{region}:{account}:access-point/{id}")
+}
+
 /// `family:revision` from a task definition ARN.
 pub fn short_task_definition(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)

@@ -56,6 +56,54 @@ fn fnv1a(s: &str) -> u32 {
     })
 }
 
+/// The environment's CloudFormation stack: `{app}-{env}`.
+pub fn env_stack(app: &str, env: &str) -> String {
+    format!("{app}-{env}")
+}
+
+/// A service's CloudFormation stack: `{app}-{env}-{svc}`.
+pub fn service_stack(app: &str, env: &str, svc: &str) -> String {
+    family(app, env, svc)
+}
+
+/// The logical id of the ECS service in a Copilot service stack.
+pub const SERVICE_LOGICAL_ID: &str = "Service";
+
+/// The tags Copilot puts on what it creates.
+pub const TAG_APP: &str = "copilot-application";
+pub const TAG_ENV: &str = "copilot-environment";
+pub const TAG_SVC: &str = "copilot-service";
+
+/// The access point Copilot creates for a service's managed EFS volume
+/// (`workloads/partials/cf/efs-access-point.yml`): its client token, its
+/// root directory `/{svc}` and the POSIX user that owns it, by default the
+/// CRC-32 of the service's name as both uid and gid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ManagedAccessPoint {
+    pub client_token: String,
+    pub root: String,
+    pub uid: i64,
+    pub gid: i64,
+    pub permissions: &'static str,
+}
+
+pub fn managed_access_point(
+    app: &str,
+    env: &str,
+    svc: &str,
+    uid: Option<i64>,
+    gid: Option<i64>,
+) -> ManagedAccessPoint {
+    let crc = i64::from(crc32fast::hash(svc.as_bytes()));
+    ManagedAccessPoint {
+        client_token: format!("{app}-{env}-{svc}"),
+        root: format!("/{svc}"),
+        uid: uid.unwrap_or(crc),
+        gid: gid.unwrap_or(crc),
+        permissions: "0755",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,5 +129,17 @@ mod tests {
             long.execution,
             role_names(&"a".repeat(40), "production", "frontend-servicf").execution
         );
+    }
+
+    #[test]
+    fn the_managed_access_point_is_copilots() {
+        let ap = managed_access_point("shop", "prod", "api", None, None);
+        assert_eq!(ap.client_token, "shop-prod-api");
+        assert_eq!(ap.root, "/api");
+        // crc32.ChecksumIEEE([]byte("api")) in Go (zlib.crc32(b"api") in Python).
+        assert_eq!(ap.uid, 2_902_841_359);
+        assert_eq!(ap.uid, ap.gid);
+        let given = managed_access_point("shop", "prod", "api", Some(1000), Some(2000));
+        assert_eq!((given.uid, given.gid), (1000, 2000));
     }
 }

@@ -2,13 +2,17 @@
 //! group and how the service runs, from the manifest and what was resolved.
 
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::discover::Environment;
 use crate::manifest::{EnvManifest, Placement, Service, ServiceType};
 use crate::names::{self, sidecarctl};
 use crate::render::addons::RenderedPolicy;
 use crate::render::iam::ecs_tasks_trust_policy;
 use crate::render::{TaskDefinition, render_policies, render_task_definition};
 use crate::resolve::Resolved;
-use crate::state::NewService;
+use crate::state::lb::LoadBalancer;
+use crate::state::{
+    CapacityProvider, ConnectService, CustomMetric, NewService, ScalingPolicy, ServiceConnect,
+};
 
 /// What the roles should look like, when sidecarctl manages them.
 #[derive(Clone, Debug)]
@@ -33,6 +37,22 @@ pub struct Desired {
     pub cluster: String,
     pub service: String,
     pub rollback: bool,
+    /// ECS Exec (`exec`).
+    pub exec: bool,
+    /// Fargate Spot (`count.spot`, `count.range.spot_from`); empty: the
+    /// Fargate launch type.
+    pub capacity: Vec<CapacityProvider>,
+    /// `count.range` with its target-tracking metrics.
+    pub scaling: Option<DesiredScaling>,
+    /// The load balancer's target groups and rules, when the environment
+    /// stack gives its listeners.
+    pub lb: Option<super::lb::DesiredLb>,
+    /// The service's Cloud Map service, when the environment has a namespace.
+    pub discovery: Option<DesiredDiscovery>,
+    /// Service Connect, when the manifest says (`network.connect`).
+    pub connect: Option<ServiceConnect>,
+    /// The region, for the Service Connect proxy's logs.
+    pub region: String,
     /// How to create the service, when it does not exist (task definition filled in later).
     pub new_service: Option<NewService>,
     pub tags: Vec<(String, String)>,
@@ -97,10 +117,33 @@ pub fn desired_state(
         (Some(cur), Some(c)) if c.autoscaling => cur.desired.max(c.desired as i32),
         _ => svc.desired_count() as i32,
     };
+    // A target group given on the command line: the load balancer is managed elsewhere.
+    let lb = super::lb::desired_lb(
+        svc,
+        &s.app,
+        &s.env,
+        r.placement.environment.as_ref(),
+        r.imported_alb.as_ref(),
+    )
+    .filter(|_| s.target_group.is_none());
     let new_service = match &r.current.service {
-        None => Some(new_service(svc, env_manifest, s, &tags)?),
+        None => Some(new_service(
+            svc,
+            env_manifest,
+            r.placement.environment.as_ref(),
+            s,
+            &tags,
+            lb.as_ref(),
+        )?),
         Some(_) => None,
-    };
+    }
+    .map(|mut n| {
+        n.connect_log = Some((
+            names::log_group(&s.app, &s.env, &svc.name),
+            r.facts.region.clone(),
+        ));
+        n
+    });
     Ok(Desired {
         log_group: names::log_group(&s.app, &s.env, &svc.name),
         retention_days: svc
@@ -114,17 +157,244 @@ pub fn desired_state(
         cluster: s.cluster.clone(),
         service: s.service.clone(),
         rollback: s.rollback,
+        exec: exec_on(svc),
+        capacity: capacity_providers(svc),
+        scaling: scaling(svc, lb.as_ref()),
+        lb,
+        discovery: discovery(svc, s, r.placement.environment.as_ref()),
+        connect: service_connect(svc, &s.app, &s.env),
+        region: r.facts.region.clone(),
         new_service,
         tags,
     })
 }
 
-/// Where a new service runs: subnets, security groups, load balancer.
+/// The Cloud Map service Copilot's `servicediscovery.yml` creates for a Load
+/// Balanced Web Service or Backend Service: named after the service in the
+/// environment's namespace, so that `{svc}.{env}.{app}.local` (Copilot's
+/// `COPILOT_SERVICE_DISCOVERY_ENDPOINT` under the service's name) resolves to
+/// its tasks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DesiredDiscovery {
+    pub namespace_id: String,
+    pub name: String,
+    /// The SRV records' port: the target port (Copilot's `TargetPort`). No
+    /// port, no registration (Copilot's `ExposePort` condition).
+    pub port: Option<i32>,
+    /// Makes a retried create idempotent.
+    pub request_id: String,
+}
+
+pub fn discovery(
+    svc: &Service,
+    s: &Settings,
+    env: Option<&Environment>,
+) -> Option<DesiredDiscovery> {
+    if svc.kind.value == ServiceType::WorkerService {
+        return None;
+    }
+    let namespace_id = env?.namespace_id.clone()?;
+    let port = match svc.http_rules().first() {
+        Some(rule) => Some(i32::from(svc.rule_target(rule).port)),
+        None => svc.image.port.as_ref().map(|p| i32::from(p.value)),
+    };
+    Some(DesiredDiscovery {
+        namespace_id,
+        name: svc.name.value.clone(),
+        port,
+        request_id: format!("sidecarctl-{}-{}-{}", s.app, s.env, svc.name.value)
+            .chars()
+            .take(64)
+            .collect(),
+    })
+}
+
+/// Service Connect as Copilot's `service-base-properties.yml` sets it up:
+/// the environment's namespace `{env}.{app}.local`, and, for a service with a
+/// port, that port (named `target`) offered as `{svc}-sc` under the alias or
+/// the service's name. `connect: false` turns it off; no `connect`, no opinion.
+pub fn service_connect(svc: &Service, app: &str, env: &str) -> Option<ServiceConnect> {
+    let c = &svc.network.connect.as_ref()?.value;
+    if !c.enabled {
+        return Some(ServiceConnect::default());
+    }
+    let name = &svc.name.value;
+    Some(ServiceConnect {
+        enabled: true,
+        namespace: Some(format!("{env}.{app}.local")),
+        services: svc
+            .connect_target()
+            .map(|t| ConnectService {
+                port_name: crate::render::taskdef::CONNECT_PORT_NAME.into(),
+                discovery_name: format!("{name}-sc"),
+                dns_name: c.alias.clone().unwrap_or_else(|| name.clone()),
+                port: i32::from(t.port),
+            })
+            .into_iter()
+            .collect(),
+    })
+}
+
+/// Autoscaling as Copilot's `autoscaling.yml` sets it up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DesiredScaling {
+    pub min: i32,
+    pub max: i32,
+    /// Sorted by name.
+    pub policies: Vec<ScalingPolicy>,
+    /// The names Copilot gives this service's CPU and memory policies: those
+    /// of them not wanted any more are deleted (others are left alone).
+    pub owned: Vec<String>,
+    /// Fields left out for want of a load balancer sidecarctl manages.
+    pub left_out: Vec<String>,
+}
+
+const METRICS: [&str; 4] = [
+    "ECSServiceAverageCPUUtilization",
+    "ECSServiceAverageMemoryUtilization",
+    ALB_REQUESTS,
+    ALB_RESPONSE_TIME,
+];
+/// Copilot's names for its load balancer metrics' policies.
+const ALB_REQUESTS: &str = "ALBSumRequestCountPerTarget";
+const ALB_RESPONSE_TIME: &str = "ALBAverageResponseTime";
+
+/// The `TargetGroup` dimension of a load balancer metric whose target group
+/// is not known yet: the plan fills it in.
+pub const TARGET_GROUP_DIMENSION: &str = "TargetGroup";
+
+/// Copilot's default cooldowns, in seconds.
+const SCALE_IN_S: u32 = 120;
+const SCALE_OUT_S: u32 = 60;
+
+/// The policy name Copilot gives a metric's policy: `{svc}-{metric}-ScalingPolicy`.
+pub fn scaling_policy_name(svc: &str, metric: &str) -> String {
+    format!("{svc}-{metric}-ScalingPolicy")
+}
+
+/// The load balancer metric Copilot's `autoscaling.yml` follows for
+/// `requests` (RequestCountPerTarget, summed) and `response_time`
+/// (TargetResponseTime, averaged), on the main rule's target group (its
+/// dimension filled in by the plan).
+fn alb_metric(metric: &str, load_balancer: &str) -> CustomMetric {
+    let (name, statistic) = if metric == ALB_REQUESTS {
+        ("RequestCountPerTarget", "Sum")
+    } else {
+        ("TargetResponseTime", "Average")
+    };
+    CustomMetric {
+        namespace: "AWS/ApplicationELB".into(),
+        name: name.into(),
+        statistic: statistic.into(),
+        dimensions: vec![
+            ("LoadBalancer".into(), load_balancer.into()),
+            (TARGET_GROUP_DIMENSION.into(), String::new()),
+        ],
+    }
+}
+
+/// The scalable target and the target-tracking policies of `count.range`.
+/// `requests` and `response_time` need the load balancer sidecarctl manages
+/// (`lb`); without it they are left out (and named in `left_out`).
+pub fn scaling(svc: &Service, lb: Option<&super::lb::DesiredLb>) -> Option<DesiredScaling> {
+    let c = &svc.count.as_ref()?.value;
+    let max = c.max.filter(|_| c.autoscaling)?;
+    let load_balancer = lb.and_then(|l| l.load_balancer_full_name());
+    let left_out: Vec<String> = if load_balancer.is_none() {
+        [
+            ("count.requests", &c.requests),
+            ("count.response_time", &c.response_time),
+        ]
+        .into_iter()
+        .filter(|(_, on)| on.is_some())
+        .map(|(field, _)| field.to_string())
+        .collect()
+    } else {
+        Vec::new()
+    };
+    let mut policies: Vec<ScalingPolicy> = METRICS
+        .into_iter()
+        .zip([&c.cpu, &c.memory, &c.requests, &c.response_time])
+        .filter_map(|(metric, on)| {
+            let on = on.as_ref()?;
+            let alb = metric == ALB_REQUESTS || metric == ALB_RESPONSE_TIME;
+            let custom = match (alb, &load_balancer) {
+                (false, _) => None,
+                (true, Some(lb)) => Some(alb_metric(metric, lb)),
+                (true, None) => return None,
+            };
+            Some(ScalingPolicy {
+                name: scaling_policy_name(&svc.name, metric),
+                metric: metric.to_string(),
+                // The response time is in milliseconds already.
+                target_milli: if metric == ALB_RESPONSE_TIME {
+                    on.target
+                } else {
+                    on.target * 1000
+                },
+                scale_in_s: on.scale_in_s.unwrap_or(SCALE_IN_S) as i32,
+                scale_out_s: on.scale_out_s.unwrap_or(SCALE_OUT_S) as i32,
+                custom,
+            })
+        })
+        .collect();
+    policies.sort();
+    Some(DesiredScaling {
+        min: c.desired as i32,
+        max: max as i32,
+        policies,
+        owned: METRICS
+            .iter()
+            .map(|m| scaling_policy_name(&svc.name, m))
+            .collect(),
+        left_out,
+    })
+}
+
+/// The capacity provider strategy, as Copilot's `convertCapacityProviders`
+/// makes it: Fargate Spot at weight 1 for `count.spot` or
+/// `count.range.spot_from`; with `spot_from` at or above the range's minimum,
+/// also Fargate with a base of `spot_from - 1` and weight 0, so that the
+/// first tasks run on Fargate. Sorted.
+pub fn capacity_providers(svc: &Service) -> Vec<CapacityProvider> {
+    let Some(c) = svc.count.as_ref().map(|c| &c.value) else {
+        return Vec::new();
+    };
+    if c.spot.is_none() && c.spot_from.is_none() {
+        return Vec::new();
+    }
+    let mut out = vec![CapacityProvider {
+        provider: "FARGATE_SPOT".into(),
+        weight: 1,
+        base: 0,
+    }];
+    if let Some(from) = c.spot_from
+        && from >= c.desired
+    {
+        out.push(CapacityProvider {
+            provider: "FARGATE".into(),
+            weight: 0,
+            base: (from - 1).max(0) as i32,
+        });
+    }
+    out.sort();
+    out
+}
+
+fn exec_on(svc: &Service) -> bool {
+    svc.exec.as_ref().is_some_and(|e| e.value)
+}
+
+/// Where a new service runs: subnets, security groups, load balancer. The
+/// command line wins, then the manifests, then Copilot's environment stack
+/// (whose security group Copilot gives every service).
 pub fn new_service(
     svc: &Service,
     env_manifest: Option<&EnvManifest>,
+    env_stack: Option<&Environment>,
     s: &Settings,
     tags: &[(String, String)],
+    lb: Option<&super::lb::DesiredLb>,
 ) -> Result<NewService, Diagnostics> {
     let name = &s.service;
     let mut problems = Diagnostics::new();
@@ -143,7 +413,17 @@ pub fn new_service(
                         &e.private_subnets
                     }
                 })
-                .map(|ids| ids.iter().map(|a| a.value.clone()).collect())
+                .map(|ids| ids.iter().map(|a| a.value.clone()).collect::<Vec<_>>())
+                .filter(|ids| !ids.is_empty())
+                .or_else(|| {
+                    env_stack.map(|e| {
+                        if public {
+                            e.public_subnets.clone()
+                        } else {
+                            e.private_subnets.clone()
+                        }
+                    })
+                })
                 .unwrap_or_default(),
         }
     };
@@ -165,11 +445,17 @@ pub fn new_service(
     let security_groups: Vec<String> = if !s.security_groups.is_empty() {
         s.security_groups.clone()
     } else {
-        svc.network
-            .security_groups
-            .iter()
-            .map(|g| g.value.clone())
-            .collect()
+        env_stack
+            .and_then(|e| e.security_group.clone())
+            .into_iter()
+            .chain(svc.network.security_groups.iter().map(|g| g.value.clone()))
+            .fold(Vec::new(), |mut all, g| {
+                // The manifest may name the environment's group too: once.
+                if !all.contains(&g) {
+                    all.push(g);
+                }
+                all
+            })
     };
     if security_groups.is_empty() {
         problems.push(
@@ -181,10 +467,15 @@ pub fn new_service(
         );
     }
     let http_on = svc.http.as_ref().is_none_or(|h| h.enabled);
-    let load_balancer = if svc.kind.value == ServiceType::LoadBalancedWebService && http_on {
+    let mut load_balancers = Vec::new();
+    if svc.kind.value == ServiceType::LoadBalancedWebService && http_on && lb.is_none() {
         let (container, port) = target(svc);
         match &s.target_group {
-            Some(tg) => Some((tg.clone(), container, port)),
+            Some(tg) => load_balancers.push(LoadBalancer {
+                target_group: tg.clone(),
+                container,
+                port,
+            }),
             None => {
                 problems.push(
                     Diagnostic::error(
@@ -193,14 +484,11 @@ pub fn new_service(
                             "a new Load Balanced Web Service needs the target group its load balancer sends to ({container}:{port})"
                         ),
                     )
-                    .help("pass --target-group-arn (the load balancer and its rules are managed outside sidecarctl)"),
+                    .help("deploy into a Copilot environment whose stack has an HTTP listener, or pass --target-group-arn (the load balancer and its rules are then managed outside sidecarctl)"),
                 );
-                None
             }
         }
-    } else {
-        None
-    };
+    }
     if problems.has_errors() {
         return Err(problems);
     }
@@ -212,8 +500,14 @@ pub fn new_service(
         subnets,
         security_groups,
         public_ip: public,
-        load_balancer,
+        load_balancers,
+        service_registries: Vec::new(),
+        service_connect: service_connect(svc, &s.app, &s.env).filter(|c| c.enabled),
+        connect_log: None,
+        health_check_grace_s: lb.map(|l| l.grace_period_s),
         rollback: s.rollback,
+        exec: exec_on(svc),
+        capacity: capacity_providers(svc),
         tags: tags.to_vec(),
         client_token: format!("sidecarctl-{}-{}-{name}", s.app, s.env)
             .chars()
@@ -222,31 +516,14 @@ pub fn new_service(
     })
 }
 
-/// The load balancer's target: `http.target_container` (or the main
-/// container) and `http.target_port` (or that container's port, or 80).
+/// The main routing rule's target, as Copilot chooses it.
 pub fn target(svc: &Service) -> (String, i32) {
-    let container = svc
-        .http
-        .as_ref()
-        .and_then(|h| h.target_container.as_ref())
-        .map_or(svc.name.value.clone(), |c| c.value.clone());
-    let port = svc
-        .http
-        .as_ref()
-        .and_then(|h| h.target_port.as_ref())
-        .map(|p| i32::from(p.value))
-        .or_else(|| {
-            if container == svc.name.value {
-                svc.image.port.as_ref().map(|p| i32::from(p.value))
-            } else {
-                svc.sidecars
-                    .get(&container)
-                    .and_then(|s| s.port.as_ref())
-                    .map(|p| i32::from(p.port))
-            }
-        })
-        .unwrap_or(80);
-    (container, port)
+    let rules = svc.http_rules();
+    let t = match rules.first() {
+        Some(r) => svc.rule_target(r),
+        None => return (svc.name.value.clone(), 80),
+    };
+    (t.container, i32::from(t.port))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 
 pub mod desired;
 pub mod diff;
+pub mod lb;
 pub mod rollout;
 pub mod text;
 
@@ -74,8 +75,74 @@ pub enum Step {
     RegisterTaskDefinition,
     UpdateService {
         desired: i32,
+        /// The capacity provider strategy, when it changes (empty: back to
+        /// the Fargate launch type).
+        capacity: Option<Vec<crate::state::CapacityProvider>>,
+        /// The load balancer entries, when they change.
+        load_balancers: Option<Vec<(lb::TgRef, String, i32)>>,
+        /// `healthCheckGracePeriodSeconds`, when it changes.
+        grace_period_s: Option<i32>,
+        /// The Cloud Map registration, when it changes.
+        service_registries: Option<Vec<(RegistryRef, i32)>>,
+        /// Service Connect, when it changes.
+        service_connect: Option<crate::state::ServiceConnect>,
     },
+    /// The service's Cloud Map service (`{svc}.{env}.{app}.local`).
+    CreateDiscoveryService,
+    /// A change to the load balancer's target groups or listener rules.
+    Lb(lb::LbStep),
     CreateService,
+    /// The range the autoscaler moves the desired count in.
+    RegisterScalableTarget {
+        min: i32,
+        max: i32,
+    },
+    PutScalingPolicy {
+        policy: crate::state::ScalingPolicy,
+        /// The target group whose name fills the policy's `TargetGroup`
+        /// dimension, when it is created by this deploy.
+        target_group: Option<lb::TgRef>,
+    },
+    DeleteScalingPolicy {
+        name: String,
+    },
+}
+
+/// A Cloud Map service: one that exists (by ARN) or the one this deploy creates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegistryRef {
+    Existing(String),
+    New,
+}
+
+/// `FARGATE_SPOT (weight 1), FARGATE (base 1, weight 0)`.
+pub fn describe_capacity(c: &[crate::state::CapacityProvider]) -> String {
+    c.iter()
+        .map(|p| {
+            if p.base > 0 {
+                format!("{} (base {}, weight {})", p.provider, p.base, p.weight)
+            } else {
+                format!("{} (weight {})", p.provider, p.weight)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `70%`, `1000 requests per task`, `500 ms`.
+fn describe_target(p: &crate::state::ScalingPolicy) -> String {
+    match p.custom.as_ref().map(|c| c.name.as_str()) {
+        None => format!("{}%", p.target_milli / 1000),
+        Some("RequestCountPerTarget") => format!("{} requests per task", p.target_milli / 1000),
+        Some(_) => format!("{} ms", p.target_milli),
+    }
+}
+
+/// `api` in namespace `ns-…`.
+fn discovery_name(d: &Desired) -> String {
+    d.discovery.as_ref().map_or_else(String::new, |x| {
+        format!("{} in namespace {}", x.name, x.namespace_id)
+    })
 }
 
 impl Step {
@@ -101,10 +168,67 @@ impl Step {
             }
             Step::TagRole { role, .. } => format!("record the add-on policy on role {role}"),
             Step::RegisterTaskDefinition => format!("register task definition {}", d.td.family),
-            Step::UpdateService { desired, .. } => {
-                format!("update service {} (desired count {desired})", d.service)
+            Step::UpdateService {
+                desired,
+                capacity,
+                load_balancers,
+                grace_period_s,
+                service_registries,
+                service_connect,
+            } => format!(
+                "update service {} (desired count {desired}{}{}{}{}{}{})",
+                d.service,
+                if d.exec { ", ECS Exec on" } else { "" },
+                match capacity {
+                    Some(c) if c.is_empty() => ", the Fargate launch type".to_string(),
+                    Some(c) => format!(", {}", describe_capacity(c)),
+                    None => String::new(),
+                },
+                match load_balancers {
+                    Some(l) => format!(", target groups {}", lb::describe_entries(l, d)),
+                    None => String::new(),
+                },
+                match grace_period_s {
+                    Some(g) => format!(", health check grace period {g}s"),
+                    None => String::new(),
+                },
+                match service_registries {
+                    Some(r) if r.is_empty() => ", out of Cloud Map".to_string(),
+                    Some(_) => format!(", registered as {}", discovery_name(d)),
+                    None => String::new(),
+                },
+                match service_connect {
+                    Some(c) if c.enabled => format!(
+                        ", Service Connect on in {}{}",
+                        c.namespace.as_deref().unwrap_or_default(),
+                        c.services
+                            .iter()
+                            .map(|s| format!(" as {}:{}", s.dns_name, s.port))
+                            .collect::<String>()
+                    ),
+                    Some(_) => ", Service Connect off".to_string(),
+                    None => String::new(),
+                }
+            ),
+            Step::CreateDiscoveryService => {
+                format!("create Cloud Map service {}", discovery_name(d))
             }
+            Step::Lb(s) => s.describe(d),
             Step::CreateService => format!("create service {} in cluster {}", d.service, d.cluster),
+            Step::RegisterScalableTarget { min, max } => {
+                format!(
+                    "autoscale service {} between {min} and {max} tasks",
+                    d.service
+                )
+            }
+            Step::PutScalingPolicy { policy, .. } => format!(
+                "scale on {} at {} (cooldown in {}s, out {}s)",
+                policy.metric,
+                describe_target(policy),
+                policy.scale_in_s,
+                policy.scale_out_s
+            ),
+            Step::DeleteScalingPolicy { name } => format!("delete scaling policy {name}"),
         }
     }
 
@@ -123,7 +247,12 @@ impl Step {
             Step::TagRole { .. } => "iam:TagRole",
             Step::RegisterTaskDefinition => "ecs:RegisterTaskDefinition",
             Step::UpdateService { .. } => "ecs:UpdateService",
+            Step::CreateDiscoveryService => "servicediscovery:CreateService",
+            Step::Lb(s) => s.operation(),
             Step::CreateService => "ecs:CreateService",
+            Step::RegisterScalableTarget { .. } => "application-autoscaling:RegisterScalableTarget",
+            Step::PutScalingPolicy { .. } => "application-autoscaling:PutScalingPolicy",
+            Step::DeleteScalingPolicy { .. } => "application-autoscaling:DeleteScalingPolicy",
         }
     }
 }
@@ -145,6 +274,13 @@ pub struct Plan {
     pub task_definition: TaskDefinitionChange,
     /// Changes to IAM policy documents, for the dry run.
     pub policy_changes: Vec<(String, Vec<Change>)>,
+    /// A new service's load balancer entries.
+    pub load_balancers: Vec<(lb::TgRef, String, i32)>,
+    /// A new service's Cloud Map registration.
+    pub service_registries: Vec<(RegistryRef, i32)>,
+    /// Target groups that would have to be replaced while serving traffic:
+    /// the deploy stops before any write.
+    pub refused: Vec<lb::Replacement>,
 }
 
 impl Plan {
@@ -326,29 +462,150 @@ pub fn plan(d: &Desired, cur: &Current) -> Plan {
         }
     };
 
+    // The load balancer: target groups before the rules that forward to
+    // them, rules before the service that registers in their target groups.
+    let (lb_plan, refused) = match &d.lb {
+        Some(want) => {
+            let service_lbs = cur
+                .service
+                .as_ref()
+                .map(|s| s.load_balancers.clone())
+                .unwrap_or_default();
+            match lb::plan_lb(want, &cur.lb.clone().unwrap_or_default(), &service_lbs) {
+                Ok(p) => (p, Vec::new()),
+                Err(r) => (lb::LbPlan::default(), r),
+            }
+        }
+        None => (lb::LbPlan::default(), Vec::new()),
+    };
+    let lb_targets = lb_plan.targets.clone();
+    first.extend(lb_plan.first.into_iter().map(Step::Lb));
+    second.extend(lb_plan.second.into_iter().map(Step::Lb));
+    let grace = d.lb.as_ref().map(|l| l.grace_period_s);
+    let mut load_balancers = Vec::new();
+
+    // Cloud Map: the service's own, created when missing, before the ECS
+    // service that registers its tasks in it.
+    let registries: Option<Vec<(RegistryRef, i32)>> = d.discovery.as_ref().map(|want| {
+        let r = match &cur.discovery {
+            Some(found) => RegistryRef::Existing(found.arn.clone()),
+            None => {
+                first.push(Step::CreateDiscoveryService);
+                RegistryRef::New
+            }
+        };
+        want.port.map(|p| vec![(r, p)]).unwrap_or_default()
+    });
+    let mut service_registries = Vec::new();
+
     match &cur.service {
-        None => last.push(Step::CreateService),
+        None => {
+            load_balancers = lb_plan.load_balancers.clone().unwrap_or_default();
+            service_registries = registries.clone().unwrap_or_default();
+            last.push(Step::CreateService)
+        }
         Some(s) => {
             let td_moves = match &task_definition {
                 TaskDefinitionChange::Unchanged { arn } => s.task_definition != *arn,
                 _ => true,
             };
             let breaker_differs = s.circuit_breaker_rollback.is_some_and(|r| r != d.rollback);
-            if td_moves || s.desired != d.desired_count || breaker_differs {
+            let mut capacity = s.capacity.clone();
+            capacity.sort();
+            let grace_period_s = grace.filter(|g| s.health_check_grace_s != Some(*g));
+            let now: Vec<(RegistryRef, i32)> = s
+                .service_registries
+                .iter()
+                .map(|r| {
+                    (
+                        RegistryRef::Existing(r.arn.clone()),
+                        r.port.unwrap_or_default(),
+                    )
+                })
+                .collect();
+            let service_registries = registries.clone().filter(|want| *want != now);
+            // Service Connect: the namespace is compared by what it does, not
+            // by how it is named (ECS answers with its ARN).
+            let connect_now = s.service_connect.clone().unwrap_or_default();
+            let service_connect = d.connect.clone().filter(|want| {
+                want.enabled != connect_now.enabled || want.services != connect_now.services
+            });
+            if td_moves
+                || s.desired != d.desired_count
+                || breaker_differs
+                || s.exec != d.exec
+                || capacity != d.capacity
+                || lb_plan.load_balancers.is_some()
+                || grace_period_s.is_some()
+                || service_registries.is_some()
+                || service_connect.is_some()
+            {
                 last.push(Step::UpdateService {
                     desired: d.desired_count,
+                    capacity: (capacity != d.capacity).then(|| d.capacity.clone()),
+                    load_balancers: lb_plan.load_balancers.clone(),
+                    grace_period_s,
+                    service_registries,
+                    service_connect,
                 });
             }
         }
     }
 
+    // Autoscaling, once the service exists: Copilot's target, then its
+    // policies (a policy needs its target); policies of Copilot's names for
+    // metrics no longer asked for go.
+    let (mut target, mut scale) = (Vec::new(), Vec::new());
+    if let Some(want) = &d.scaling {
+        let now = cur.scaling.clone().unwrap_or_default();
+        if now.range != Some((want.min, want.max)) {
+            target.push(Step::RegisterScalableTarget {
+                min: want.min,
+                max: want.max,
+            });
+        }
+        for p in &want.policies {
+            // A load balancer metric's target group: the main rule's.
+            let mut p = p.clone();
+            let mut new_target_group = None;
+            if let Some(dim) = p.custom.as_mut().and_then(|c| {
+                c.dimensions
+                    .iter_mut()
+                    .find(|(k, v)| k == desired::TARGET_GROUP_DIMENSION && v.is_empty())
+            }) {
+                match lb_targets.first() {
+                    Some(lb::TgRef::Existing(arn)) => dim.1 = lb::target_group_full_name(arn),
+                    Some(new @ lb::TgRef::New(_)) => new_target_group = Some(new.clone()),
+                    None => continue,
+                }
+            }
+            if new_target_group.is_some() || !now.policies.contains(&p) {
+                scale.push(Step::PutScalingPolicy {
+                    policy: p,
+                    target_group: new_target_group,
+                });
+            }
+        }
+        for p in &now.policies {
+            if want.owned.contains(&p.name) && !want.policies.iter().any(|w| w.name == p.name) {
+                scale.push(Step::DeleteScalingPolicy {
+                    name: p.name.clone(),
+                });
+            }
+        }
+    }
+
+    let cleanup: Vec<Step> = lb_plan.cleanup.into_iter().map(Step::Lb).collect();
     Plan {
-        groups: [first, second, last]
+        groups: [first, second, last, target, scale, cleanup]
             .into_iter()
             .filter(|g| !g.is_empty())
             .collect(),
         task_definition,
         policy_changes,
+        load_balancers,
+        service_registries,
+        refused,
     }
 }
 
@@ -390,6 +647,13 @@ mod tests {
             cluster: "demo-test".into(),
             service: "api".into(),
             rollback: true,
+            exec: false,
+            capacity: Vec::new(),
+            scaling: None,
+            lb: None,
+            discovery: None,
+            connect: None,
+            region: "us-east-1".into(),
             new_service: None,
             tags: Vec::new(),
         }
@@ -402,6 +666,9 @@ mod tests {
             definition: d.td.clone(),
         };
         Current {
+            scaling: None,
+            lb: None,
+            discovery: None,
             service: Some(ServiceState {
                 task_definition: "arn:td:1".into(),
                 desired: 1,
@@ -429,6 +696,67 @@ mod tests {
                 ..Default::default()
             }),
         }
+    }
+
+    #[test]
+    fn the_cloud_map_service_is_created_before_the_ecs_service_registers_in_it() {
+        let mut d = desired();
+        d.discovery = Some(desired::DesiredDiscovery {
+            namespace_id: "ns-1".into(),
+            name: "api".into(),
+            port: Some(8080),
+            request_id: "r".into(),
+        });
+        let p = plan(&d, &Current::default());
+        assert!(p.groups[0].contains(&Step::CreateDiscoveryService));
+        assert_eq!(p.service_registries, [(RegistryRef::New, 8080)]);
+        // An existing service that is not registered yet: registered in place.
+        let mut cur = in_place(&d);
+        cur.discovery = Some(crate::state::DiscoveryService {
+            id: "srv-1".into(),
+            arn: "arn:srv-1".into(),
+        });
+        let p = plan(&d, &cur);
+        let steps: Vec<&Step> = p.steps().collect();
+        assert!(
+            matches!(steps.as_slice(), [Step::UpdateService { service_registries: Some(r), .. }]
+                if r == &[(RegistryRef::Existing("arn:srv-1".into()), 8080)]),
+            "{steps:?}"
+        );
+        // Registered already: nothing to do.
+        cur.service.as_mut().unwrap().service_registries = vec![crate::state::ServiceRegistry {
+            arn: "arn:srv-1".into(),
+            port: Some(8080),
+        }];
+        assert!(plan(&d, &cur).is_empty());
+    }
+
+    #[test]
+    fn service_connect_is_turned_on_in_place_and_left_alone_once_on() {
+        let mut d = desired();
+        let want = crate::state::ServiceConnect {
+            enabled: true,
+            namespace: Some("test.demo.local".into()),
+            services: vec![crate::state::ConnectService {
+                port_name: "target".into(),
+                discovery_name: "api-sc".into(),
+                dns_name: "api".into(),
+                port: 8080,
+            }],
+        };
+        d.connect = Some(want.clone());
+        let mut cur = in_place(&d);
+        let steps: Vec<Step> = plan(&d, &cur).steps().cloned().collect();
+        assert!(
+            matches!(steps.as_slice(), [Step::UpdateService { service_connect: Some(c), .. }] if *c == want),
+            "{steps:?}"
+        );
+        // ECS answers with the namespace's ARN: the same configuration.
+        cur.service.as_mut().unwrap().service_connect = Some(crate::state::ServiceConnect {
+            namespace: Some("arn:aws:servicediscovery:us-east-1:1:namespace/ns-1".into()),
+            ..want
+        });
+        assert!(plan(&d, &cur).is_empty());
     }
 
     #[test]
@@ -595,5 +923,93 @@ mod tests {
         let ops: Vec<&str> = p.steps().map(Step::operation).collect();
         assert_eq!(ops, ["iam:PutRolePolicy", "ecs:UpdateService"]);
         assert_eq!(p.policy_changes[0].1.len(), 1);
+    }
+
+    #[test]
+    fn turning_ecs_exec_on_or_off_updates_the_service_alone() {
+        let mut d = desired();
+        let cur = in_place(&d);
+        d.exec = true;
+        let ops: Vec<&str> = plan(&d, &cur).steps().map(Step::operation).collect();
+        assert_eq!(ops, ["ecs:UpdateService"]);
+        let mut on = in_place(&d);
+        on.service.as_mut().unwrap().exec = true;
+        assert!(plan(&d, &on).is_empty(), "already on: nothing to do");
+    }
+
+    #[test]
+    fn moving_to_fargate_spot_updates_the_service_with_the_strategy() {
+        let mut d = desired();
+        let cur = in_place(&d);
+        d.capacity = vec![crate::state::CapacityProvider {
+            provider: "FARGATE_SPOT".into(),
+            weight: 1,
+            base: 0,
+        }];
+        let p = plan(&d, &cur);
+        let steps: Vec<&Step> = p.steps().collect();
+        assert!(
+            matches!(steps.as_slice(), [Step::UpdateService { capacity: Some(c), .. }] if c == &d.capacity),
+            "{steps:?}"
+        );
+        assert!(steps[0].describe(&d).contains("FARGATE_SPOT (weight 1)"));
+        let mut there = in_place(&d);
+        there.service.as_mut().unwrap().capacity = d.capacity.clone();
+        assert!(plan(&d, &there).is_empty());
+    }
+
+    #[test]
+    fn autoscaling_registers_the_target_before_its_policies_and_drops_stale_ones() {
+        use crate::plan::desired::{DesiredScaling, scaling_policy_name};
+        use crate::state::{Scaling, ScalingPolicy};
+        let cpu = ScalingPolicy {
+            name: scaling_policy_name("api", "ECSServiceAverageCPUUtilization"),
+            metric: "ECSServiceAverageCPUUtilization".into(),
+            target_milli: 70_000,
+            scale_in_s: 120,
+            scale_out_s: 60,
+            custom: None,
+        };
+        let mem = ScalingPolicy {
+            name: scaling_policy_name("api", "ECSServiceAverageMemoryUtilization"),
+            metric: "ECSServiceAverageMemoryUtilization".into(),
+            ..cpu.clone()
+        };
+        let mut d = desired();
+        d.scaling = Some(DesiredScaling {
+            min: 1,
+            max: 4,
+            policies: vec![cpu.clone()],
+            owned: vec![cpu.name.clone(), mem.name.clone()],
+            left_out: Vec::new(),
+        });
+        let cur = in_place(&d);
+        let p = plan(&d, &cur);
+        let groups: Vec<Vec<&str>> = p
+            .groups
+            .iter()
+            .map(|g| g.iter().map(Step::operation).collect())
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                vec!["application-autoscaling:RegisterScalableTarget"],
+                vec!["application-autoscaling:PutScalingPolicy"]
+            ],
+            "the target first, alone"
+        );
+        // In place but for a memory policy no longer asked for, and one of
+        // someone else's: only Copilot-named stale policies go.
+        let mut now = in_place(&d);
+        let theirs = ScalingPolicy {
+            name: "team-custom".into(),
+            ..mem.clone()
+        };
+        now.scaling = Some(Scaling {
+            range: Some((1, 4)),
+            policies: vec![cpu.clone(), mem.clone(), theirs],
+        });
+        let ops: Vec<String> = plan(&d, &now).steps().map(|s| s.describe(&d)).collect();
+        assert_eq!(ops, [format!("delete scaling policy {}", mem.name)]);
     }
 }

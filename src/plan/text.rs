@@ -67,13 +67,18 @@ pub fn describe(d: &Desired, plan: &Plan, current: &Current, tags: &DigestTags) 
             n.desired,
             n.subnets.len(),
             n.security_groups.join(", "),
-            n.load_balancer
-                .as_ref()
-                .map(|(tg, c, p)| format!(
-                    ", behind {} → {c}:{p}",
-                    tg.rsplit('/').nth(1).unwrap_or(last_segment(tg))
+            n.load_balancers
+                .iter()
+                .map(|l| format!(
+                    ", behind {} → {}:{}",
+                    l.target_group
+                        .rsplit('/')
+                        .nth(1)
+                        .unwrap_or(last_segment(&l.target_group)),
+                    l.container,
+                    l.port
                 ))
-                .unwrap_or_default()
+                .collect::<String>()
         ));
     }
     out

@@ -244,6 +244,8 @@ mod tests {
 
     fn facts() -> Facts {
         Facts {
+            lb_dns: None,
+            managed_efs: None,
             app: "demo".into(),
             env: "test".into(),
             account: "123456789012".into(),

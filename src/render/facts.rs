@@ -21,6 +21,29 @@ pub struct Facts {
     pub secret_arns: BTreeMap<SecretRef, String>,
     /// Full ARNs of registry credentials given as partial ARNs.
     pub credential_arns: BTreeMap<String, String>,
+    /// `COPILOT_LB_DNS`: the environment's load balancer the service sits
+    /// behind, when Copilot's environment stack names it.
+    pub lb_dns: Option<String>,
+    /// The managed file system and the service's access point, for an
+    /// `efs: true` volume.
+    pub managed_efs: Option<ManagedEfs>,
+}
+
+/// The environment's managed file system and the service's access point on it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ManagedEfs {
+    pub file_system_id: String,
+    pub access_point_id: String,
+}
+
+impl ManagedEfs {
+    /// What `render` shows without AWS.
+    pub fn placeholder() -> ManagedEfs {
+        ManagedEfs {
+            file_system_id: "{ManagedFileSystemID}".into(),
+            access_point_id: "{the service's access point}".into(),
+        }
+    }
 }
 
 /// The account used when none is given to `render`.
@@ -91,6 +114,8 @@ impl Facts {
             images: BTreeMap::new(),
             secret_arns: BTreeMap::new(),
             credential_arns: BTreeMap::new(),
+            lb_dns: None,
+            managed_efs: svc.managed_volume().map(|_| ManagedEfs::placeholder()),
         };
         facts.images = declared_images(svc, &facts, image_tag.unwrap_or("latest"));
         facts

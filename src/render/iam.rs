@@ -6,7 +6,7 @@
 //! CloudWatch destination. `*` appears only for `ecr:GetAuthorizationToken`,
 //! which has no resource to name.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -33,6 +33,9 @@ pub struct Statement {
     pub action: Vec<String>,
     #[serde(rename = "Resource")]
     pub resource: Vec<String>,
+    /// `StringEquals` conditions: key → value.
+    #[serde(rename = "Condition", skip_serializing_if = "Option::is_none")]
+    pub condition: Option<BTreeMap<&'static str, BTreeMap<String, String>>>,
 }
 
 impl PolicyDocument {
@@ -62,6 +65,7 @@ fn allow(sid: &str, actions: &[&str], resources: impl IntoIterator<Item = String
         effect: "Allow",
         action: actions.iter().map(|a| a.to_string()).collect(),
         resource: resource.into_iter().collect(),
+        condition: None,
     }
 }
 
@@ -170,6 +174,58 @@ pub fn render_policies(svc: &Service, facts: &Facts, td: &TaskDefinition) -> Pol
             &format!("MountEfs{}", sid_safe(&vol.name)),
             actions,
             [arn::efs_file_system(p, r, a, &id.value)],
+        ));
+    }
+    if let (Some((name, _)), Some(m)) = (svc.managed_volume(), &facts.managed_efs) {
+        // As Copilot's GrantAccessCopilotManagedEFS: mount and write, through
+        // the service's own access point only.
+        let mut st = allow(
+            &format!("MountManagedEfs{}", sid_safe(name)),
+            &[
+                "elasticfilesystem:ClientMount",
+                "elasticfilesystem:ClientWrite",
+            ],
+            [arn::efs_file_system(p, r, a, &m.file_system_id)],
+        );
+        st.condition = Some(BTreeMap::from([(
+            "StringEquals",
+            BTreeMap::from([(
+                "elasticfilesystem:AccessPointArn".to_string(),
+                arn::efs_access_point(p, r, a, &m.access_point_id),
+            )]),
+        )]));
+        task.push(st);
+    }
+    if svc.exec.as_ref().is_some_and(|e| e.value) {
+        // ECS Exec, as Copilot's taskrole.yml grants it: the SSM channels
+        // (their only resource is `*`), and the session's logs in the
+        // service's own log group rather than any group.
+        task.push(allow(
+            "ExecuteCommand",
+            &[
+                "ssmmessages:CreateControlChannel",
+                "ssmmessages:OpenControlChannel",
+                "ssmmessages:CreateDataChannel",
+                "ssmmessages:OpenDataChannel",
+            ],
+            ["*".to_string()],
+        ));
+        task.push(allow(
+            "ExecuteCommandLogs",
+            &[
+                "logs:CreateLogStream",
+                "logs:DescribeLogStreams",
+                "logs:PutLogEvents",
+            ],
+            [
+                arn::log_group(p, r, a, &log_group),
+                arn::log_streams(p, r, a, &log_group),
+            ],
+        ));
+        task.push(allow(
+            "ExecuteCommandLogGroups",
+            &["logs:DescribeLogGroups"],
+            [format!("arn:{p}:logs:{r}:{a}:log-group:*")],
         ));
     }
     if let Some(dest) = firelens_cloudwatch_group(svc) {
@@ -307,5 +363,43 @@ mod tests {
         let p = render_policies(&svc, &facts, &td);
         assert!(p.task.is_none());
         assert!(p.execution.statement.iter().all(|s| s.sid != "PullImages"));
+    }
+
+    #[test]
+    fn ecs_exec_opens_the_ssm_channels_and_logs_to_the_services_group_only() {
+        let base = "name: api\ntype: Backend Service\nimage:\n  location: nginx:1\n";
+        let facts_for = |svc: &Service| {
+            Facts::offline(
+                svc,
+                "demo",
+                "test",
+                Some("123456789012"),
+                Some("us-east-1"),
+                None,
+            )
+        };
+        for exec in ["exec: true\n", "exec:\n  enable: true\n"] {
+            let svc = service_in(&format!("{base}{exec}"), Some("test"));
+            let facts = facts_for(&svc);
+            let td = render_task_definition(&svc, &facts);
+            let task = render_policies(&svc, &facts, &td)
+                .task
+                .expect("a task policy");
+            let res: Vec<(&str, &str)> = task.resources().collect();
+            assert!(res.contains(&("ExecuteCommand", "*")), "{res:?}");
+            assert!(res.contains(&(
+                "ExecuteCommandLogs",
+                "arn:aws:logs:us-east-1:123456789012:log-group:/copilot/demo-test-api:log-stream:*"
+            )));
+            assert_eq!(
+                res.iter().filter(|(_, r)| *r == "*").count(),
+                1,
+                "only the SSM channels, which have no other resource"
+            );
+        }
+        let off = service_in(&format!("{base}exec: false\n"), Some("test"));
+        let facts = facts_for(&off);
+        let td = render_task_definition(&off, &facts);
+        assert!(render_policies(&off, &facts, &td).task.is_none());
     }
 }

@@ -86,6 +86,9 @@ pub struct RepositoryCredentials {
 pub struct PortMapping {
     pub container_port: i32,
     pub protocol: String,
+    /// `target` on the port Service Connect exposes, as Copilot names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -180,6 +183,19 @@ const HC_START_PERIOD: i32 = 0;
 
 /// Renders the task definition of a validated service. Deterministic: the same
 /// service and facts give the same value, and so byte-identical JSON.
+/// The ports of `container` that only a load balancer rule's `target_port` names.
+fn rule_ports(svc: &Service, container: &str) -> impl Iterator<Item = u16> {
+    svc.rule_ports()
+        .into_iter()
+        .filter(move |t| t.container == container)
+        .map(|t| t.port)
+        .collect::<Vec<_>>()
+        .into_iter()
+}
+
+/// The name of the port mapping Service Connect exposes.
+pub const CONNECT_PORT_NAME: &str = "target";
+
 pub fn render_task_definition(svc: &Service, facts: &Facts) -> TaskDefinition {
     let name = svc.name.value.as_str();
     let common = copilot_variables(svc, facts);
@@ -206,9 +222,12 @@ pub fn render_task_definition(svc: &Service, facts: &Facts) -> TaskDefinition {
             .image
             .port
             .iter()
-            .map(|p| PortMapping {
-                container_port: i32::from(p.value),
+            .map(|p| p.value)
+            .chain(rule_ports(svc, name))
+            .map(|port| PortMapping {
+                container_port: i32::from(port),
                 protocol: "tcp".into(),
+                name: None,
             })
             .collect(),
         secrets: secrets(&svc.secrets, facts),
@@ -303,7 +322,13 @@ pub fn render_task_definition(svc: &Service, facts: &Facts) -> TaskDefinition {
                 .map(|p| PortMapping {
                     container_port: i32::from(p.port),
                     protocol: p.protocol.as_str().into(),
+                    name: None,
                 })
+                .chain(rule_ports(svc, sc_name).map(|port| PortMapping {
+                    container_port: i32::from(port),
+                    protocol: "tcp".into(),
+                    name: None,
+                }))
                 .collect(),
             environment: environment(&common, &sc.variables, &mounts),
             secrets: secrets(&sc.secrets, facts),
@@ -314,6 +339,20 @@ pub fn render_task_definition(svc: &Service, facts: &Facts) -> TaskDefinition {
             log_configuration: Some(awslogs.clone()),
             ..Default::default()
         });
+    }
+
+    // Copilot names the port Service Connect exposes `target` (whether or
+    // not `network.connect` is on).
+    if let Some(t) = svc.connect_target() {
+        for c in containers.iter_mut().filter(|c| c.name == t.container) {
+            for p in c
+                .port_mappings
+                .iter_mut()
+                .filter(|p| p.container_port == i32::from(t.port))
+            {
+                p.name = Some(CONNECT_PORT_NAME.into());
+            }
+        }
     }
 
     let platform = svc.platform.as_ref();
@@ -346,8 +385,20 @@ pub fn render_task_definition(svc: &Service, facts: &Facts) -> TaskDefinition {
             .values()
             .map(|v| Volume {
                 name: v.name.value.clone(),
-                efs_volume_configuration: v.efs.as_ref().filter(|e| !e.managed).map(|e| {
-                    EfsVolumeConfiguration {
+                efs_volume_configuration: v.efs.as_ref().and_then(|e| {
+                    if e.managed {
+                        // As Copilot's volumes.yml renders the managed volume.
+                        return facts.managed_efs.as_ref().map(|m| EfsVolumeConfiguration {
+                            file_system_id: m.file_system_id.clone(),
+                            root_directory: "/".into(),
+                            transit_encryption: "ENABLED".into(),
+                            authorization_config: Some(EfsAuthorizationConfig {
+                                access_point_id: Some(m.access_point_id.clone()),
+                                iam: Some("ENABLED".into()),
+                            }),
+                        });
+                    }
+                    Some(EfsVolumeConfiguration {
                         file_system_id: e.id.as_ref().map(|i| i.value.clone()).unwrap_or_default(),
                         root_directory: e
                             .root_dir
@@ -365,7 +416,7 @@ pub fn render_task_definition(svc: &Service, facts: &Facts) -> TaskDefinition {
                                 iam: e.iam().then(|| "ENABLED".into()),
                             }
                         }),
-                    }
+                    })
                 }),
             })
             .collect(),
@@ -399,7 +450,7 @@ fn copilot_variables(svc: &Service, facts: &Facts) -> Vec<KeyValue> {
         name: n.to_string(),
         value: v,
     };
-    vec![
+    let mut vars = vec![
         kv("COPILOT_APPLICATION_NAME", facts.app.clone()),
         kv("COPILOT_ENVIRONMENT_NAME", facts.env.clone()),
         kv(
@@ -407,7 +458,11 @@ fn copilot_variables(svc: &Service, facts: &Facts) -> Vec<KeyValue> {
             format!("{}.{}.local", facts.env, facts.app),
         ),
         kv("COPILOT_SERVICE_NAME", svc.name.value.clone()),
-    ]
+    ];
+    if let Some(dns) = &facts.lb_dns {
+        vars.push(kv("COPILOT_LB_DNS", dns.clone()));
+    }
+    vars
 }
 
 /// Copilot's variables, the container's own (which win), and
@@ -496,6 +551,35 @@ mod tests {
     const API: &str = "name: api\ntype: Load Balanced Web Service\nimage:\n  build: api/Dockerfile\n  port: 3000\n";
 
     #[test]
+    fn a_target_port_no_container_exposes_becomes_the_target_containers_port_mapping() {
+        let ports = |td: &TaskDefinition, name: &str| -> Vec<i32> {
+            td.container_definitions
+                .iter()
+                .find(|c| c.name == name)
+                .unwrap()
+                .port_mappings
+                .iter()
+                .map(|p| p.container_port)
+                .collect()
+        };
+        let td = render(&format!(
+            "{API}http:\n  path: /\n  target_port: 3001\n  additional_rules:\n    - path: /admin\n      target_container: envoy\n      target_port: 9901\n    - path: /same\n      target_port: 8080\nsidecars:\n  envoy:\n    image: envoy\n    port: 8080\n"
+        ));
+        assert_eq!(ports(&td, "api"), [3000, 3001]);
+        let api = &td.container_definitions[0];
+        assert_eq!(
+            api.port_mappings[1].name.as_deref(),
+            Some("target"),
+            "the main rule's target port"
+        );
+        assert_eq!(
+            ports(&td, "envoy"),
+            [8080, 9901],
+            "a port a container exposes already is not added again"
+        );
+    }
+
+    #[test]
     fn main_container_from_build_uses_the_service_repository() {
         let td = render(API);
         assert_eq!(td.family, "demo-test-api");
@@ -508,8 +592,10 @@ mod tests {
             main.port_mappings,
             vec![PortMapping {
                 container_port: 3000,
-                protocol: "tcp".into()
-            }]
+                protocol: "tcp".into(),
+                name: Some("target".into()),
+            }],
+            "Copilot names the port Service Connect would expose `target`"
         );
         assert_eq!(
             main.log_configuration.as_ref().unwrap().log_driver,

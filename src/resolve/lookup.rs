@@ -1,15 +1,23 @@
-//! The reads behind [`resolve`](super): everything independent at once, then,
-//! only when the service runs an older revision than the family's latest, that
-//! revision. Read-only.
+//! The reads behind [`resolve`](super): everything independent at once
+//! (Copilot's stacks among them), then, only when Copilot's stacks place the
+//! service elsewhere than sidecarctl's default names, that service; only when
+//! the service runs an older revision than the family's latest, that revision;
+//! only when the service does not exist yet, the cluster and the caller's
+//! account. Read-only.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use futures_util::future::join_all;
+use futures_util::future::{join_all, try_join_all};
 
 use super::{Answers, ImageLookup, Questions, Request, ResolveError, Resolved, Roles};
 use crate::aws::{self, Aws, AwsError};
+use crate::discover::{self, CopilotStacks, Who};
+use crate::names::copilot;
+use crate::names::sidecarctl::adopted_record;
+use crate::names::sidecarctl::target_group_name;
 use crate::names::sidecarctl::{EXECUTION_POLICY, TASK_POLICY};
-use crate::state::IamState;
+use crate::state::lb::{LbState, TargetGroup};
+use crate::state::{IamState, ServiceState};
 
 /// Why resolving stopped.
 #[derive(Debug)]
@@ -26,18 +34,38 @@ impl From<AwsError> for Failure {
     }
 }
 
-/// Resolves a request: at most two round trips.
+/// Resolves a request: two round trips at most, and one more first when the
+/// manifest uses `from_cfn` (the exports, read once).
 pub async fn resolve(aws: &Aws, req: &Request<'_>) -> Result<Resolved, Failure> {
+    let uses = req.svc.export_uses();
+    let (with_exports, missing_exports) = if uses.is_empty() {
+        (None, Vec::new())
+    } else {
+        let exports = EXPORTS
+            .get(&aws.region, || aws::cfn::exports(&aws.cfn))
+            .await?;
+        let mut svc = req.svc.clone();
+        let missing = svc.resolve_exports(&exports);
+        (Some(svc), missing)
+    };
+    let req = &Request {
+        svc: with_exports.as_ref().unwrap_or(req.svc),
+        ..*req
+    };
     let q = super::questions(req);
-    let answers = answers(aws, req, &q).await?;
+    let mut answers = answers(aws, req, &q).await?;
+    answers.missing_exports = missing_exports;
     let mut resolved = super::interpret(req, &q, answers).map_err(Failure::Resolve)?;
+    resolved.service = with_exports;
     if let Some(arn) = super::current_to_fetch(&resolved) {
         resolved.current.td = aws::ecs::describe_task_definition(&aws.ecs, arn).await?;
     }
     Ok(resolved)
 }
 
-/// Round trip 1: every question at once.
+/// Round trip 1: every question at once. The account and the cluster's state
+/// come from the service's reads when it exists; otherwise (a first deploy)
+/// round trip 2 asks STS and DescribeClusters.
 pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answers, AwsError> {
     let images = join_all(q.images.iter().map(|c| async {
         match &c.lookup {
@@ -46,17 +74,15 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
                 repository,
                 reference,
                 ..
-            } => aws::ecr::image_digest(&aws.ecr, Some(registry), repository, reference)
+            } => aws::ecr::image(&aws.ecr, Some(registry), repository, reference)
                 .await
-                .map(|d| (d, None)),
+                .map(Some),
             ImageLookup::Build { repository, tag } => {
-                let (repo, digest) = tokio::join!(
-                    aws::ecr::repository(&aws.ecr, repository),
-                    aws::ecr::image_digest(&aws.ecr, None, repository, tag)
-                );
-                Ok((digest?, repo?.map(|r| r.uri)))
+                aws::ecr::image(&aws.ecr, None, repository, tag)
+                    .await
+                    .map(Some)
             }
-            ImageLookup::Elsewhere => Ok((None, None)),
+            ImageLookup::Elsewhere => Ok(None),
         }
     }));
     let secrets = join_all(
@@ -104,11 +130,69 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
             }
         }
     };
+    let who = Who {
+        app: req.app,
+        env: req.env,
+        svc: &req.svc.name,
+    };
+    let stacks = copilot_stacks(aws, who);
+    // The service's autoscaling, when the manifest autoscales.
+    let autoscales = req.svc.count.as_ref().is_some_and(|c| c.value.autoscaling);
+    let scaling_of = |cluster: String, service: String| async move {
+        if autoscales {
+            aws::autoscaling::scaling(&aws.autoscaling, &cluster, &service)
+                .await
+                .map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    // An imported load balancer (`http.alb`) and its listeners.
+    let alb_name = req
+        .svc
+        .http
+        .as_ref()
+        .filter(|h| h.enabled)
+        .and_then(|h| h.alb.as_ref())
+        .map(|a| a.value.clone());
+    let imported_alb = async {
+        match &alb_name {
+            Some(name) => aws::elb::imported_alb(&aws.elb, name).await,
+            None => Ok(None),
+        }
+    };
+    // The target groups sidecarctl names for the service's routing rules.
+    let rules_wanted = if req.manage_lb {
+        req.svc.http_rules().len()
+    } else {
+        0
+    };
+    let named_tgs = try_join_all((0..rules_wanted).map(|i| {
+        let name = target_group_name(req.app, req.env, &req.svc.name.value, i);
+        async move { aws::elb::target_group_named(&aws.elb, &name).await }
+    }));
+    // The aliases' records, in the hosted zones the manifest names.
+    let wanted_records: Vec<(String, String)> = req
+        .svc
+        .http_rules()
+        .into_iter()
+        .filter(|_| req.manage_lb)
+        .flat_map(|rule| {
+            rule.alias.iter().filter_map(move |a| {
+                let zone = a.hosted_zone.as_ref().or(rule.hosted_zone.as_ref())?;
+                Some((zone.value.clone(), a.name.value.clone()))
+            })
+        })
+        .collect();
+    let records = try_join_all(
+        wanted_records
+            .iter()
+            .map(|(zone, name)| aws::route53::a_record(&aws.route53, zone, name)),
+    );
     let (
-        identity,
-        service,
+        (stacks, imported_alb, named_tgs, records),
+        (service, scaling),
         latest,
-        cluster_active,
         images,
         secrets,
         parameters,
@@ -117,10 +201,14 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
         iam,
         log_group,
     ) = tokio::join!(
-        aws::sts::caller_identity(&aws.sts),
-        aws::ecs::describe_service(&aws.ecs, req.cluster, req.service_name),
+        async { tokio::join!(stacks, imported_alb, named_tgs, records) },
+        async {
+            tokio::join!(
+                aws::ecs::describe_service(&aws.ecs, req.cluster, req.service_name),
+                scaling_of(req.cluster.to_string(), req.service_name.to_string()),
+            )
+        },
         aws::ecs::describe_task_definition(&aws.ecs, &q.family),
-        aws::ecs::cluster_is_active(&aws.ecs, req.cluster),
         images,
         secrets,
         parameters,
@@ -129,11 +217,158 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
         iam,
         aws::logs::log_group(&aws.logs, &q.log_group),
     );
+    let placement = discover::place(who, req.cluster_given.then_some(req.cluster), &stacks?);
+    for line in placement.sources() {
+        tracing::info!("{line}");
+    }
+    // Copilot's stacks place the service elsewhere: read that one and its
+    // autoscaling (the only reads that wait for another); and, for an
+    // `efs: true` volume, the service's access point on the environment's
+    // managed file system.
+    let managed_fs = placement
+        .environment
+        .as_ref()
+        .and_then(|e| e.managed_file_system.clone());
+    let moved =
+        (placement.cluster.as_str(), placement.service.as_str()) != (req.cluster, req.service_name);
+    // The load balancer's listeners: the imported one's, or the environment stack's.
+    let imported_alb = imported_alb?;
+    let listeners = match (&imported_alb, &placement.environment, rules_wanted == 0) {
+        (_, _, true) => Vec::new(),
+        (Some(alb), _, false) => alb.listeners(),
+        (None, Some(e), false) if alb_name.is_none() => {
+            e.listeners(req.svc.kind.value == crate::manifest::ServiceType::BackendService)
+        }
+        _ => Vec::new(),
+    };
+    let target_groups_of = |s: &Option<ServiceState>| -> Vec<String> {
+        s.iter()
+            .flat_map(|s| &s.load_balancers)
+            .map(|l| l.target_group.clone())
+            .collect()
+    };
+    // Target groups known now: those of sidecarctl's names, and the
+    // service's own (Copilot's) when the service is known already. Read
+    // with their attributes in the next round, beside the rules.
+    let named_tgs: Vec<TargetGroup> = named_tgs?.into_iter().flatten().collect();
+    let mut known_tgs: Vec<String> = match (&service, moved) {
+        (Ok(s), false) => target_groups_of(s),
+        _ => Vec::new(),
+    };
+    known_tgs.retain(|arn| !named_tgs.iter().any(|t| &t.arn == arn));
+    if listeners.is_empty() {
+        known_tgs.clear();
+    }
+    // The service's Cloud Map service in the environment's namespace.
+    let namespace = placement
+        .environment
+        .as_ref()
+        .and_then(|e| e.namespace_id.clone())
+        .filter(|_| req.svc.kind.value != crate::manifest::ServiceType::WorkerService);
+    let (service, scaling, managed_access_point, rules, tgs, discovery) = tokio::join!(
+        async {
+            if moved {
+                aws::ecs::describe_service(&aws.ecs, &placement.cluster, &placement.service).await
+            } else {
+                service
+            }
+        },
+        async {
+            if moved {
+                scaling_of(placement.cluster.clone(), placement.service.clone()).await
+            } else {
+                scaling
+            }
+        },
+        async {
+            match (super::wanted_access_point(req), &managed_fs) {
+                (Some(want), Some(fs)) => aws::efs::managed_access_point(&aws.efs, fs, &want).await,
+                _ => Ok(None),
+            }
+        },
+        try_join_all(listeners.iter().map(|l| async move {
+            Ok::<_, AwsError>((l.clone(), aws::elb::rules(&aws.elb, l).await?))
+        })),
+        async {
+            if listeners.is_empty() {
+                return Ok(Vec::new());
+            }
+            let named = named_tgs.iter().cloned();
+            let (named, others) = tokio::join!(
+                try_join_all(named.map(|t| aws::elb::with_attributes(&aws.elb, t))),
+                read_target_groups(aws, &known_tgs)
+            );
+            Ok::<_, AwsError>(named?.into_iter().chain(others?).collect::<Vec<_>>())
+        },
+        async {
+            match &namespace {
+                Some(ns) => {
+                    aws::discovery::find_service(&aws.discovery, ns, &req.svc.name.value).await
+                }
+                None => Ok(None),
+            }
+        },
+    );
+    let (service, scaling, managed_access_point) = (service?, scaling?, managed_access_point?);
+    let lb = if listeners.is_empty() {
+        None
+    } else {
+        let mut target_groups = tgs?;
+        // A service found only now, with target groups of other names
+        // (Copilot's): those are read now.
+        let unknown: Vec<String> = target_groups_of(&service)
+            .into_iter()
+            .filter(|arn| !target_groups.iter().any(|t| &t.arn == arn))
+            .collect();
+        target_groups.extend(read_target_groups(aws, &unknown).await?);
+        Some(LbState {
+            target_groups,
+            listeners: rules?,
+            records: records?.into_iter().flatten().collect(),
+        })
+    };
+    if let Some(s) = &service
+        && placement.service_from != discover::Source::Default
+        && !discover::tagged_for(&s.tags, who)
+    {
+        tracing::warn!(
+            "the ECS service {} is not tagged for {}/{}/{} as Copilot tags its services",
+            s.name,
+            req.app,
+            req.env,
+            req.svc.name.value
+        );
+    }
+    let latest = latest?;
+    let (identity, cluster_active) = match super::known_from(service.as_ref(), latest.as_ref()) {
+        (Some(identity), Some(active)) => (identity, active),
+        (identity, active) => {
+            let (who, cluster) = tokio::join!(
+                async {
+                    match identity {
+                        Some(i) => Ok(i),
+                        None => aws::sts::caller_identity(&aws.sts).await,
+                    }
+                },
+                async {
+                    match active {
+                        Some(a) => Ok(a),
+                        None => aws::ecs::cluster_is_active(&aws.ecs, &placement.cluster).await,
+                    }
+                }
+            );
+            (who?, cluster?)
+        }
+    };
     Ok(Answers {
-        identity: identity?,
-        service: service?,
-        latest: latest?,
-        cluster_active: cluster_active?,
+        scaling,
+        managed_access_point,
+        missing_exports: Vec::new(),
+        placement,
+        identity,
+        service,
+        latest,
+        cluster_active,
         images: images.into_iter().collect::<Result<_, _>>()?,
         secrets: secrets
             .into_iter()
@@ -150,7 +385,93 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
             .collect::<Result<_, _>>()?,
         iam: iam?,
         log_group: log_group?,
+        lb,
+        discovery: discovery?,
+        imported_alb,
     })
+}
+
+/// Target groups by ARN with their attributes, the two reads at once.
+async fn read_target_groups(aws: &Aws, arns: &[String]) -> Result<Vec<TargetGroup>, AwsError> {
+    if arns.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (groups, attributes) = tokio::join!(
+        aws::elb::target_groups(&aws.elb, arns),
+        try_join_all(arns.iter().map(|arn| aws::elb::attributes(&aws.elb, arn)))
+    );
+    let attributes = attributes?;
+    Ok(groups?
+        .into_iter()
+        .map(|mut t| {
+            if let Some((delay, sticky)) = arns
+                .iter()
+                .position(|a| *a == t.arn)
+                .and_then(|i| attributes.get(i))
+            {
+                t.deregistration_delay_s = *delay;
+                t.stickiness = *sticky;
+            }
+            t
+        })
+        .collect())
+}
+
+/// What Copilot's stacks say about a service: the environment stack's outputs,
+/// the service stack's ECS service, and `adopt`'s record of it, read at once.
+pub async fn copilot_stacks(aws: &Aws, who: Who<'_>) -> Result<CopilotStacks, AwsError> {
+    let (env_stack, svc_stack) = (
+        copilot::env_stack(who.app, who.env),
+        copilot::service_stack(who.app, who.env, who.svc),
+    );
+    let record = adopted_record(who.app, who.env, who.svc);
+    let (env_outputs, service_arn, adopted) = tokio::join!(
+        env_outputs(aws, &env_stack),
+        aws::cfn::stack_resource(&aws.cfn, &svc_stack, copilot::SERVICE_LOGICAL_ID),
+        aws::record::read(&aws.ssm, &record),
+    );
+    Ok(CopilotStacks {
+        env_outputs: env_outputs?,
+        service_arn: service_arn?,
+        adopted_arn: adopted?,
+    })
+}
+
+/// Reads cached for the run: `deploy --all` reads the environment stack and
+/// the exports once for all its services.
+static ENV_OUTPUTS: Cache<Option<BTreeMap<String, String>>> = Cache::new();
+static EXPORTS: Cache<BTreeMap<String, String>> = Cache::new();
+
+type Cell<T> = std::sync::Arc<tokio::sync::OnceCell<T>>;
+
+/// Answers by key, each read once (concurrent askers wait for the first).
+struct Cache<T>(std::sync::Mutex<BTreeMap<String, Cell<T>>>);
+
+impl<T: Clone> Cache<T> {
+    const fn new() -> Self {
+        Cache(std::sync::Mutex::new(BTreeMap::new()))
+    }
+
+    async fn get<F: Future<Output = Result<T, AwsError>>>(
+        &self,
+        key: &str,
+        read: impl FnOnce() -> F,
+    ) -> Result<T, AwsError> {
+        let cell = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(key.to_string())
+            .or_default()
+            .clone();
+        cell.get_or_try_init(read).await.cloned()
+    }
+}
+
+async fn env_outputs(aws: &Aws, stack: &str) -> Result<Option<BTreeMap<String, String>>, AwsError> {
+    ENV_OUTPUTS
+        .get(stack, || aws::cfn::stack_outputs(&aws.cfn, stack))
+        .await
 }
 
 /// A lookup's answer under the name it was asked by; `None` when not found.

@@ -13,14 +13,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::diag::{Diagnostic, Diagnostics, SourceFile};
+use crate::discover::{self, Placement};
+use crate::manifest::ServiceType;
 use crate::manifest::addons::Addons;
+use crate::manifest::from_cfn::{ExportUse, export_of};
 use crate::manifest::{FIRELENS_CONTAINER, SecretRef, Service};
+use crate::names::copilot::{ManagedAccessPoint, managed_access_point};
 use crate::names::{self, Arn, EcrImage, RoleNames, arn, copilot};
-use crate::render::Facts;
 use crate::render::addons::{RenderedPolicy, render_addon_policies};
 use crate::render::facts::declared_images;
+use crate::render::{Facts, ManagedEfs};
 use crate::state::{
-    AccessPoint, Current, FileSystem, IamState, Identity, LogGroup, Registered, ServiceState,
+    AccessPoint, Current, FileSystem, IamState, Identity, ImageFound, LogGroup, Registered,
+    ServiceState,
 };
 use crate::yaml::Pos;
 
@@ -34,11 +39,16 @@ pub enum Roles {
 }
 
 /// What to resolve.
+#[derive(Clone, Copy)]
 pub struct Request<'a> {
     pub svc: &'a Service,
     pub app: &'a str,
     pub env: &'a str,
+    /// `--cluster`, or the default `{app}-{env}` when Copilot's stacks name none.
     pub cluster: &'a str,
+    /// Whether `--cluster` was given (it then wins over Copilot's stacks).
+    pub cluster_given: bool,
+    /// The default ECS service name, when Copilot's stacks name none.
     pub service_name: &'a str,
     /// For `image.build`.
     pub image_tag: Option<&'a str>,
@@ -48,6 +58,9 @@ pub struct Request<'a> {
     pub addons: &'a Addons,
     /// The region requests go to.
     pub region: &'a str,
+    /// sidecarctl manages the load balancer's target groups and rules (no
+    /// `--target-group-arn`).
+    pub manage_lb: bool,
 }
 
 /// How an image is checked.
@@ -93,14 +106,22 @@ pub struct Questions {
 /// What the lookups found.
 #[derive(Clone, Debug)]
 pub struct Answers {
+    /// The service's autoscaling, read when the manifest autoscales.
+    pub scaling: Option<crate::state::Scaling>,
+    /// For an `efs: true` volume: the service's access point on the
+    /// environment's managed file system, when it exists.
+    pub managed_access_point: Option<String>,
+    /// `from_cfn` exports the manifest uses that CloudFormation does not have.
+    pub missing_exports: Vec<ExportUse>,
+    /// Where the service runs, from the flags and Copilot's stacks.
+    pub placement: Placement,
     pub identity: Identity,
     pub service: Option<ServiceState>,
     /// The family's latest revision.
     pub latest: Option<Registered>,
     pub cluster_active: bool,
-    /// Per image check, in order: the digest found, and for `image.build` the
-    /// repository's URI.
-    pub images: Vec<(Option<String>, Option<String>)>,
+    /// Per image check, in order: what ECR says (`None` for images elsewhere).
+    pub images: Vec<Option<ImageFound>>,
     /// Secret name or partial ARN → its full ARN, when it exists.
     pub secrets: BTreeMap<String, String>,
     /// The SSM parameters that exist.
@@ -109,6 +130,13 @@ pub struct Answers {
     pub access_points: BTreeMap<String, AccessPoint>,
     pub iam: Option<IamState>,
     pub log_group: Option<LogGroup>,
+    /// The service's target groups and its listeners' rules, read when the
+    /// environment stack gives the listeners the manifest's `http` uses.
+    pub lb: Option<crate::state::lb::LbState>,
+    /// The service's Cloud Map service, read when the environment has a namespace.
+    pub discovery: Option<crate::state::DiscoveryService>,
+    /// `http.alb`'s load balancer, when it exists.
+    pub imported_alb: Option<crate::state::lb::ImportedAlb>,
 }
 
 /// Everything a deploy knows once resolved.
@@ -122,6 +150,30 @@ pub struct Resolved {
     /// The roles sidecarctl manages, if it does.
     pub managed_roles: Option<RoleNames>,
     pub current: Current,
+    /// Where the service runs, and where that was found.
+    pub placement: Placement,
+    /// The manifest with its `from_cfn` exports in place, when it has any.
+    pub service: Option<Service>,
+    /// The access point an `efs: true` volume needs and does not have yet:
+    /// the deploy's first write.
+    pub create_access_point: Option<(String, ManagedAccessPoint)>,
+    /// `http.alb`'s load balancer and listeners.
+    pub imported_alb: Option<crate::state::lb::ImportedAlb>,
+}
+
+/// Stands for the access point a deploy is about to create (in a dry run's plan).
+pub const ACCESS_POINT_TO_CREATE: &str = "(the access point this deploy creates)";
+
+impl Resolved {
+    /// The facts once the access point was created.
+    pub fn with_access_point(&self, id: &str) -> Resolved {
+        let mut r = self.clone();
+        if let Some(m) = &mut r.facts.managed_efs {
+            m.access_point_id = id.to_string();
+        }
+        r.create_access_point = None;
+        r
+    }
 }
 
 #[derive(Debug)]
@@ -150,7 +202,7 @@ pub fn questions(req: &Request) -> Questions {
     let parameters = refs
         .iter()
         .filter_map(|r| match &r.value {
-            SecretRef::SsmName(n) => Some(n.clone()),
+            SecretRef::SsmName(n) if export_of(n).is_none() => Some(n.clone()),
             SecretRef::Arn(a) => local_parameter(a, req.region),
             _ => None,
         })
@@ -170,6 +222,7 @@ pub fn questions(req: &Request) -> Questions {
         file_systems: efs
             .iter()
             .filter_map(|e| e.id.as_ref().map(|i| i.value.clone()))
+            .filter(|id| export_of(id).is_none())
             .collect(),
         access_points: efs
             .iter()
@@ -237,6 +290,28 @@ fn image_checks(req: &Request) -> Vec<ImageCheck> {
     out
 }
 
+/// What the service's own reads already tell: the account and partition (from
+/// the service's or the family's ARN), and that the cluster is usable (ECS
+/// deletes no cluster that still has a service). `None` where only another
+/// read can tell: the cluster's state and, for a family never registered, the
+/// caller's identity.
+pub fn known_from(
+    service: Option<&ServiceState>,
+    latest: Option<&Registered>,
+) -> (Option<Identity>, Option<bool>) {
+    let identity = service
+        .map(|s| s.arn.as_str())
+        .into_iter()
+        .chain(latest.map(|l| l.arn.as_str()))
+        .find_map(Arn::parse)
+        .filter(|a| !a.account.is_empty())
+        .map(|a| Identity {
+            account: a.account.to_string(),
+            partition: a.partition.to_string(),
+        });
+    (identity, service.is_some().then_some(true))
+}
+
 /// Missing things, each at its place in the manifest.
 struct Missing<'a> {
     file: &'a Arc<SourceFile>,
@@ -262,13 +337,39 @@ pub fn interpret(req: &Request, q: &Questions, a: Answers) -> Result<Resolved, R
         file: &svc.file,
         diags: Diagnostics::new(),
     };
+    for u in &a.missing_exports {
+        missing.at(
+            format!(
+                "CloudFormation export {} does not exist in {}",
+                u.export, req.region
+            ),
+            u.pos,
+            &format!("{}.from_cfn", u.path),
+            Some("from_cfn names an export of a stack in the deploy's region (aws cloudformation list-exports)"),
+        );
+    }
+    if let Some(alb) = svc.http.as_ref().and_then(|h| h.alb.as_ref())
+        && a.imported_alb.is_none()
+    {
+        missing.at(
+            format!(
+                "application load balancer {} does not exist in {}",
+                alb.value, req.region
+            ),
+            alb.pos,
+            &alb.path,
+            Some(
+                "http.alb names a load balancer by name or ARN (aws elbv2 describe-load-balancers)",
+            ),
+        );
+    }
     if !a.cluster_active {
         missing.diags.push(
             Diagnostic::error(
                 "missing",
                 format!(
                     "ECS cluster {} does not exist in {}",
-                    req.cluster, req.region
+                    a.placement.cluster, req.region
                 ),
             )
             .help("create it (Copilot's environment stack did), or pass --cluster NAME"),
@@ -285,7 +386,20 @@ pub fn interpret(req: &Request, q: &Questions, a: Answers) -> Result<Resolved, R
         images: BTreeMap::new(),
         secret_arns: BTreeMap::new(),
         credential_arns: BTreeMap::new(),
+        // An imported load balancer's DNS name, as Copilot sets it; else the environment's.
+        lb_dns: match &a.imported_alb {
+            Some(alb) => Some(alb.dns_name.clone()),
+            None => a.placement.environment.as_ref().and_then(|e| {
+                let http_on = svc.http.as_ref().is_none_or(|h| h.enabled);
+                let lbws = svc.kind.value == ServiceType::LoadBalancedWebService && http_on;
+                let backend = svc.kind.value == ServiceType::BackendService
+                    && svc.http.as_ref().is_some_and(|h| h.enabled);
+                discover::lb_dns(e, lbws, backend)
+            }),
+        },
+        managed_efs: None,
     };
+    let create_access_point = managed_efs(req, &a, &mut facts, &mut missing);
     let digests = images(req, q, &a, &mut facts, &mut missing);
     secrets(req, &a, &mut facts, &mut missing);
     file_systems(req, &a, &mut missing);
@@ -332,8 +446,64 @@ pub fn interpret(req: &Request, q: &Questions, a: Answers) -> Result<Resolved, R
             latest: a.latest,
             log_group: a.log_group,
             iam: a.iam,
+            scaling: a.scaling,
+            lb: a.lb,
+            discovery: a.discovery,
         },
+        placement: a.placement,
+        service: None,
+        create_access_point,
+        imported_alb: a.imported_alb,
     })
+}
+
+/// What the service's POSIX user on its managed file system is.
+pub fn wanted_access_point(req: &Request) -> Option<ManagedAccessPoint> {
+    let (_, efs) = req.svc.managed_volume()?;
+    Some(managed_access_point(
+        req.app,
+        req.env,
+        &req.svc.name,
+        efs.uid.as_ref().map(|u| u.value),
+        efs.gid.as_ref().map(|g| g.value),
+    ))
+}
+
+/// `efs: true`: the environment's managed file system, and the service's
+/// access point on it (to create when missing).
+fn managed_efs(
+    req: &Request,
+    a: &Answers,
+    facts: &mut Facts,
+    missing: &mut Missing,
+) -> Option<(String, ManagedAccessPoint)> {
+    let (name, efs) = req.svc.managed_volume()?;
+    let want = wanted_access_point(req)?;
+    let env = a.placement.environment.as_ref();
+    let Some(fs) = env.and_then(|e| e.managed_file_system.clone()) else {
+        missing.at(
+            format!(
+                "volume \"{name}\" uses the environment's managed file system (efs: true), but {} has none",
+                match env {
+                    Some(_) => format!("the stack {}", copilot::env_stack(req.app, req.env)),
+                    None => format!("there is no environment stack {}", copilot::env_stack(req.app, req.env)),
+                }
+            ),
+            efs.pos,
+            &efs.path,
+            Some("Copilot's environment stack creates it (output ManagedFileSystemID) when a service asks for it; or give the file system: efs: { id: fs-... }"),
+        );
+        return None;
+    };
+    let (ap, create) = match &a.managed_access_point {
+        Some(id) => (id.clone(), None),
+        None => (ACCESS_POINT_TO_CREATE.to_string(), Some((fs.clone(), want))),
+    };
+    facts.managed_efs = Some(ManagedEfs {
+        file_system_id: fs,
+        access_point_id: ap,
+    });
+    create
 }
 
 /// The service's task definition when it is not the family's latest (one more
@@ -356,49 +526,72 @@ fn images(
     missing: &mut Missing,
 ) -> BTreeMap<String, String> {
     let mut digests = BTreeMap::new();
-    for (check, (digest, repo_uri)) in q.images.iter().zip(&a.images) {
-        let deployed = match &check.lookup {
-            ImageLookup::Build { repository, tag } => match (repo_uri, digest) {
-                (Some(uri), Some(d)) if req.pin => format!("{uri}@{d}"),
-                (Some(uri), Some(_)) => format!("{uri}:{tag}"),
-                (None, _) => {
-                    missing.at(
-                        format!("ECR repository {repository} does not exist"),
-                        check.pos,
-                        &check.path,
-                        Some("image.build deploys the image Copilot pushed to {app}/{svc}: push it there, or give image.location"),
-                    );
-                    continue;
+    for (check, found) in q.images.iter().zip(&a.images) {
+        let digest = match found {
+            Some(ImageFound::Image { digest, .. }) => Some(digest),
+            _ => None,
+        };
+        let deployed = match (&check.lookup, found) {
+            (
+                ImageLookup::Build { repository, tag },
+                Some(ImageFound::Image { digest, registry }),
+            ) => {
+                // As ECR names it (its DescribeRepositories would say the same).
+                let uri = names::image::ecr_uri(
+                    registry,
+                    &facts.region,
+                    facts.dns_suffix(),
+                    repository,
+                    tag,
+                );
+                if req.pin {
+                    format!("{}@{digest}", EcrImage::base(&uri))
+                } else {
+                    uri
                 }
-                (Some(_), None) => {
-                    missing.at(
-                        format!("image {repository}:{tag} does not exist in ECR"),
-                        check.pos,
-                        &check.path,
-                        Some("push it, or pass the --image-tag that was pushed"),
-                    );
-                    continue;
+            }
+            (ImageLookup::Build { repository, .. }, Some(ImageFound::NoSuchRepository)) => {
+                missing.at(
+                    format!("ECR repository {repository} does not exist"),
+                    check.pos,
+                    &check.path,
+                    Some("image.build deploys the image Copilot pushed to {app}/{svc}: push it there, or give image.location"),
+                );
+                continue;
+            }
+            (ImageLookup::Build { repository, tag }, _) => {
+                missing.at(
+                    format!("image {repository}:{tag} does not exist in ECR"),
+                    check.pos,
+                    &check.path,
+                    Some("push it, or pass the --image-tag that was pushed"),
+                );
+                continue;
+            }
+            (ImageLookup::Ecr { base, .. }, Some(ImageFound::Image { digest, .. })) => {
+                if req.pin {
+                    format!("{base}@{digest}")
+                } else {
+                    check.declared.clone()
                 }
-            },
-            ImageLookup::Ecr {
-                repository,
-                reference,
-                base,
-                ..
-            } => match digest {
-                Some(d) if req.pin => format!("{base}@{d}"),
-                Some(_) => check.declared.clone(),
-                None => {
-                    missing.at(
-                        format!("image {repository}:{reference} does not exist in ECR"),
-                        check.pos,
-                        &check.path,
-                        None,
-                    );
-                    continue;
-                }
-            },
-            ImageLookup::Elsewhere => check.declared.clone(),
+            }
+            (
+                ImageLookup::Ecr {
+                    repository,
+                    reference,
+                    ..
+                },
+                _,
+            ) => {
+                missing.at(
+                    format!("image {repository}:{reference} does not exist in ECR"),
+                    check.pos,
+                    &check.path,
+                    None,
+                );
+                continue;
+            }
+            (ImageLookup::Elsewhere, _) => check.declared.clone(),
         };
         if let Some(d) = digest {
             digests.insert(check.container.clone(), d.clone());
@@ -412,6 +605,8 @@ fn secrets(req: &Request, a: &Answers, facts: &mut Facts, missing: &mut Missing)
     let svc = req.svc;
     for r in svc.secret_refs() {
         match &r.value {
+            // An export that is missing: said once, above.
+            SecretRef::SsmName(n) if export_of(n).is_some() => {}
             SecretRef::SsmName(n) => {
                 if a.parameters.contains(n) {
                     facts.secret_arns.insert(
@@ -496,7 +691,9 @@ fn file_systems(req: &Request, a: &Answers, missing: &mut Missing) {
         .values()
         .filter_map(|v| v.efs.as_ref().filter(|e| !e.managed))
     {
-        let Some(id) = &e.id else { continue };
+        let Some(id) = e.id.as_ref().filter(|i| export_of(&i.value).is_none()) else {
+            continue;
+        };
         match a.file_systems.get(&id.value) {
             None => missing.at(
                 format!(

@@ -25,17 +25,34 @@ fn request<'a>(svc: &'a Service, roles: &'a Roles, addons: &'a Addons, pin: bool
         app: "demo",
         env: "test",
         cluster: "demo-test",
+        cluster_given: false,
         service_name: "api",
         image_tag: Some("v7"),
         pin,
         roles,
         addons,
         region: "us-east-1",
+        manage_lb: true,
     }
 }
 
 fn everything_found(q: &Questions) -> Answers {
     Answers {
+        lb: None,
+        discovery: None,
+        imported_alb: None,
+        scaling: None,
+        managed_access_point: None,
+        missing_exports: Vec::new(),
+        placement: crate::discover::place(
+            crate::discover::Who {
+                app: "demo",
+                env: "test",
+                svc: "api",
+            },
+            None,
+            &Default::default(),
+        ),
         identity: Identity {
             account: ACCOUNT.into(),
             partition: "aws".into(),
@@ -47,14 +64,15 @@ fn everything_found(q: &Questions) -> Answers {
             .images
             .iter()
             .map(|c| match &c.lookup {
-                ImageLookup::Build { .. } => (
-                    Some("sha256:main".into()),
-                    Some(format!(
-                        "{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/demo/api"
-                    )),
-                ),
-                ImageLookup::Ecr { .. } => (Some(format!("sha256:{}", c.container)), None),
-                ImageLookup::Elsewhere => (None, None),
+                ImageLookup::Build { .. } => Some(ImageFound::Image {
+                    digest: "sha256:main".into(),
+                    registry: ACCOUNT.into(),
+                }),
+                ImageLookup::Ecr { registry, .. } => Some(ImageFound::Image {
+                    digest: format!("sha256:{}", c.container),
+                    registry: registry.clone(),
+                }),
+                ImageLookup::Elsewhere => None,
             })
             .collect(),
         secrets: q
@@ -183,7 +201,7 @@ fn every_missing_thing_is_reported_at_its_place() {
     let q = questions(&req);
     let mut a = everything_found(&q);
     a.cluster_active = false;
-    a.images[0] = (None, Some("uri".into())); // the tag was never pushed
+    a.images[0] = Some(ImageFound::NoSuchImage); // the tag was never pushed
     a.secrets.clear();
     a.parameters.clear();
     a.access_points.get_mut("fsap-1").unwrap().file_system_id = "fs-2".into();
@@ -254,4 +272,208 @@ fn the_current_revision_is_read_again_only_when_it_is_not_the_latest() {
     let r = interpret(&req, &q, a).unwrap();
     assert!(r.current.td.is_none());
     assert_eq!(current_to_fetch(&r), Some("arn:td:1"));
+}
+
+#[test]
+fn the_service_or_its_family_tells_the_account_and_that_the_cluster_is_there() {
+    let service = ServiceState {
+        arn: "arn:aws-cn:ecs:cn-north-1:210987654321:service/demo-test/api".into(),
+        ..Default::default()
+    };
+    let svc = manifest();
+    let facts = Facts::offline(&svc, "demo", "test", None, None, None);
+    let latest = Registered {
+        arn: "arn:aws:ecs:us-east-1:123456789012:task-definition/demo-test-api:4".into(),
+        revision: 4,
+        definition: crate::render::render_task_definition(&svc, &facts),
+    };
+    let identity = |account: &str, partition: &str| Identity {
+        account: account.into(),
+        partition: partition.into(),
+    };
+    // The running service answers both.
+    assert_eq!(
+        known_from(Some(&service), Some(&latest)),
+        (Some(identity("210987654321", "aws-cn")), Some(true))
+    );
+    // A family registered before (a service deleted since): the account only.
+    assert_eq!(
+        known_from(None, Some(&latest)),
+        (Some(identity(ACCOUNT, "aws")), None)
+    );
+    // A first deploy: both are asked in round trip 2.
+    assert_eq!(known_from(None, None), (None, None));
+    // An ARN that does not parse tells nothing.
+    let odd = ServiceState {
+        arn: "not-an-arn".into(),
+        ..Default::default()
+    };
+    assert_eq!(known_from(Some(&odd), None), (None, Some(true)));
+}
+
+#[test]
+fn a_missing_repository_is_told_apart_from_a_missing_tag() {
+    let svc = manifest();
+    let roles = Roles::Managed(role_names("demo", "test", "api"));
+    let addons = Addons::default();
+    let req = request(&svc, &roles, &addons, true);
+    let q = questions(&req);
+    let message = |found: ImageFound| {
+        let mut a = everything_found(&q);
+        a.images[0] = Some(found);
+        let Err(ResolveError::Missing(d)) = interpret(&req, &q, a) else {
+            panic!("a missing image is an error")
+        };
+        let d = d.iter().next().unwrap();
+        assert_eq!(d.field.as_deref(), Some("image.build"));
+        d.message.clone()
+    };
+    assert_eq!(
+        message(ImageFound::NoSuchRepository),
+        "ECR repository demo/api does not exist"
+    );
+    assert_eq!(
+        message(ImageFound::NoSuchImage),
+        "image demo/api:v7 does not exist in ECR"
+    );
+}
+
+#[test]
+fn copilots_environment_stack_places_the_service_and_gives_copilot_lb_dns() {
+    let svc = service_in(
+        "name: api\ntype: Load Balanced Web Service\nimage:\n  location: nginx:1\n  port: 8080\n",
+        Some("test"),
+    );
+    let roles = Roles::Managed(role_names("demo", "test", "api"));
+    let addons = Addons::default();
+    let req = request(&svc, &roles, &addons, true);
+    let q = questions(&req);
+    let outputs = [
+        ("ClusterId", "demo-test-Cluster-Q1"),
+        (
+            "PublicLoadBalancerDNSName",
+            "demo-Publi-1.us-east-1.elb.example",
+        ),
+        (
+            "InternalLoadBalancerDNSName",
+            "internal-demo-Inter-1.elb.example",
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let stacks = crate::discover::CopilotStacks {
+        env_outputs: Some(outputs),
+        service_arn: Some(
+            "arn:aws:ecs:us-east-1:1:service/demo-test-Cluster-Q1/demo-test-api-Service-Z9".into(),
+        ),
+        adopted_arn: None,
+    };
+    let who = crate::discover::Who {
+        app: "demo",
+        env: "test",
+        svc: "api",
+    };
+    let placement = crate::discover::place(who, None, &stacks);
+    let a = Answers {
+        placement: placement.clone(),
+        ..everything_found(&q)
+    };
+    let r = interpret(&req, &q, a).unwrap();
+    assert_eq!(r.placement.cluster, "demo-test-Cluster-Q1");
+    assert_eq!(r.placement.service, "demo-test-api-Service-Z9");
+    assert_eq!(
+        r.facts.lb_dns.as_deref(),
+        Some("demo-Publi-1.us-east-1.elb.example"),
+        "a Load Balanced Web Service gets the public load balancer's name"
+    );
+    let td = crate::render::render_task_definition(&svc, &r.facts);
+    let main = td
+        .container_definitions
+        .iter()
+        .find(|c| c.name == "api")
+        .unwrap();
+    assert!(
+        main.environment
+            .iter()
+            .any(|kv| kv.name == "COPILOT_LB_DNS"
+                && kv.value == "demo-Publi-1.us-east-1.elb.example"),
+        "{:?}",
+        main.environment
+    );
+
+    // A Backend Service without `http` sits behind no load balancer.
+    let backend = manifest();
+    let req = request(&backend, &roles, &addons, true);
+    let q = questions(&req);
+    let a = Answers {
+        placement,
+        ..everything_found(&q)
+    };
+    assert_eq!(interpret(&req, &q, a).unwrap().facts.lb_dns, None);
+}
+
+#[test]
+fn a_managed_volume_uses_the_environments_file_system_and_creates_its_access_point() {
+    let svc = service_in(
+        "name: api\ntype: Backend Service\nimage:\n  location: nginx:1\n\
+storage:\n  volumes:\n    data:\n      path: /data\n      efs: true\n",
+        Some("test"),
+    );
+    let roles = Roles::Managed(role_names("demo", "test", "api"));
+    let addons = Addons::default();
+    let req = request(&svc, &roles, &addons, true);
+    let q = questions(&req);
+    let who = crate::discover::Who {
+        app: "demo",
+        env: "test",
+        svc: "api",
+    };
+    // No environment stack: missing, at the volume.
+    let err = interpret(&req, &q, everything_found(&q)).unwrap_err();
+    let ResolveError::Missing(d) = err else {
+        panic!("missing")
+    };
+    assert!(d.iter().any(|d| d.message.contains("managed file system")));
+
+    let stacks = crate::discover::CopilotStacks {
+        env_outputs: Some(
+            [("ManagedFileSystemID".to_string(), "fs-0abc".to_string())]
+                .into_iter()
+                .collect(),
+        ),
+        ..Default::default()
+    };
+    let a = Answers {
+        placement: crate::discover::place(who, None, &stacks),
+        ..everything_found(&q)
+    };
+    let r = interpret(&req, &q, a).unwrap();
+    let (fs, want) = r
+        .create_access_point
+        .clone()
+        .expect("an access point to create");
+    assert_eq!(fs, "fs-0abc");
+    assert_eq!(
+        (want.root.as_str(), want.client_token.as_str()),
+        ("/api", "demo-test-api")
+    );
+    let r = r.with_access_point("fsap-0def");
+    let td = crate::render::render_task_definition(&svc, &r.facts);
+    let efs = td.volumes[0].efs_volume_configuration.as_ref().unwrap();
+    assert_eq!(efs.file_system_id, "fs-0abc");
+    assert_eq!(
+        efs.authorization_config
+            .as_ref()
+            .unwrap()
+            .access_point_id
+            .as_deref(),
+        Some("fsap-0def")
+    );
+    let policies = crate::render::render_policies(&svc, &r.facts, &td);
+    let task = serde_json::to_string(&policies.task).unwrap();
+    assert!(
+        task.contains("access-point/fsap-0def") && task.contains("file-system/fs-0abc"),
+        "mount through the service's own access point only: {task}"
+    );
 }

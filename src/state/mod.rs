@@ -2,10 +2,12 @@
 //! pure core (planning, diffing, judging a rollout) reasons about them. No SDK
 //! type appears here.
 
+pub mod lb;
 mod service;
 
 pub use service::{
-    Deployment, DeploymentStatus, NewService, RolloutState, ServiceEvent, ServiceState,
+    CapacityProvider, ConnectService, Deployment, DeploymentStatus, NewService, RolloutState,
+    ServiceConnect, ServiceEvent, ServiceRegistry, ServiceState,
 };
 
 use std::collections::BTreeMap;
@@ -53,9 +55,16 @@ pub struct LogGroup {
     pub retention_days: Option<i32>,
 }
 
+/// What ECR's DescribeImages says of one repository and image reference.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Repository {
-    pub uri: String,
+pub enum ImageFound {
+    Image {
+        digest: String,
+        /// The registry (account) holding it.
+        registry: String,
+    },
+    NoSuchImage,
+    NoSuchRepository,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,6 +79,47 @@ pub struct AccessPoint {
     pub state: String,
 }
 
+/// A target-tracking scaling policy of the service (Application Auto Scaling).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ScalingPolicy {
+    pub name: String,
+    /// The predefined metric (`ECSServiceAverageCPUUtilization`,
+    /// `ECSServiceAverageMemoryUtilization`), or Copilot's name for a
+    /// customized one (`ALBSumRequestCountPerTarget`, `ALBAverageResponseTime`).
+    pub metric: String,
+    /// The target value in thousandths (70 % is 70000, 0.5 s is 500).
+    pub target_milli: i64,
+    pub scale_in_s: i32,
+    pub scale_out_s: i32,
+    /// A CloudWatch metric of its own; `None` for a predefined one.
+    pub custom: Option<CustomMetric>,
+}
+
+/// A CloudWatch metric a customized target-tracking policy follows.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CustomMetric {
+    pub namespace: String,
+    pub name: String,
+    pub statistic: String,
+    /// In the order given.
+    pub dimensions: Vec<(String, String)>,
+}
+
+/// The service's autoscaling as it is: its scalable target's range, and its
+/// target-tracking policies.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scaling {
+    pub range: Option<(i32, i32)>,
+    pub policies: Vec<ScalingPolicy>,
+}
+
+/// A Cloud Map service: the name a service's tasks are registered under.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DiscoveryService {
+    pub id: String,
+    pub arn: String,
+}
+
 /// What a deploy found in AWS about the service itself.
 #[derive(Clone, Debug, Default)]
 pub struct Current {
@@ -81,6 +131,13 @@ pub struct Current {
     pub log_group: Option<LogGroup>,
     /// `None` when the roles are managed elsewhere.
     pub iam: Option<IamState>,
+    /// Read only when the manifest autoscales.
+    pub scaling: Option<Scaling>,
+    /// Read only when sidecarctl manages the service's load balancer rules.
+    pub lb: Option<lb::LbState>,
+    /// The service's Cloud Map service in the environment's namespace, when
+    /// the environment has one and it exists.
+    pub discovery: Option<DiscoveryService>,
 }
 
 /// The tags each image digest was pushed as (`sha256:…` → tags), from ECR.

@@ -80,6 +80,55 @@ pub struct ServiceState {
     pub events: Vec<ServiceEvent>,
     /// `Some(rollback)` when ECS reports the circuit breaker's setting.
     pub circuit_breaker_rollback: Option<bool>,
+    pub tags: std::collections::BTreeMap<String, String>,
+    /// ECS Exec is on.
+    pub exec: bool,
+    /// The capacity provider strategy; empty for the Fargate launch type.
+    pub capacity: Vec<CapacityProvider>,
+    /// The target groups ECS registers tasks in, in ECS's order.
+    pub load_balancers: Vec<super::lb::LoadBalancer>,
+    pub health_check_grace_s: Option<i32>,
+    /// The Cloud Map services ECS registers tasks in.
+    pub service_registries: Vec<ServiceRegistry>,
+    /// Service Connect, as the primary deployment has it.
+    pub service_connect: Option<ServiceConnect>,
+}
+
+/// ECS Service Connect: whether the service is in the namespace, and what it
+/// offers there.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServiceConnect {
+    pub enabled: bool,
+    /// The namespace's name or ARN.
+    pub namespace: Option<String>,
+    pub services: Vec<ConnectService>,
+}
+
+/// A port the service offers through Service Connect.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConnectService {
+    /// The task definition's port mapping name.
+    pub port_name: String,
+    pub discovery_name: String,
+    /// The name and port clients use.
+    pub dns_name: String,
+    pub port: i32,
+}
+
+/// A Cloud Map service ECS registers the service's tasks in, with the port
+/// of their SRV records.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ServiceRegistry {
+    pub arn: String,
+    pub port: Option<i32>,
+}
+
+/// One item of a capacity provider strategy.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CapacityProvider {
+    pub provider: String,
+    pub weight: i32,
+    pub base: i32,
 }
 
 impl ServiceState {
@@ -130,9 +179,19 @@ pub struct NewService {
     pub subnets: Vec<String>,
     pub security_groups: Vec<String>,
     pub public_ip: bool,
-    /// `(target group, container, port)`.
-    pub load_balancer: Option<(String, String, i32)>,
+    /// Target groups to register tasks in (filled in as they are created).
+    pub load_balancers: Vec<super::lb::LoadBalancer>,
+    /// Cloud Map services to register tasks in (filled in once created).
+    pub service_registries: Vec<ServiceRegistry>,
+    pub service_connect: Option<ServiceConnect>,
+    /// Where Service Connect's proxy logs: the log group and region.
+    pub connect_log: Option<(String, String)>,
+    pub health_check_grace_s: Option<i32>,
     pub rollback: bool,
+    /// ECS Exec.
+    pub exec: bool,
+    /// Empty: the Fargate launch type.
+    pub capacity: Vec<CapacityProvider>,
     pub tags: Vec<(String, String)>,
     /// Makes a retried CreateService idempotent.
     pub client_token: String,

@@ -2,6 +2,7 @@
 
 use super::{Check, valid_path};
 use crate::manifest::Service;
+use crate::manifest::from_cfn::export_of;
 
 fn valid_fs_id(s: &str) -> bool {
     s.strip_prefix("fs-")
@@ -14,7 +15,8 @@ fn valid_ap_id(s: &str) -> bool {
 }
 
 pub fn volumes(svc: &Service, v: &mut Check) {
-    for (name, vol) in &svc.storage.volumes {
+    let mut managed_seen = false;
+    for vol in svc.storage.volumes.values() {
         match &vol.path {
             None => {
                 v.error(
@@ -43,8 +45,30 @@ pub fn volumes(svc: &Service, v: &mut Check) {
             );
         }
         if efs.managed {
-            v.error("unsupported", format!("volume \"{name}\": \"efs: true\" asks Copilot's environment stack for a managed file system"), efs.pos, &efs.path)
-                .help = Some("create the file system yourself and give its id: efs: { id: fs-... }".into());
+            // As Copilot validates a managed volume.
+            if managed_seen {
+                v.error(
+                    "bad-efs",
+                    "only one volume may use the managed file system (efs: true)",
+                    efs.pos,
+                    &efs.path,
+                );
+            }
+            managed_seen = true;
+            match (&efs.uid, &efs.gid) {
+                (Some(_), None) | (None, Some(_)) => {
+                    v.error(
+                        "bad-efs",
+                        "\"uid\" and \"gid\" must be given together",
+                        efs.pos,
+                        &efs.path,
+                    );
+                }
+                (Some(u), Some(_)) if u.value == 0 => {
+                    v.error_at("bad-efs", "\"uid\" must not be 0 (root)", u);
+                }
+                _ => {}
+            }
             continue;
         }
         match &efs.id {
@@ -56,7 +80,7 @@ pub fn volumes(svc: &Service, v: &mut Check) {
                     &format!("{}.id", efs.path),
                 );
             }
-            Some(id) if !valid_fs_id(&id.value) => {
+            Some(id) if !valid_fs_id(&id.value) && export_of(&id.value).is_none() => {
                 v.error_at(
                     "bad-efs-id",
                     format!("\"{}\" is not an EFS file system id", id.value),
@@ -184,10 +208,24 @@ mod tests {
     }
 
     #[test]
-    fn managed_efs_is_not_supported() {
+    fn one_managed_volume_with_a_whole_non_root_posix_user() {
+        assert!(
+            with("storage:\n  volumes:\n    data:\n      path: /d\n      efs: true\n").is_empty()
+        );
+        assert!(with("storage:\n  volumes:\n    data:\n      path: /d\n      efs: {uid: 1000, gid: 1000}\n").is_empty());
         assert_eq!(
-            with("storage:\n  volumes:\n    data:\n      path: /d\n      efs: true\n"),
-            ["unsupported"]
+            with(
+                "storage:\n  volumes:\n    a:\n      path: /a\n      efs: true\n    b:\n      path: /b\n      efs: true\n"
+            ),
+            ["bad-efs"]
+        );
+        assert_eq!(
+            with("storage:\n  volumes:\n    data:\n      path: /d\n      efs: {uid: 1000}\n"),
+            ["bad-efs"]
+        );
+        assert_eq!(
+            with("storage:\n  volumes:\n    data:\n      path: /d\n      efs: {uid: 0, gid: 0}\n"),
+            ["bad-efs"]
         );
     }
 

@@ -2,6 +2,7 @@
 //! registry credentials, secrets and networking.
 
 use super::Check;
+use crate::manifest::from_cfn::export_of;
 use crate::manifest::{Placement, SecretRef, Service};
 
 /// Memory sizes (MiB) Fargate accepts for a CPU size (units), on Linux.
@@ -170,10 +171,11 @@ pub fn secrets(svc: &Service, v: &mut Check) {
                 );
             }
             SecretRef::SsmName(n)
-                if n.is_empty()
-                    || !n.chars().all(|c| {
-                        c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '/')
-                    }) =>
+                if export_of(n).is_none() && n.is_empty()
+                    || export_of(n).is_none()
+                        && !n.chars().all(|c| {
+                            c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '/')
+                        }) =>
             {
                 v.error_at("bad-secret", format!("\"{n}\" is not an SSM parameter name"), s)
                     .help = Some("parameter names use a-zA-Z0-9_.-/; for Secrets Manager write {secretsmanager: NAME}".into());
@@ -197,7 +199,7 @@ pub fn secrets(svc: &Service, v: &mut Check) {
 
 pub fn network(svc: &Service, v: &mut Check) {
     for sg in &svc.network.security_groups {
-        if !sg.value.starts_with("sg-") {
+        if !sg.value.starts_with("sg-") && export_of(&sg.value).is_none() {
             v.error_at(
                 "bad-network",
                 format!("\"{}\" is not a security group id", sg.value),

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::{Stage, emulator, finish, run};
 
@@ -115,7 +115,13 @@ async fn a_deployment_in_progress_elsewhere_is_superseded_by_a_fix() {
     let other = sidecarctl::aws::ecs::register_task_definition(&ecs, &td)
         .await
         .unwrap();
-    sidecarctl::aws::ecs::update_service(&ecs, &cluster, "api", &other.arn, 2, true)
+    let update = sidecarctl::aws::ecs::ServiceUpdate {
+        task_definition: &other.arn,
+        desired: 2,
+        rollback: true,
+        ..Default::default()
+    };
+    sidecarctl::aws::ecs::update_service(&ecs, &cluster, "api", update)
         .await
         .unwrap();
 
@@ -133,7 +139,7 @@ async fn a_deployment_in_progress_elsewhere_is_superseded_by_a_fix() {
     let ssm = aws_sdk_ssm::Client::new(&s.sdk().await);
     let lock = ssm
         .get_parameter()
-        .name(format!("/sidecarctl/locks/{cluster}/api"))
+        .name(format!("/sidecarctl/locks/{}/test/api", s.app))
         .send()
         .await;
     assert!(lock.is_err(), "the lock was released");
@@ -143,7 +149,7 @@ async fn a_deployment_in_progress_elsewhere_is_superseded_by_a_fix() {
 async fn stale_locks_are_taken_over_and_live_ones_respected() {
     let s = Stage::new("stale");
     let ssm = aws_sdk_ssm::Client::new(&s.sdk().await);
-    let name = format!("/sidecarctl/locks/{}-test/api", s.app);
+    let name = format!("/sidecarctl/locks/{}/test/api", s.app);
     let put = |holder: Value| {
         let ssm = ssm.clone();
         let name = name.clone();
@@ -166,6 +172,112 @@ async fn stale_locks_are_taken_over_and_live_ones_respected() {
     // The holder was killed long ago: its lock has expired.
     put(serde_json::json!({"owner": "ci@runner-7 (pid 42)", "token": "t1", "since": now - 7_200_000, "expires": now - 60_000})).await;
     s.deploy(&["--image-tag", "v1"]).assert_code(0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lease_renewed_while_another_deploy_judged_it_expired_is_kept() {
+    let s = Stage::new("renewed");
+    s.deploy(&["--image-tag", "v1"]).assert_code(0);
+    let ssm = aws_sdk_ssm::Client::new(&s.sdk().await);
+    let name = format!("/sidecarctl/locks/{}/test/api", s.app);
+    let put = |holder: Value| {
+        let ssm = ssm.clone();
+        let name = name.clone();
+        async move {
+            ssm.put_parameter()
+                .name(&name)
+                .value(holder.to_string())
+                .r#type(aws_sdk_ssm::types::ParameterType::String)
+                .overwrite(true)
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+    // A holder late to renew: its lease has just run out.
+    let now = sidecarctl::clock::now_ms();
+    put(serde_json::json!({"owner": "ci@slow (pid 9)", "token": "slow", "since": now - 120_000, "expires": now - 1_000})).await;
+    // The deploy's first PutParameter (taking the lock) fails; the second
+    // (the release marker for the expired holder) is held up, and meanwhile
+    // the holder renews.
+    s.proxy.reset();
+    s.proxy.faults(
+        serde_json::json!([{"op": "ssm:PutParameter", "kind": "slow", "delayMs": 1500, "skip": 1}]),
+    );
+    let child = s.spawn(&["--image-tag", "v2"]);
+    s.wait_for_op("ssm:PutParameter", 2);
+    let renewed = serde_json::json!({"owner": "ci@slow (pid 9)", "token": "slow", "since": now - 120_000, "expires": now + 600_000});
+    put(renewed.clone()).await;
+    let r = finish(child);
+    r.assert_code(7);
+    assert!(r.stderr.contains("ci@slow (pid 9)"), "{}", r.stderr);
+    let held = ssm.get_parameter().name(&name).send().await.unwrap();
+    let value: Value = serde_json::from_str(held.parameter().unwrap().value().unwrap()).unwrap();
+    assert_eq!(value, renewed, "the renewed lock was left alone");
+}
+
+/// The SSM calls a deploy made after its UpdateService: its release.
+fn release_calls(s: &Stage) -> Vec<String> {
+    let log = s.proxy.stats()["log"].as_array().unwrap().clone();
+    let update = log
+        .iter()
+        .position(|e| e["op"] == "ecs:UpdateService")
+        .expect("an UpdateService");
+    log[update + 1..]
+        .iter()
+        .filter_map(|e| e["op"].as_str().filter(|op| op.starts_with("ssm:")))
+        .map(str::to_string)
+        .collect()
+}
+
+async fn locks_left(s: &Stage) -> Vec<aws_sdk_ssm::types::Parameter> {
+    let ssm = aws_sdk_ssm::Client::new(&s.sdk().await);
+    ssm.get_parameters_by_path()
+        .path(format!("/sidecarctl/locks/{}/test", s.app))
+        .send()
+        .await
+        .unwrap()
+        .parameters()
+        .to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_quick_deploy_releases_its_lock_in_two_round_trips() {
+    let s = Stage::new("quickrel");
+    s.deploy(&["--image-tag", "v1"]).assert_code(0);
+    s.proxy.reset();
+    s.deploy(&["--image-tag", "v2"]).assert_code(0);
+    assert_eq!(
+        release_calls(&s),
+        ["ssm:GetParameter", "ssm:DeleteParameter"],
+        "read back, then deleted: no release marker while the lease has long to run"
+    );
+    let left = locks_left(&s).await;
+    assert!(left.is_empty(), "nothing left behind: {left:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lock_delete_whose_answer_was_lost_is_read_back_not_resent() {
+    // The delete reaches SSM and the answer is lost. Sent again blindly, it
+    // would delete a lock another deploy may have taken meanwhile; read back
+    // first, the lock is seen gone and nothing more is sent.
+    let s = Stage::new("lostdel");
+    s.deploy(&["--image-tag", "v1"]).assert_code(0);
+    s.proxy.reset();
+    s.proxy
+        .faults(json!([{"op": "ssm:DeleteParameter", "kind": "reset-after", "times": 1}]));
+    s.deploy(&["--image-tag", "v2"]).assert_code(0);
+    assert_eq!(
+        release_calls(&s),
+        [
+            "ssm:GetParameter",
+            "ssm:DeleteParameter",
+            "ssm:GetParameter"
+        ],
+        "the lost delete is followed by a read, not a second delete"
+    );
+    let left = locks_left(&s).await;
+    assert!(left.is_empty(), "the lock is gone: {left:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -208,7 +320,7 @@ async fn ctrl_c_stops_watching_and_says_what_to_do() {
     let ssm = aws_sdk_ssm::Client::new(&s.sdk().await);
     assert!(
         ssm.get_parameter()
-            .name(format!("/sidecarctl/locks/{}-test/api", s.app))
+            .name(format!("/sidecarctl/locks/{}/test/api", s.app))
             .send()
             .await
             .is_err(),
@@ -312,7 +424,7 @@ async fn of_ten_deploys_that_find_one_expired_lock_exactly_one_proceeds() {
     let s = Stage::new("takeover");
     s.deploy(&["--image-tag", "v1"]).assert_code(0);
     let ssm = aws_sdk_ssm::Client::new(&s.sdk().await);
-    let name = format!("/sidecarctl/locks/{}-test/api", s.app);
+    let name = format!("/sidecarctl/locks/{}/test/api", s.app);
     for round in 0..3 {
         // A holder killed long ago left its lock.
         let now = sidecarctl::clock::now_ms();
@@ -330,16 +442,39 @@ async fn of_ten_deploys_that_find_one_expired_lock_exactly_one_proceeds() {
         // (it never completes): long enough for the nine others, however slow
         // their start, to meet the lock while it is held.
         s.proxy.rollouts(120_000, &["hang"]);
+        s.proxy.reset();
         let tag = if round % 2 == 0 { "v2" } else { "v1" };
         let runs: Vec<_> = (0..10)
             .map(|_| s.spawn(&["--image-tag", tag, "--timeout", "15s", "--no-rollback"]))
             .collect();
-        let mut codes: Vec<i32> = runs.into_iter().map(|c| finish(c).code).collect();
-        codes.sort();
+        let done: Vec<_> = runs.into_iter().map(finish).collect();
+        // One deploy writes; its rollout never finishes, so it times out (5).
+        // Every other one is refused by the lock (7) or, having read the
+        // service after the writer's UpdateService, finds nothing to change
+        // and watches the rollout still in progress (5, by design): none of
+        // them writes.
+        let counts = s.proxy.counts();
+        let writes = |op: &str| counts.get(op).copied().unwrap_or(0);
         assert_eq!(
-            codes,
-            [vec![5], vec![7; 9]].concat(),
-            "round {round}: exactly one proceeds (its rollout times out: 5), nine are refused (7)"
+            writes("ecs:RegisterTaskDefinition"),
+            1,
+            "round {round}: one writer registers"
+        );
+        assert_eq!(
+            writes("ecs:UpdateService"),
+            1,
+            "round {round}: one writer updates the service"
+        );
+        let watchers = done
+            .iter()
+            .filter(|d| d.code == 5 && d.stderr.contains("nothing to change"))
+            .count();
+        let refused = done.iter().filter(|d| d.code == 7).count();
+        let codes: Vec<i32> = done.iter().map(|d| d.code).collect();
+        assert_eq!(
+            refused + watchers,
+            9,
+            "round {round}: nine are refused or watch without writing: {codes:?}"
         );
         assert_eq!(
             s.revisions().await,

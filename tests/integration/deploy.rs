@@ -35,9 +35,9 @@ async fn first_deploy_creates_everything() {
             ("iam:TagRole", 1),
             ("logs:CreateLogGroup", 1),
             ("logs:PutRetentionPolicy", 1),
-            // The deploy lock, taken and released (its release marker too).
-            ("ssm:DeleteParameter", 2),
-            ("ssm:PutParameter", 2),
+            // The deploy lock, taken and released.
+            ("ssm:DeleteParameter", 1),
+            ("ssm:PutParameter", 1),
         ])
     );
     // The digests are pinned.
@@ -105,8 +105,8 @@ fn a_new_image_updates_only_the_task_definition_and_service() {
         writes(&[
             ("ecs:RegisterTaskDefinition", 1),
             ("ecs:UpdateService", 1),
-            ("ssm:DeleteParameter", 2),
-            ("ssm:PutParameter", 2)
+            ("ssm:DeleteParameter", 1),
+            ("ssm:PutParameter", 1)
         ])
     );
     assert_eq!(report["taskDefinition"]["revision"], 2);
@@ -194,9 +194,16 @@ fn missing_resources_are_all_named_and_nothing_is_written() {
         .cmd()
         .env("EFS_ID", "fs-00000000")
         .env("EFS_ACCESS_POINT_ID", "fsap-00000000")
-        .args(["deploy", "api", "--env", "test", "--image-tag", "v7"]));
+        .args(["deploy", "api", "--env", "test", "--image-tag", "v7"])
+        .args(["--cluster", "no-such-cluster"]));
     r.assert_code(3);
     assert!(s.proxy.changes().is_empty(), "{:?}", s.proxy.writes());
+    assert!(
+        r.stderr
+            .contains("ECS cluster no-such-cluster does not exist in us-east-1"),
+        "{}",
+        r.stderr
+    );
     for (what, field) in [
         ("image ", "image.build"),
         (
@@ -228,7 +235,7 @@ fn missing_resources_are_all_named_and_nothing_is_written() {
             r.stderr
         );
     }
-    assert!(r.stderr.contains("7 errors"), "{}", r.stderr);
+    assert!(r.stderr.contains("8 errors"), "{}", r.stderr);
 }
 
 #[test]

@@ -36,16 +36,17 @@ const CREATE_ONLY: &[&str] = &[
     "iam:AttachRolePolicy",
     "iam:TagRole",
     "ecs:CreateService",
+    // Asked only while the service does not exist: its ARN tells the
+    // account, and its existence that the cluster is there.
+    "sts:GetCallerIdentity",
+    "ecs:DescribeClusters",
 ];
 
 /// Operations every deploy that changes something makes.
 const EVERY_DEPLOY: &[&str] = &[
-    "sts:GetCallerIdentity",
     "ecs:DescribeServices",
     "ecs:DescribeTaskDefinition",
-    "ecs:DescribeClusters",
     "ecr:DescribeImages",
-    "ecr:DescribeRepositories",
     "elasticfilesystem:DescribeFileSystems",
     "elasticfilesystem:DescribeAccessPoints",
     "secretsmanager:DescribeSecret",
@@ -57,6 +58,7 @@ const EVERY_DEPLOY: &[&str] = &[
     "ssm:PutParameter",
     "ecs:RegisterTaskDefinition",
     "ecs:UpdateService",
+    "ssm:GetParameter",
     "ssm:DeleteParameter",
 ];
 

@@ -2,17 +2,23 @@
 
 mod support;
 
+mod autoscaling;
 mod cli_errors;
 mod completions;
 mod concurrency;
+mod connect;
+mod copilot;
 mod corpus;
 mod deploy;
 mod examples;
+mod exec;
 mod faults;
+mod http;
 mod logs;
 mod register;
 mod render;
 mod safety;
 mod secrets;
+mod spot;
 mod status;
 mod validate;

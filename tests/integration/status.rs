@@ -70,7 +70,7 @@ async fn a_held_deploy_lock_is_shown() {
     let ssm = aws_sdk_ssm::Client::new(&s.sdk().await);
     let now = sidecarctl::clock::now_ms();
     ssm.put_parameter()
-        .name(format!("/sidecarctl/locks/{}-test/api", s.app))
+        .name(format!("/sidecarctl/locks/{}/test/api", s.app))
         .value(
             serde_json::json!({"owner": "ci@runner-3 (pid 7)", "token": "t", "since": now, "expires": now + 600_000})
                 .to_string(),

@@ -4,8 +4,10 @@ use aws_sdk_ecs::types as ecs;
 
 use super::build_err;
 use crate::aws::{AwsError, ErrorKind, Found, aws_err};
+use crate::state::lb::LoadBalancer;
 use crate::state::{
-    Deployment, DeploymentStatus, NewService, RolloutState, ServiceEvent, ServiceState,
+    CapacityProvider, ConnectService, Deployment, DeploymentStatus, NewService, RolloutState,
+    ServiceConnect, ServiceEvent, ServiceRegistry, ServiceState,
 };
 
 fn epoch_ms(t: Option<&aws_smithy_types::DateTime>) -> i64 {
@@ -51,7 +53,130 @@ fn service_state(s: &ecs::Service) -> ServiceState {
             .deployment_configuration()
             .and_then(|c| c.deployment_circuit_breaker())
             .map(|b| b.rollback()),
+        exec: s.enable_execute_command(),
+        capacity: s
+            .capacity_provider_strategy()
+            .iter()
+            .map(|c| CapacityProvider {
+                provider: c.capacity_provider().to_string(),
+                weight: c.weight(),
+                base: c.base(),
+            })
+            .collect(),
+        tags: s
+            .tags()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+            .collect(),
+        load_balancers: s
+            .load_balancers()
+            .iter()
+            .map(|l| LoadBalancer {
+                target_group: l.target_group_arn().unwrap_or_default().to_string(),
+                container: l.container_name().unwrap_or_default().to_string(),
+                port: l.container_port().unwrap_or_default(),
+            })
+            .collect(),
+        health_check_grace_s: s.health_check_grace_period_seconds(),
+        service_registries: s
+            .service_registries()
+            .iter()
+            .map(|r| ServiceRegistry {
+                arn: r.registry_arn().unwrap_or_default().to_string(),
+                port: r.port(),
+            })
+            .collect(),
+        service_connect: s
+            .deployments()
+            .iter()
+            .find(|d| d.status() == Some("PRIMARY"))
+            .and_then(|d| d.service_connect_configuration())
+            .map(|c| ServiceConnect {
+                enabled: c.enabled(),
+                namespace: c.namespace().map(str::to_string),
+                services: c
+                    .services()
+                    .iter()
+                    .map(|s| {
+                        let alias = s.client_aliases().first();
+                        ConnectService {
+                            port_name: s.port_name().to_string(),
+                            discovery_name: s.discovery_name().unwrap_or_default().to_string(),
+                            dns_name: alias.and_then(|a| a.dns_name()).unwrap_or_default().into(),
+                            port: alias.map_or(0, |a| a.port()),
+                        }
+                    })
+                    .collect(),
+            }),
     }
+}
+
+/// Service Connect as Copilot configures it: its proxy's logs go to the
+/// service's log group under `copilot`.
+fn service_connect(
+    c: &ServiceConnect,
+    log: Option<(&str, &str)>,
+) -> Result<ecs::ServiceConnectConfiguration, AwsError> {
+    const OP: &str = "ecs:UpdateService";
+    let services = c
+        .services
+        .iter()
+        .map(|s| {
+            ecs::ServiceConnectService::builder()
+                .port_name(&s.port_name)
+                .discovery_name(&s.discovery_name)
+                .client_aliases(
+                    ecs::ServiceConnectClientAlias::builder()
+                        .port(s.port)
+                        .dns_name(&s.dns_name)
+                        .build()
+                        .map_err(build_err(OP))?,
+                )
+                .build()
+                .map_err(build_err(OP))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let log = match log.filter(|_| c.enabled) {
+        Some((group, region)) => Some(
+            ecs::LogConfiguration::builder()
+                .log_driver(ecs::LogDriver::Awslogs)
+                .options("awslogs-group", group)
+                .options("awslogs-region", region)
+                .options("awslogs-stream-prefix", "copilot")
+                .build()
+                .map_err(build_err(OP))?,
+        ),
+        None => None,
+    };
+    Ok(ecs::ServiceConnectConfiguration::builder()
+        .enabled(c.enabled)
+        .set_namespace(c.namespace.clone().filter(|_| c.enabled))
+        .set_services((c.enabled && !services.is_empty()).then_some(services))
+        .set_log_configuration(log)
+        .build())
+}
+
+fn registries(r: &[ServiceRegistry]) -> Vec<ecs::ServiceRegistry> {
+    r.iter()
+        .map(|r| {
+            ecs::ServiceRegistry::builder()
+                .registry_arn(&r.arn)
+                .set_port(r.port)
+                .build()
+        })
+        .collect()
+}
+
+fn load_balancers(l: &[LoadBalancer]) -> Vec<ecs::LoadBalancer> {
+    l.iter()
+        .map(|l| {
+            ecs::LoadBalancer::builder()
+                .target_group_arn(&l.target_group)
+                .container_name(&l.container)
+                .container_port(l.port)
+                .build()
+        })
+        .collect()
 }
 
 /// DescribeServices for one service; `None` when it does not exist (or is INACTIVE).
@@ -64,6 +189,7 @@ pub async fn describe_service(
         .describe_services()
         .cluster(cluster)
         .services(service)
+        .include(ecs::ServiceField::Tags)
         .send()
         .await
         .map_err(aws_err("ecs:DescribeServices"))
@@ -88,6 +214,19 @@ pub async fn cluster_is_active(
         .await
         .map_err(aws_err("ecs:DescribeClusters"))?;
     Ok(out.clusters().iter().any(|c| c.status() == Some("ACTIVE")))
+}
+
+fn strategy(c: &[CapacityProvider]) -> Result<Vec<ecs::CapacityProviderStrategyItem>, AwsError> {
+    c.iter()
+        .map(|p| {
+            ecs::CapacityProviderStrategyItem::builder()
+                .capacity_provider(&p.provider)
+                .weight(p.weight)
+                .base(p.base)
+                .build()
+                .map_err(build_err("ecs:UpdateService"))
+        })
+        .collect()
 }
 
 fn deployment_configuration(rollback: bool) -> ecs::DeploymentConfiguration {
@@ -124,26 +263,35 @@ pub async fn create_service(
         .service_name(&s.name)
         .task_definition(&s.task_definition)
         .desired_count(s.desired)
-        .launch_type(ecs::LaunchType::Fargate)
         .network_configuration(
             ecs::NetworkConfiguration::builder()
                 .awsvpc_configuration(vpc)
                 .build(),
         )
         .deployment_configuration(deployment_configuration(s.rollback))
+        .enable_execute_command(s.exec)
         .propagate_tags(ecs::PropagateTags::Service)
         .enable_ecs_managed_tags(true)
         .client_token(&s.client_token);
-    if let Some((tg, container, port)) = &s.load_balancer {
+    req = if s.capacity.is_empty() {
+        req.launch_type(ecs::LaunchType::Fargate)
+    } else {
+        req.set_capacity_provider_strategy(Some(strategy(&s.capacity)?))
+    };
+    if let Some(c) = &s.service_connect {
+        let log = s
+            .connect_log
+            .as_ref()
+            .map(|(g, r)| (g.as_str(), r.as_str()));
+        req = req.service_connect_configuration(service_connect(c, log)?);
+    }
+    if !s.service_registries.is_empty() {
+        req = req.set_service_registries(Some(registries(&s.service_registries)));
+    }
+    if !s.load_balancers.is_empty() {
         req = req
-            .load_balancers(
-                ecs::LoadBalancer::builder()
-                    .target_group_arn(tg)
-                    .container_name(container)
-                    .container_port(*port)
-                    .build(),
-            )
-            .health_check_grace_period_seconds(60);
+            .set_load_balancers(Some(load_balancers(&s.load_balancers)))
+            .health_check_grace_period_seconds(s.health_check_grace_s.unwrap_or(60));
     }
     for (k, v) in &s.tags {
         req = req.tags(ecs::Tag::builder().key(k).value(v).build());
@@ -154,23 +302,53 @@ pub async fn create_service(
         .ok_or_else(|| AwsError::new(OP, ErrorKind::Other, "the answer holds no service"))
 }
 
+/// What an UpdateService changes. The default leaves everything but the
+/// task definition, the desired count and the circuit breaker as it is.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ServiceUpdate<'a> {
+    pub task_definition: &'a str,
+    pub desired: i32,
+    /// The circuit breaker rolls back.
+    pub rollback: bool,
+    /// `None` leaves ECS Exec as it is.
+    pub exec: Option<bool>,
+    /// `None` leaves the strategy as it is; empty goes back to the launch type.
+    pub capacity: Option<&'a [CapacityProvider]>,
+    /// `None` leaves the load balancer entries as they are.
+    pub load_balancers: Option<&'a [LoadBalancer]>,
+    pub grace_period_s: Option<i32>,
+    /// `None` leaves the Cloud Map registration as it is.
+    pub service_registries: Option<&'a [ServiceRegistry]>,
+    /// `None` leaves Service Connect as it is; with the log group and region
+    /// of its proxy's logs.
+    pub service_connect: Option<(&'a ServiceConnect, (&'a str, &'a str))>,
+}
+
 /// UpdateService: a task definition and desired count, the circuit breaker on.
 pub async fn update_service(
     client: &aws_sdk_ecs::Client,
     cluster: &str,
     service: &str,
-    task_definition: &str,
-    desired: i32,
-    rollback: bool,
+    u: ServiceUpdate<'_>,
 ) -> Result<ServiceState, AwsError> {
     const OP: &str = "ecs:UpdateService";
     let out = client
         .update_service()
         .cluster(cluster)
         .service(service)
-        .task_definition(task_definition)
-        .desired_count(desired)
-        .deployment_configuration(deployment_configuration(rollback))
+        .task_definition(u.task_definition)
+        .desired_count(u.desired)
+        .deployment_configuration(deployment_configuration(u.rollback))
+        .set_enable_execute_command(u.exec)
+        .set_capacity_provider_strategy(u.capacity.map(strategy).transpose()?)
+        .set_load_balancers(u.load_balancers.map(load_balancers))
+        .set_health_check_grace_period_seconds(u.grace_period_s)
+        .set_service_registries(u.service_registries.map(registries))
+        .set_service_connect_configuration(
+            u.service_connect
+                .map(|(c, log)| service_connect(c, Some(log)))
+                .transpose()?,
+        )
         .send()
         .await
         .map_err(aws_err(OP))?;

@@ -45,6 +45,7 @@ fn container(c: &ContainerDefinition) -> Result<ecs::ContainerDefinition, AwsErr
             ecs::PortMapping::builder()
                 .container_port(p.container_port)
                 .protocol(ecs::TransportProtocol::from(p.protocol.as_str()))
+                .set_name(p.name.clone())
                 .build(),
         );
     }
@@ -248,6 +249,7 @@ pub fn from_described(td: &ecs::TaskDefinition) -> Registered {
                 .map(|p| PortMapping {
                     container_port: p.container_port().unwrap_or_default(),
                     protocol: p.protocol().map_or("tcp", |p| p.as_str()).to_string(),
+                    name: p.name().map(str::to_string),
                 })
                 .collect(),
             environment: c

@@ -26,7 +26,23 @@ fn resolved(svc: &Service, managed: bool, current: Option<ServiceState>) -> Reso
             service: current,
             ..Default::default()
         },
+        placement: default_placement(),
+        service: None,
+        create_access_point: None,
+        imported_alb: None,
     }
+}
+
+fn default_placement() -> crate::discover::Placement {
+    crate::discover::place(
+        crate::discover::Who {
+            app: "demo",
+            env: "test",
+            svc: "api",
+        },
+        None,
+        &Default::default(),
+    )
 }
 
 fn settings() -> Settings {
@@ -64,8 +80,11 @@ fn a_new_service_is_placed_in_the_environments_subnets_by_placement() {
     assert_eq!(n.subnets, ["subnet-pub1", "subnet-pub2"]);
     assert!(n.public_ip);
     assert_eq!(
-        n.load_balancer.as_ref().map(|(_, c, p)| (c.as_str(), *p)),
-        Some(("api", 8080))
+        n.load_balancers
+            .iter()
+            .map(|l| (l.container.as_str(), l.port))
+            .collect::<Vec<_>>(),
+        [("api", 8080)]
     );
     let private = service_in(
         &format!("{API}network:\n  vpc:\n    placement: private\n"),
@@ -196,4 +215,226 @@ fn roles_log_group_retention_and_tags() {
     .unwrap();
     assert!(d.iam.is_none());
     assert_eq!(d.retention_days, DEFAULT_RETENTION_DAYS);
+}
+
+#[test]
+fn a_new_service_in_a_copilot_environment_takes_its_subnets_and_security_group() {
+    let svc = service_in(
+        &format!("{API}network:\n  vpc:\n    placement: private\n    security_groups: [sg-own]\n"),
+        Some("test"),
+    );
+    let mut r = resolved(&svc, true, None);
+    r.placement.environment = Some(crate::discover::Environment {
+        public_subnets: vec!["subnet-pub".into()],
+        private_subnets: vec!["subnet-p1".into(), "subnet-p2".into()],
+        security_group: Some("sg-env".into()),
+        ..Default::default()
+    });
+    let s = Settings {
+        security_groups: Vec::new(),
+        ..settings()
+    };
+    let n = desired_state(&svc, None, &s, &r)
+        .unwrap()
+        .new_service
+        .unwrap();
+    assert_eq!(n.subnets, ["subnet-p1", "subnet-p2"]);
+    assert_eq!(
+        n.security_groups,
+        ["sg-env", "sg-own"],
+        "Copilot gives every service the environment's group"
+    );
+}
+
+#[test]
+fn spot_counts_become_copilots_capacity_provider_strategy() {
+    let strategy = |count: &str| {
+        let svc = service_in(&format!("{API}count:\n{count}"), Some("test"));
+        capacity_providers(&svc)
+            .into_iter()
+            .map(|c| (c.provider, c.weight, c.base))
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        strategy("  range: 1-10\n").is_empty(),
+        "no spot: the launch type"
+    );
+    assert_eq!(
+        strategy("  spot: 3\n"),
+        [("FARGATE_SPOT".to_string(), 1, 0)]
+    );
+    // spot_from at or above the minimum: the first spot_from - 1 tasks on Fargate.
+    assert_eq!(
+        strategy("  range:\n    min: 1\n    max: 10\n    spot_from: 3\n"),
+        [
+            ("FARGATE".to_string(), 0, 2),
+            ("FARGATE_SPOT".to_string(), 1, 0)
+        ]
+    );
+    assert_eq!(
+        strategy("  range:\n    min: 4\n    max: 10\n    spot_from: 2\n"),
+        [("FARGATE_SPOT".to_string(), 1, 0)]
+    );
+    let svc = service_in(&format!("{API}count:\n  spot: 3\n"), Some("test"));
+    let c = svc.count.as_ref().unwrap();
+    assert_eq!(
+        (c.value.desired, c.value.autoscaling),
+        (3, false),
+        "spot alone is a fixed count"
+    );
+}
+
+#[test]
+fn a_range_with_metrics_becomes_copilots_target_and_policies() {
+    let svc = service_in(
+        &format!(
+            "{API}count:\n  range: 2-6\n  cooldown: {{in: 30s}}\n  cpu_percentage: 70\n  memory_percentage:\n    value: 80\n    cooldown: {{in: 45s, out: 15s}}\n"
+        ),
+        Some("test"),
+    );
+    let s = scaling(&svc, None).expect("autoscaling");
+    assert_eq!((s.min, s.max), (2, 6));
+    let got: Vec<(&str, i64, i32, i32)> = s
+        .policies
+        .iter()
+        .map(|p| {
+            (
+                p.name.as_str(),
+                p.target_milli / 1000,
+                p.scale_in_s,
+                p.scale_out_s,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "api-ECSServiceAverageCPUUtilization-ScalingPolicy",
+                70,
+                30,
+                60
+            ),
+            (
+                "api-ECSServiceAverageMemoryUtilization-ScalingPolicy",
+                80,
+                45,
+                15
+            ),
+        ],
+        "the metric's own cooldown wins, then count.cooldown, then Copilot's 120/60"
+    );
+    let fixed = service_in(&format!("{API}count: 3\n"), Some("test"));
+    assert!(scaling(&fixed, None).is_none());
+}
+
+#[test]
+fn requests_and_response_time_follow_copilots_load_balancer_metrics() {
+    let svc = service_in(
+        &format!(
+            "{API}http:\n  path: /\ncount:\n  range: 1-4\n  requests: 1000\n  response_time:\n    value: 500ms\n    cooldown: {{out: 30s}}\n"
+        ),
+        Some("test"),
+    );
+    let env = crate::discover::Environment {
+        vpc: Some("vpc-1".into()),
+        http_listener: Some(
+            "arn:aws:elasticloadbalancing:us-east-1:1:listener/app/demo-test-Public/0123/4567"
+                .into(),
+        ),
+        ..Default::default()
+    };
+    let lb = crate::plan::lb::desired_lb(&svc, "demo", "test", Some(&env), None).unwrap();
+    let s = scaling(&svc, Some(&lb)).unwrap();
+    let by_metric = |m: &str| s.policies.iter().find(|p| p.metric == m).unwrap().clone();
+    let requests = by_metric("ALBSumRequestCountPerTarget");
+    assert_eq!(
+        requests.name,
+        "api-ALBSumRequestCountPerTarget-ScalingPolicy"
+    );
+    assert_eq!(requests.target_milli, 1_000_000);
+    let m = requests.custom.unwrap();
+    assert_eq!(
+        (m.namespace.as_str(), m.name.as_str(), m.statistic.as_str()),
+        ("AWS/ApplicationELB", "RequestCountPerTarget", "Sum")
+    );
+    assert_eq!(
+        m.dimensions,
+        [
+            (
+                "LoadBalancer".to_string(),
+                "app/demo-test-Public/0123".to_string()
+            ),
+            ("TargetGroup".to_string(), String::new())
+        ],
+        "the target group's dimension is filled in by the plan"
+    );
+    let time = by_metric("ALBAverageResponseTime");
+    assert_eq!(time.target_milli, 500, "0.5 s");
+    assert_eq!((time.scale_in_s, time.scale_out_s), (120, 30));
+    assert_eq!(time.custom.unwrap().statistic, "Average");
+    // Without a load balancer sidecarctl manages, they are left out, and named.
+    let without = scaling(&svc, None).unwrap();
+    assert!(without.policies.is_empty());
+    assert_eq!(without.left_out, ["count.requests", "count.response_time"]);
+}
+
+#[test]
+fn web_and_backend_services_get_copilots_cloud_map_service_and_workers_none() {
+    let env = crate::discover::Environment {
+        namespace_id: Some("ns-1".into()),
+        ..Default::default()
+    };
+    let s = settings();
+    let web = service_in(
+        &format!("{API}http:\n  path: /\n  target_port: 9000\n"),
+        Some("test"),
+    );
+    let d = discovery(&web, &s, Some(&env)).unwrap();
+    assert_eq!(
+        (d.namespace_id.as_str(), d.name.as_str(), d.port),
+        ("ns-1", "api", Some(9000)),
+        "the target port, as Copilot's TargetPort"
+    );
+    assert!(discovery(&web, &s, None).is_none(), "no environment stack");
+    let worker = service_in(
+        "name: jobs\ntype: Worker Service\nimage:\n  location: nginx\n",
+        Some("test"),
+    );
+    assert!(discovery(&worker, &s, Some(&env)).is_none());
+}
+
+#[test]
+fn service_connect_offers_the_target_port_under_copilots_names() {
+    let on = service_in(&format!("{API}network:\n  connect: true\n"), Some("test"));
+    let c = service_connect(&on, "demo", "test").unwrap();
+    assert!(c.enabled);
+    assert_eq!(c.namespace.as_deref(), Some("test.demo.local"));
+    assert_eq!(
+        c.services,
+        [ConnectService {
+            port_name: "target".into(),
+            discovery_name: "api-sc".into(),
+            dns_name: "api".into(),
+            port: 8080,
+        }]
+    );
+    let alias = service_in(
+        &format!("{API}network:\n  connect:\n    alias: frontend\n"),
+        Some("test"),
+    );
+    assert_eq!(
+        service_connect(&alias, "demo", "test").unwrap().services[0].dns_name,
+        "frontend"
+    );
+    let off = service_in(&format!("{API}network:\n  connect: false\n"), Some("test"));
+    assert!(!service_connect(&off, "demo", "test").unwrap().enabled);
+    let silent = service_in(API, Some("test"));
+    assert!(service_connect(&silent, "demo", "test").is_none());
+    let worker = service_in(
+        "name: jobs\ntype: Worker Service\nimage:\n  location: nginx\nnetwork:\n  connect: true\n",
+        Some("test"),
+    );
+    let c = service_connect(&worker, "demo", "test").unwrap();
+    assert!(c.enabled && c.services.is_empty(), "a client only: {c:?}");
 }

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: the local AWS emulator, the
 //! sidecarctl binary, temporary workspaces.
 
+pub mod copilot;
 pub mod emulator;
 pub mod proxy;
 pub mod stage;
@@ -12,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub use emulator::{Seed, emulator};
 pub use proxy::Proxy;
-pub use stage::Stage;
+pub use stage::{Stage, changes};
 
 /// The repository root.
 pub fn root() -> PathBuf {

@@ -9,6 +9,21 @@ use serde_json::Value;
 
 use super::{Proxy, Run, Seed, TempDir, emulator, example_workspace, run, sidecarctl, unique_app};
 
+const API_MANIFEST: &str = "copilot/api/manifest.yml";
+
+/// The steps a deploy's JSON report lists as done (or planned).
+pub fn changes(report: &Value) -> Vec<String> {
+    report["changes"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// An application seeded in the emulator, its workspace, and a proxy.
 pub struct Stage {
     pub app: String,
@@ -80,6 +95,28 @@ impl Stage {
             )
         });
         (r, v)
+    }
+
+    /// `deploy SVC --env test -o json` with nothing but `extra` (no target
+    /// group: what the environment's stacks give is found), polling quickly.
+    pub fn deploy_in_env(&self, svc: &str, extra: &[&str]) -> (Run, Value) {
+        let r = run(self
+            .cmd()
+            .args(["deploy", svc, "--env", "test", "--poll-interval", "50ms"])
+            .args(["--timeout", "20s", "-o", "json"])
+            .args(extra));
+        let v = serde_json::from_str(&r.stdout)
+            .unwrap_or_else(|e| panic!("{e}: one JSON document\n{}\n{}", r.stdout, r.stderr));
+        (r, v)
+    }
+
+    /// The `api` service's manifest in the stage's workspace.
+    pub fn manifest(&self) -> String {
+        std::fs::read_to_string(self.ws.path().join(API_MANIFEST)).unwrap()
+    }
+
+    pub fn write_manifest(&self, text: &str) {
+        self.ws.write(API_MANIFEST, text);
     }
 
     pub fn family(&self) -> String {

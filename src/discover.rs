@@ -1,0 +1,389 @@
+//! What Copilot already runs, found the way Copilot finds it: the environment
+//! stack `{app}-{env}` (its outputs name the cluster, subnets, security group,
+//! load balancers and file system) and the service stack `{app}-{env}-{svc}`
+//! (its `Service` resource is the ECS service, whose name CloudFormation
+//! generated). Pure: the reads live in `resolve::lookup`.
+//!
+//! Flags always win; then what Copilot's stacks say; then sidecarctl's own
+//! defaults (a cluster named `{app}-{env}`, a service named `{svc}`), so a
+//! workspace Copilot never deployed works as before.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::names::arn::service_parts;
+use crate::names::copilot::{self, TAG_APP, TAG_ENV, TAG_SVC};
+
+/// What CloudFormation said about Copilot's stacks for one service.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CopilotStacks {
+    /// The environment stack's outputs, when the stack exists.
+    pub env_outputs: Option<BTreeMap<String, String>>,
+    /// The ARN of the ECS service in the service stack, when it exists.
+    pub service_arn: Option<String>,
+    /// The ECS service `sidecarctl adopt` took over, once the service stack
+    /// is gone.
+    pub adopted_arn: Option<String>,
+}
+
+/// The environment as Copilot's environment stack describes it. Many outputs
+/// are conditional (no load balancer, no file system): any may be absent.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Environment {
+    pub cluster: Option<String>,
+    pub public_subnets: Vec<String>,
+    pub private_subnets: Vec<String>,
+    pub security_group: Option<String>,
+    pub public_lb_dns: Option<String>,
+    pub internal_lb_dns: Option<String>,
+    pub managed_file_system: Option<String>,
+    pub vpc: Option<String>,
+    /// The public load balancer's listeners.
+    pub http_listener: Option<String>,
+    pub https_listener: Option<String>,
+    /// The internal load balancer's listeners.
+    pub internal_http_listener: Option<String>,
+    pub internal_https_listener: Option<String>,
+    /// `{env}.{app}.{domain}`, with a domain.
+    pub subdomain: Option<String>,
+    /// `{env}.{app}.internal`, with an internal load balancer.
+    pub internal_zone_name: Option<String>,
+    /// The Cloud Map namespace `{env}.{app}.local`.
+    pub namespace_id: Option<String>,
+    /// The load balancers' canonical hosted zones, for alias records.
+    pub public_lb_zone: Option<String>,
+    pub internal_lb_zone: Option<String>,
+}
+
+impl Environment {
+    /// Reads the outputs Copilot's `environment/cf.yml` declares.
+    pub fn from_outputs(outputs: &BTreeMap<String, String>) -> Environment {
+        let one = |k: &str| {
+            outputs
+                .get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let list = |k: &str| {
+            outputs
+                .get(k)
+                .map(|v| {
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        Environment {
+            cluster: one("ClusterId"),
+            public_subnets: list("PublicSubnets"),
+            private_subnets: list("PrivateSubnets"),
+            security_group: one("EnvironmentSecurityGroup"),
+            public_lb_dns: one("PublicLoadBalancerDNSName"),
+            internal_lb_dns: one("InternalLoadBalancerDNSName"),
+            managed_file_system: one("ManagedFileSystemID"),
+            vpc: one("VpcId"),
+            http_listener: one("HTTPListenerArn"),
+            https_listener: one("HTTPSListenerArn"),
+            internal_http_listener: one("InternalHTTPListenerArn"),
+            internal_https_listener: one("InternalHTTPSListenerArn"),
+            subdomain: one("EnvironmentSubdomain"),
+            internal_zone_name: one("InternalWorkloadsHostedZoneName"),
+            namespace_id: one("ServiceDiscoveryNamespaceID"),
+            public_lb_zone: one("PublicLoadBalancerHostedZone"),
+            internal_lb_zone: one("InternalLoadBalancerHostedZone"),
+        }
+    }
+}
+
+impl Environment {
+    /// The listeners a service's `http` rules go on: the internal load
+    /// balancer's for a Backend Service, the public one's otherwise; HTTP
+    /// first. Empty when the stack has no HTTP listener for it.
+    pub fn listeners(&self, backend: bool) -> Vec<String> {
+        let (http, https) = if backend {
+            (&self.internal_http_listener, &self.internal_https_listener)
+        } else {
+            (&self.http_listener, &self.https_listener)
+        };
+        match http {
+            Some(h) => std::iter::once(h.clone()).chain(https.clone()).collect(),
+            None => Vec::new(),
+        }
+    }
+}
+
+/// Where a fact came from, for `-v` and the report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Flag,
+    /// An output of this stack.
+    EnvironmentStack(String),
+    /// The `Service` resource of this stack.
+    ServiceStack(String),
+    /// `sidecarctl adopt`'s record (this SSM parameter).
+    Adopted(String),
+    /// sidecarctl's default name.
+    Default,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Flag => f.write_str("the command line"),
+            Source::EnvironmentStack(s) => write!(f, "the outputs of the stack {s}"),
+            Source::ServiceStack(s) => write!(f, "the Service resource of the stack {s}"),
+            Source::Adopted(p) => write!(f, "sidecarctl adopt's record {p}"),
+            Source::Default => f.write_str("sidecarctl's default name"),
+        }
+    }
+}
+
+/// Where the service runs (or will run): the cluster, the ECS service's name,
+/// and the environment's facts for a new service and for the containers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placement {
+    pub cluster: String,
+    pub cluster_from: Source,
+    pub service: String,
+    pub service_from: Source,
+    /// The environment stack's facts, when it exists.
+    pub environment: Option<Environment>,
+}
+
+impl Placement {
+    /// Each fact and where it came from, for `-v`.
+    pub fn sources(&self) -> Vec<String> {
+        let mut out = vec![
+            format!("cluster {}: from {}", self.cluster, self.cluster_from),
+            format!("ECS service {}: from {}", self.service, self.service_from),
+        ];
+        if let (Some(e), Source::EnvironmentStack(stack)) = (&self.environment, &self.cluster_from)
+        {
+            let facts = [
+                ("public subnets", e.public_subnets.join(",")),
+                ("private subnets", e.private_subnets.join(",")),
+                (
+                    "environment security group",
+                    e.security_group.clone().unwrap_or_default(),
+                ),
+                (
+                    "public load balancer",
+                    e.public_lb_dns.clone().unwrap_or_default(),
+                ),
+                (
+                    "internal load balancer",
+                    e.internal_lb_dns.clone().unwrap_or_default(),
+                ),
+                (
+                    "managed file system",
+                    e.managed_file_system.clone().unwrap_or_default(),
+                ),
+            ];
+            out.extend(
+                facts
+                    .into_iter()
+                    .filter(|(_, v)| !v.is_empty())
+                    .map(|(what, v)| format!("{what} {v}: from the outputs of the stack {stack}")),
+            );
+        }
+        out
+    }
+}
+
+/// Who the deploy is for.
+#[derive(Clone, Copy, Debug)]
+pub struct Who<'a> {
+    pub app: &'a str,
+    pub env: &'a str,
+    pub svc: &'a str,
+}
+
+/// Places the service: `--cluster` wins, then the environment stack's
+/// `ClusterId`, then `{app}-{env}`; the service stack's service when it is in
+/// that cluster, then `{svc}`.
+pub fn place(who: Who<'_>, cluster_flag: Option<&str>, stacks: &CopilotStacks) -> Placement {
+    let env_stack = copilot::env_stack(who.app, who.env);
+    let environment = stacks.env_outputs.as_ref().map(Environment::from_outputs);
+    let (cluster, cluster_from) = match (
+        cluster_flag,
+        environment.as_ref().and_then(|e| e.cluster.clone()),
+    ) {
+        (Some(c), _) => (c.to_string(), Source::Flag),
+        (None, Some(c)) => (c, Source::EnvironmentStack(env_stack)),
+        (None, None) => (env_stack, Source::Default),
+    };
+    let in_cluster = |arn: Option<&str>| {
+        arn.and_then(service_parts)
+            .filter(|(c, _)| c.is_none_or(|c| c == cluster))
+            .map(|(_, name)| name.to_string())
+    };
+    let (service, service_from) = match (
+        in_cluster(stacks.service_arn.as_deref()),
+        in_cluster(stacks.adopted_arn.as_deref()),
+    ) {
+        (Some(name), _) => (
+            name,
+            Source::ServiceStack(copilot::service_stack(who.app, who.env, who.svc)),
+        ),
+        (None, Some(name)) => (
+            name,
+            Source::Adopted(crate::names::sidecarctl::adopted_record(
+                who.app, who.env, who.svc,
+            )),
+        ),
+        (None, None) => (who.svc.to_string(), Source::Default),
+    };
+    Placement {
+        cluster,
+        cluster_from,
+        service,
+        service_from,
+        environment,
+    }
+}
+
+/// Whether a service's tags say Copilot deployed it for this application,
+/// environment and service.
+pub fn tagged_for(tags: &BTreeMap<String, String>, who: Who<'_>) -> bool {
+    tags.get(TAG_APP).map(String::as_str) == Some(who.app)
+        && tags.get(TAG_ENV).map(String::as_str) == Some(who.env)
+        && tags.get(TAG_SVC).map(String::as_str) == Some(who.svc)
+}
+
+/// `COPILOT_LB_DNS` as Copilot sets it: the public load balancer's DNS name
+/// for a Load Balanced Web Service, the internal one for a Backend Service
+/// with `http`.
+pub fn lb_dns(env: &Environment, load_balanced: bool, backend_with_http: bool) -> Option<String> {
+    if load_balanced {
+        env.public_lb_dns.clone()
+    } else if backend_with_http {
+        env.internal_lb_dns.clone()
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WHO: Who<'static> = Who {
+        app: "shop",
+        env: "prod",
+        svc: "api",
+    };
+
+    fn outputs() -> BTreeMap<String, String> {
+        [
+            ("ClusterId", "shop-prod-Cluster-AbC123"),
+            ("PublicSubnets", "subnet-1,subnet-2"),
+            ("PrivateSubnets", "subnet-3, subnet-4,"),
+            ("EnvironmentSecurityGroup", "sg-9"),
+            ("PublicLoadBalancerDNSName", "shop-Publi-1.elb.example"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    }
+
+    #[test]
+    fn the_environment_stack_names_the_cluster_and_the_service_stack_the_service() {
+        let stacks = CopilotStacks {
+            env_outputs: Some(outputs()),
+            service_arn: Some(
+                "arn:aws:ecs:us-east-1:1:service/shop-prod-Cluster-AbC123/shop-prod-api-Service-XyZ"
+                    .into(),
+            ),
+            adopted_arn: None,
+        };
+        let p = place(WHO, None, &stacks);
+        assert_eq!(p.cluster, "shop-prod-Cluster-AbC123");
+        assert_eq!(p.cluster_from, Source::EnvironmentStack("shop-prod".into()));
+        assert_eq!(p.service, "shop-prod-api-Service-XyZ");
+        assert_eq!(p.service_from, Source::ServiceStack("shop-prod-api".into()));
+        let env = p.environment.unwrap();
+        assert_eq!(env.private_subnets, ["subnet-3", "subnet-4"]);
+        assert_eq!(env.security_group.as_deref(), Some("sg-9"));
+        assert_eq!(env.internal_lb_dns, None, "absent outputs are tolerated");
+    }
+
+    #[test]
+    fn flags_win_and_a_service_in_another_cluster_is_not_taken() {
+        let stacks = CopilotStacks {
+            env_outputs: Some(outputs()),
+            service_arn: Some("arn:aws:ecs:us-east-1:1:service/shop-prod-Cluster-AbC123/x".into()),
+            adopted_arn: None,
+        };
+        let p = place(WHO, Some("mine"), &stacks);
+        assert_eq!((p.cluster.as_str(), p.cluster_from), ("mine", Source::Flag));
+        assert_eq!(
+            (p.service.as_str(), p.service_from),
+            ("api", Source::Default)
+        );
+    }
+
+    #[test]
+    fn once_the_service_stack_is_gone_adopts_record_finds_the_service() {
+        let stacks = CopilotStacks {
+            env_outputs: Some(outputs()),
+            service_arn: None,
+            adopted_arn: Some(
+                "arn:aws:ecs:us-east-1:1:service/shop-prod-Cluster-AbC123/shop-prod-api-Service-XyZ"
+                    .into(),
+            ),
+        };
+        let p = place(WHO, None, &stacks);
+        assert_eq!(p.service, "shop-prod-api-Service-XyZ");
+        assert_eq!(
+            p.service_from,
+            Source::Adopted("/sidecarctl/services/shop/prod/api".into())
+        );
+    }
+
+    #[test]
+    fn without_copilot_stacks_the_defaults_stay() {
+        let p = place(WHO, None, &CopilotStacks::default());
+        assert_eq!(p.cluster, "shop-prod");
+        assert_eq!(p.service, "api");
+        assert_eq!(
+            (p.cluster_from, p.service_from),
+            (Source::Default, Source::Default)
+        );
+        assert!(p.environment.is_none());
+    }
+
+    #[test]
+    fn old_format_service_arns_name_no_cluster() {
+        assert_eq!(
+            service_parts("arn:aws:ecs:us-east-1:1:service/old-name"),
+            Some((None, "old-name"))
+        );
+        assert_eq!(service_parts("not an arn"), None);
+    }
+
+    #[test]
+    fn copilot_lb_dns_follows_the_service_type() {
+        let env = Environment {
+            public_lb_dns: Some("public".into()),
+            internal_lb_dns: Some("internal".into()),
+            ..Environment::default()
+        };
+        assert_eq!(lb_dns(&env, true, false).as_deref(), Some("public"));
+        assert_eq!(lb_dns(&env, false, true).as_deref(), Some("internal"));
+        assert_eq!(lb_dns(&env, false, false), None);
+    }
+
+    #[test]
+    fn tags_must_name_app_env_and_service() {
+        let tags: BTreeMap<String, String> =
+            [(TAG_APP, "shop"), (TAG_ENV, "prod"), (TAG_SVC, "api")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+        assert!(tagged_for(&tags, WHO));
+        assert!(!tagged_for(&tags, Who { svc: "web", ..WHO }));
+    }
+}

@@ -1,0 +1,824 @@
+//! The load balancer as Copilot's `alb.yml`, `http-listener.yml` and
+//! `https-listener.yml` set it up, pure: a target group per routing rule,
+//! listener rules on the environment's listeners, and what must change to get
+//! there from what is.
+
+use std::collections::BTreeMap;
+
+use crate::diag::Diagnostic;
+use crate::discover::Environment;
+use crate::manifest::{HttpRule, Service, ServiceType};
+use crate::names::sidecarctl::target_group_name;
+use crate::state::lb::{
+    AliasRecord, Conditions, HealthCheck, ImportedAlb, LbState, ListenerRule, LoadBalancer,
+    RuleAction, TargetGroup,
+};
+
+/// Copilot's defaults (`manifest.DefaultHealthCheckGracePeriod`,
+/// `DefaultDeregistrationDelay`).
+pub const DEFAULT_GRACE_PERIOD_S: i32 = 60;
+pub const DEFAULT_DEREGISTRATION_DELAY_S: i32 = 60;
+
+/// Copilot's rule priorities: a rule for `/` takes the highest free number
+/// below 50000 (so that it matches last), any other rule the next number
+/// above the listener's other rules.
+const MIN_ROOT_PRIORITY: i32 = 48000;
+const MAX_ROOT_PRIORITY: i32 = 50000;
+
+/// A target group as wanted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DesiredTargetGroup {
+    pub name: String,
+    pub port: i32,
+    pub protocol: String,
+    pub protocol_version: String,
+    pub health: HealthCheck,
+    pub deregistration_delay_s: i32,
+    pub stickiness: bool,
+}
+
+/// What a rule on one listener does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UseAction {
+    /// Forward to the rule's target group.
+    Forward,
+    RedirectToHttps,
+}
+
+/// A routing rule on one listener.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListenerUse {
+    pub listener: String,
+    pub conditions: Conditions,
+    pub action: UseAction,
+}
+
+/// One routing rule of the manifest (`http` is rule 0).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DesiredRule {
+    /// `/` or `/api`.
+    pub path: String,
+    pub container: String,
+    pub port: i32,
+    pub target_group: DesiredTargetGroup,
+    pub listeners: Vec<ListenerUse>,
+}
+
+impl DesiredRule {
+    fn root(&self) -> bool {
+        self.path == "/"
+    }
+}
+
+/// The service's load balancer rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DesiredLb {
+    pub vpc: String,
+    pub rules: Vec<DesiredRule>,
+    pub grace_period_s: i32,
+    /// The listeners whose rules must be read.
+    pub listeners: Vec<String>,
+    /// The aliases' A records, sorted.
+    pub records: Vec<AliasRecord>,
+}
+
+impl DesiredLb {
+    /// The load balancer's name in CloudWatch's dimension form, `app/NAME/ID`,
+    /// from its listener's ARN (`…:listener/app/NAME/ID/LISTENER`).
+    pub fn load_balancer_full_name(&self) -> Option<String> {
+        let resource = self.listeners.first()?.split(":listener/").nth(1)?;
+        let parts: Vec<&str> = resource.split('/').collect();
+        (parts.len() == 4).then(|| parts[..3].join("/"))
+    }
+}
+
+/// A target group's name in CloudWatch's dimension form,
+/// `targetgroup/NAME/ID`, from its ARN.
+pub fn target_group_full_name(arn: &str) -> String {
+    arn.rsplit(':').next().unwrap_or(arn).to_string()
+}
+
+/// `path` with a leading `/` (Copilot's `convertPath`); empty is `/`.
+fn convert_path(path: &str) -> String {
+    if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("/{path}")
+    }
+}
+
+/// The path patterns of a rule: `/*` for `/`, else the path and what is under it.
+fn path_patterns(path: &str) -> Vec<String> {
+    if path == "/" {
+        vec!["/*".into()]
+    } else {
+        vec![path.to_string(), format!("{path}/*")]
+    }
+}
+
+/// Where a service's rules go: the environment's load balancer (the public
+/// one, or for a Backend Service the internal one), or an imported one.
+#[derive(Clone, Copy)]
+enum Site<'a> {
+    Environment {
+        e: &'a Environment,
+        backend: bool,
+        http: &'a str,
+        https: Option<&'a str>,
+    },
+    Imported {
+        http: Option<&'a str>,
+        https: Option<&'a str>,
+        alb: &'a ImportedAlb,
+    },
+}
+
+impl Site<'_> {
+    /// The load balancer's DNS name and canonical hosted zone, for alias
+    /// records: Copilot makes them with HTTPS, or on an imported load balancer.
+    fn alias_target(&self) -> Option<(String, String)> {
+        match self {
+            Site::Imported { alb, .. } => Some((alb.dns_name.clone(), alb.hosted_zone_id.clone())),
+            Site::Environment {
+                e,
+                backend,
+                https: Some(_),
+                ..
+            } => {
+                let (dns, zone) = if *backend {
+                    (&e.internal_lb_dns, &e.internal_lb_zone)
+                } else {
+                    (&e.public_lb_dns, &e.public_lb_zone)
+                };
+                Some((dns.clone()?, zone.clone()?))
+            }
+            Site::Environment { .. } => None,
+        }
+    }
+}
+
+/// The load balancer the manifest asks for: on `http.alb`'s listeners when it
+/// imports one, else on the environment's. `None` when the service has no
+/// `http`, or there is no listener for it (then the load balancer is managed
+/// outside sidecarctl).
+pub fn desired_lb(
+    svc: &Service,
+    app: &str,
+    env: &str,
+    environment: Option<&Environment>,
+    imported: Option<&ImportedAlb>,
+) -> Option<DesiredLb> {
+    let rules = svc.http_rules();
+    if rules.is_empty() {
+        return None;
+    }
+    let (site, vpc, listeners) = match imported {
+        Some(alb) => {
+            let site = Site::Imported {
+                http: alb.http_listener.as_deref(),
+                https: alb.https_listener.as_deref(),
+                alb,
+            };
+            let listeners = alb.listeners();
+            if listeners.is_empty() {
+                return None;
+            }
+            (site, alb.vpc.clone(), listeners)
+        }
+        None => {
+            let e = environment?;
+            let backend = svc.kind.value == ServiceType::BackendService;
+            let (http, https) = if backend {
+                (&e.internal_http_listener, &e.internal_https_listener)
+            } else {
+                (&e.http_listener, &e.https_listener)
+            };
+            let http = http.as_deref()?;
+            let site = Site::Environment {
+                e,
+                backend,
+                http,
+                https: https.as_deref(),
+            };
+            (site, e.vpc.clone()?, e.listeners(backend))
+        }
+    };
+    let name = svc.name.value.as_str();
+    let out_rules = rules
+        .iter()
+        .enumerate()
+        .map(|(i, rule)| desired_rule(svc, rule, target_group_name(app, env, name, i), site))
+        .collect();
+    let grace_period_s = rules[0]
+        .healthcheck
+        .grace_period
+        .as_ref()
+        .map_or(DEFAULT_GRACE_PERIOD_S, |g| g.value as i32);
+    // An alias with a hosted zone (its own, or the rule's) gets an A record
+    // aliasing it to the load balancer.
+    let mut records: Vec<AliasRecord> = match site.alias_target() {
+        Some((target_dns, target_zone)) => rules
+            .iter()
+            .flat_map(|rule| {
+                rule.alias.iter().filter_map(|a| {
+                    let zone = a.hosted_zone.as_ref().or(rule.hosted_zone.as_ref())?;
+                    Some(AliasRecord {
+                        zone: zone.value.clone(),
+                        name: a.name.value.trim_end_matches('.').to_string(),
+                        target_dns: target_dns.clone(),
+                        target_zone: target_zone.clone(),
+                    })
+                })
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    records.sort();
+    records.dedup();
+    Some(DesiredLb {
+        vpc,
+        rules: out_rules,
+        grace_period_s,
+        listeners,
+        records,
+    })
+}
+
+fn desired_rule(svc: &Service, rule: &HttpRule, tg_name: String, site: Site<'_>) -> DesiredRule {
+    let target = svc.rule_target(rule);
+    let path = convert_path(rule.path.as_ref().map_or("", |p| p.value.as_str()));
+    let hc = &rule.healthcheck;
+    let health = HealthCheck {
+        path: convert_path(hc.path.as_ref().map_or("", |p| p.value.as_str())),
+        port: hc
+            .port
+            .as_ref()
+            .map_or("traffic-port".to_string(), |p| p.value.to_string()),
+        success_codes: hc.success_codes.as_ref().map(|c| c.value.clone()),
+        healthy_threshold: hc.healthy_threshold.as_ref().map(|v| v.value as i32),
+        unhealthy_threshold: hc.unhealthy_threshold.as_ref().map(|v| v.value as i32),
+        interval_s: hc.interval.as_ref().map(|v| v.value as i32),
+        timeout_s: hc.timeout.as_ref().map(|v| v.value as i32),
+    };
+    let mut source_ips: Vec<String> = rule
+        .allowed_source_ips
+        .iter()
+        .map(|s| s.value.clone())
+        .collect();
+    source_ips.sort();
+    let aliases: Vec<String> = rule.alias.iter().map(|a| a.name.value.clone()).collect();
+    let mut hosts: Vec<String> = match site {
+        // An imported load balancer: the aliases, if any (Copilot's
+        // `imported-alb-resources.yml`).
+        Site::Imported { .. } => aliases,
+        Site::Environment {
+            https: Some(_), e, ..
+        } => {
+            if aliases.is_empty() {
+                e.subdomain
+                    .iter()
+                    .map(|d| format!("{}.{d}", svc.name.value))
+                    .collect()
+            } else {
+                aliases
+            }
+        }
+        Site::Environment {
+            e, backend: true, ..
+        } => e
+            .internal_lb_dns
+            .iter()
+            .cloned()
+            .chain(
+                e.internal_zone_name
+                    .iter()
+                    .map(|z| format!("{}.{z}", svc.name.value)),
+            )
+            .collect(),
+        Site::Environment { .. } => Vec::new(),
+    };
+    hosts.sort();
+    let mut paths = path_patterns(&path);
+    paths.sort();
+    let conditions = Conditions {
+        hosts,
+        paths,
+        source_ips,
+    };
+    let use_on = |listener: &str, action: UseAction| ListenerUse {
+        listener: listener.to_string(),
+        conditions: conditions.clone(),
+        action,
+    };
+    let redirect = if rule.redirect_to_https.as_ref().is_none_or(|r| r.value) {
+        UseAction::RedirectToHttps
+    } else {
+        UseAction::Forward
+    };
+    let listeners = match site {
+        Site::Environment {
+            http, https: None, ..
+        } => vec![use_on(http, UseAction::Forward)],
+        Site::Environment {
+            http,
+            https: Some(https),
+            ..
+        } => vec![use_on(http, redirect), use_on(https, UseAction::Forward)],
+        // An imported load balancer's HTTP listener redirects whenever it has
+        // an HTTPS one, as Copilot's template has it.
+        Site::Imported { http, https, .. } => http
+            .map(|h| {
+                use_on(
+                    h,
+                    if https.is_some() {
+                        UseAction::RedirectToHttps
+                    } else {
+                        UseAction::Forward
+                    },
+                )
+            })
+            .into_iter()
+            .chain(https.map(|h| use_on(h, UseAction::Forward)))
+            .collect(),
+    };
+    let port = i32::from(target.port);
+    DesiredRule {
+        path,
+        container: target.container,
+        port,
+        target_group: DesiredTargetGroup {
+            name: tg_name,
+            port,
+            protocol: if port == 443 { "HTTPS" } else { "HTTP" }.into(),
+            protocol_version: rule
+                .version
+                .as_ref()
+                .map_or("HTTP1".to_string(), |v| v.value.clone()),
+            health,
+            deregistration_delay_s: rule
+                .deregistration_delay
+                .as_ref()
+                .map_or(DEFAULT_DEREGISTRATION_DELAY_S, |d| d.value as i32),
+            stickiness: rule.stickiness.as_ref().is_some_and(|s| s.value),
+        },
+        listeners,
+    }
+}
+
+/// The next free priority for a rule, as Copilot's rule-priority function
+/// chooses it among `rules` (and those already chosen, `taken`).
+pub fn next_priority(rules: &[ListenerRule], taken: &[i32], root: bool) -> i32 {
+    let used = rules
+        .iter()
+        .filter_map(|r| r.priority)
+        .chain(taken.iter().copied());
+    if root {
+        used.filter(|p| *p >= MIN_ROOT_PRIORITY)
+            .min()
+            .unwrap_or(MAX_ROOT_PRIORITY + 1)
+            - 1
+    } else {
+        used.filter(|p| *p < MIN_ROOT_PRIORITY).max().unwrap_or(0) + 1
+    }
+}
+
+/// A target group: one that exists (by ARN) or rule `i`'s new one.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TgRef {
+    Existing(String),
+    New(usize),
+}
+
+/// A change to the load balancer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LbStep {
+    CreateTargetGroup {
+        rule: usize,
+    },
+    /// Health check settings of an existing target group.
+    ModifyTargetGroup {
+        rule: usize,
+        arn: String,
+    },
+    /// Deregistration delay and stickiness.
+    SetTargetGroupAttributes {
+        rule: usize,
+        target_group: TgRef,
+    },
+    CreateRule {
+        rule: usize,
+        listener: String,
+        priority: i32,
+        conditions: Conditions,
+        action: UseAction,
+        target_group: TgRef,
+    },
+    ModifyRule {
+        rule: usize,
+        arn: String,
+        conditions: Conditions,
+        action: UseAction,
+        target_group: TgRef,
+    },
+    /// A rule of a routing rule the manifest no longer has.
+    DeleteRule {
+        arn: String,
+    },
+    /// The aliases' A records in one hosted zone.
+    UpsertRecords {
+        zone: String,
+        records: Vec<AliasRecord>,
+    },
+}
+
+impl TgRef {
+    /// The target group's name or ARN's last part, or the new one's name.
+    pub fn describe(&self, d: &super::Desired) -> String {
+        match self {
+            TgRef::Existing(arn) => arn.split('/').nth(1).unwrap_or(arn.as_str()).to_string(),
+            TgRef::New(i) => {
+                d.lb.as_ref()
+                    .and_then(|l| l.rules.get(*i))
+                    .map_or_else(|| format!("rule {i}"), |r| r.target_group.name.clone())
+            }
+        }
+    }
+}
+
+/// `api-1a2b3c4d → api:8080`.
+pub fn describe_entries(entries: &[(TgRef, String, i32)], d: &super::Desired) -> String {
+    entries
+        .iter()
+        .map(|(tg, c, p)| format!("{} → {c}:{p}", tg.describe(d)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn describe_conditions(c: &Conditions) -> String {
+    let mut parts = vec![c.paths.join(" ")];
+    if !c.hosts.is_empty() {
+        parts.push(format!("host {}", c.hosts.join(" ")));
+    }
+    if !c.source_ips.is_empty() {
+        parts.push(format!("from {}", c.source_ips.join(" ")));
+    }
+    parts.join(", ")
+}
+
+fn describe_action(a: &UseAction, tg: &TgRef, d: &super::Desired) -> String {
+    match a {
+        UseAction::Forward => format!("forward to {}", tg.describe(d)),
+        UseAction::RedirectToHttps => "redirect to HTTPS".into(),
+    }
+}
+
+fn listener_name(arn: &str) -> String {
+    // …:listener/app/{lb}/{id}/{id}
+    arn.split('/').nth(2).map_or(arn.to_string(), |lb| {
+        format!(
+            "{lb} listener {}",
+            arn.rsplit('/').next().unwrap_or_default()
+        )
+    })
+}
+
+impl LbStep {
+    pub fn describe(&self, d: &super::Desired) -> String {
+        let tg_of = |rule: &usize| TgRef::New(*rule).describe(d);
+        match self {
+            LbStep::CreateTargetGroup { rule } => {
+                let r = d.lb.as_ref().and_then(|l| l.rules.get(*rule));
+                match r {
+                    Some(r) => format!(
+                        "create target group {} ({} {}, health check {})",
+                        r.target_group.name,
+                        r.target_group.protocol,
+                        r.target_group.protocol_version,
+                        r.target_group.health.path
+                    ),
+                    None => format!("create target group of rule {rule}"),
+                }
+            }
+            LbStep::ModifyTargetGroup { arn, .. } => format!(
+                "update the health check of target group {}",
+                TgRef::Existing(arn.clone()).describe(d)
+            ),
+            LbStep::SetTargetGroupAttributes { rule, target_group } => {
+                let r = d.lb.as_ref().and_then(|l| l.rules.get(*rule));
+                format!(
+                    "set target group {}'s deregistration delay to {}s, stickiness {}",
+                    target_group.describe(d),
+                    r.map_or(0, |r| r.target_group.deregistration_delay_s),
+                    if r.is_some_and(|r| r.target_group.stickiness) {
+                        "on"
+                    } else {
+                        "off"
+                    }
+                )
+            }
+            LbStep::CreateRule {
+                listener,
+                priority,
+                conditions,
+                action,
+                target_group,
+                ..
+            } => format!(
+                "add rule {} on {} at priority {priority}: {}",
+                describe_conditions(conditions),
+                listener_name(listener),
+                describe_action(action, target_group, d)
+            ),
+            LbStep::ModifyRule {
+                rule,
+                conditions,
+                action,
+                target_group,
+                ..
+            } => format!(
+                "update rule {} of {}: {}",
+                describe_conditions(conditions),
+                tg_of(rule),
+                describe_action(action, target_group, d)
+            ),
+            LbStep::DeleteRule { arn } => format!(
+                "delete rule {} (its routing rule left the manifest)",
+                arn.rsplit('/').next().unwrap_or_default()
+            ),
+            LbStep::UpsertRecords { zone, records } => format!(
+                "point {} at the load balancer (hosted zone {zone})",
+                records
+                    .iter()
+                    .map(|r| r.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
+    pub fn operation(&self) -> &'static str {
+        match self {
+            LbStep::CreateTargetGroup { .. } => "elasticloadbalancing:CreateTargetGroup",
+            LbStep::ModifyTargetGroup { .. } => "elasticloadbalancing:ModifyTargetGroup",
+            LbStep::SetTargetGroupAttributes { .. } => {
+                "elasticloadbalancing:ModifyTargetGroupAttributes"
+            }
+            LbStep::CreateRule { .. } => "elasticloadbalancing:CreateRule",
+            LbStep::ModifyRule { .. } => "elasticloadbalancing:ModifyRule",
+            LbStep::DeleteRule { .. } => "elasticloadbalancing:DeleteRule",
+            LbStep::UpsertRecords { .. } => "route53:ChangeResourceRecordSets",
+        }
+    }
+}
+
+/// What the load balancer needs, in the plan's groups.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LbPlan {
+    /// Target groups to create (before the rules that forward to them).
+    pub first: Vec<LbStep>,
+    /// Rules and the attributes of new target groups.
+    pub second: Vec<LbStep>,
+    /// Once the service no longer uses them.
+    pub cleanup: Vec<LbStep>,
+    /// The service's load balancer entries, when they change.
+    pub load_balancers: Option<Vec<(TgRef, String, i32)>>,
+    /// Each rule's target group.
+    pub targets: Vec<TgRef>,
+}
+
+fn same_health(want: &HealthCheck, have: &HealthCheck) -> bool {
+    fn same<T: PartialEq>(w: &Option<T>, h: &Option<T>) -> bool {
+        w.is_none() || w == h
+    }
+    want.path == have.path
+        && want.port == have.port
+        && same(&want.success_codes, &have.success_codes)
+        && same(&want.healthy_threshold, &have.healthy_threshold)
+        && same(&want.unhealthy_threshold, &have.unhealthy_threshold)
+        && same(&want.interval_s, &have.interval_s)
+        && same(&want.timeout_s, &have.timeout_s)
+}
+
+fn action_matches(want: &UseAction, tg: &TgRef, have: &RuleAction) -> bool {
+    match (want, tg, have) {
+        (UseAction::RedirectToHttps, _, RuleAction::RedirectToHttps) => true,
+        (UseAction::Forward, TgRef::Existing(arn), RuleAction::Forward(tgs)) => {
+            tgs.len() == 1 && &tgs[0] == arn
+        }
+        _ => false,
+    }
+}
+
+/// A target group of the service that cannot be changed in place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Replacement {
+    pub rule: usize,
+    pub arn: String,
+    pub what: String,
+}
+
+/// From what is to what the manifest asks. `service_lbs`: the service's
+/// load balancer entries (empty for a new service). Refuses (before any
+/// write) to replace a target group that serves traffic.
+pub fn plan_lb(
+    want: &DesiredLb,
+    cur: &LbState,
+    service_lbs: &[LoadBalancer],
+) -> Result<LbPlan, Vec<Replacement>> {
+    let mut plan = LbPlan::default();
+    let mut refused = Vec::new();
+    let by_arn: BTreeMap<&str, &TargetGroup> = cur
+        .target_groups
+        .iter()
+        .map(|t| (t.arn.as_str(), t))
+        .collect();
+    // The service's application load balancer entries, in order: rule i is the i-th.
+    let alb_entries: Vec<&LoadBalancer> = service_lbs
+        .iter()
+        .filter(|l| {
+            by_arn
+                .get(l.target_group.as_str())
+                .is_some_and(|t| t.protocol == "HTTP" || t.protocol == "HTTPS")
+        })
+        .collect();
+    let mut taken: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
+    let mut entries = Vec::new();
+    for (i, rule) in want.rules.iter().enumerate() {
+        // The service's i-th entry; else a target group of sidecarctl's name
+        // for this rule that an interrupted deploy created.
+        let existing = alb_entries
+            .get(i)
+            .and_then(|l| by_arn.get(l.target_group.as_str()))
+            .or_else(|| by_arn.values().find(|t| t.name == rule.target_group.name));
+        let tg = match existing {
+            Some(have) => {
+                let w = &rule.target_group;
+                if have.protocol != w.protocol || have.protocol_version != w.protocol_version {
+                    refused.push(Replacement {
+                        rule: i,
+                        arn: have.arn.clone(),
+                        what: format!(
+                            "{} {} to {} {}",
+                            have.protocol, have.protocol_version, w.protocol, w.protocol_version
+                        ),
+                    });
+                    continue;
+                }
+                if !same_health(&w.health, &have.health) {
+                    plan.first.push(LbStep::ModifyTargetGroup {
+                        rule: i,
+                        arn: have.arn.clone(),
+                    });
+                }
+                if have.deregistration_delay_s != Some(w.deregistration_delay_s)
+                    || have.stickiness != Some(w.stickiness)
+                {
+                    plan.first.push(LbStep::SetTargetGroupAttributes {
+                        rule: i,
+                        target_group: TgRef::Existing(have.arn.clone()),
+                    });
+                }
+                TgRef::Existing(have.arn.clone())
+            }
+            None => {
+                plan.first.push(LbStep::CreateTargetGroup { rule: i });
+                plan.second.push(LbStep::SetTargetGroupAttributes {
+                    rule: i,
+                    target_group: TgRef::New(i),
+                });
+                TgRef::New(i)
+            }
+        };
+        // The rule on each listener: the one forwarding to this target group;
+        // for a redirect, the redirect with the conditions of its HTTPS twin.
+        let forwarded: Option<&ListenerRule> = match &tg {
+            TgRef::Existing(arn) => want
+                .listeners
+                .iter()
+                .flat_map(|l| cur.rules_of(l))
+                .find(|r| r.forwards_to(arn)),
+            TgRef::New(_) => None,
+        };
+        for u in &rule.listeners {
+            let rules = cur.rules_of(&u.listener);
+            let found = match (&u.action, &tg) {
+                (UseAction::Forward, TgRef::Existing(arn)) => {
+                    rules.iter().find(|r| r.forwards_to(arn))
+                }
+                (UseAction::Forward, TgRef::New(_)) => None,
+                (UseAction::RedirectToHttps, _) => {
+                    let like = forwarded.map_or(&u.conditions, |f| &f.conditions);
+                    rules
+                        .iter()
+                        .find(|r| r.action == RuleAction::RedirectToHttps && &r.conditions == like)
+                }
+            };
+            match found {
+                Some(r) => {
+                    if r.conditions != u.conditions || !action_matches(&u.action, &tg, &r.action) {
+                        plan.second.push(LbStep::ModifyRule {
+                            rule: i,
+                            arn: r.arn.clone(),
+                            conditions: u.conditions.clone(),
+                            action: u.action.clone(),
+                            target_group: tg.clone(),
+                        });
+                    }
+                }
+                None => {
+                    let t = taken.entry(u.listener.as_str()).or_default();
+                    let priority = next_priority(rules, t, rule.root());
+                    t.push(priority);
+                    plan.second.push(LbStep::CreateRule {
+                        rule: i,
+                        listener: u.listener.clone(),
+                        priority,
+                        conditions: u.conditions.clone(),
+                        action: u.action.clone(),
+                        target_group: tg.clone(),
+                    });
+                }
+            }
+        }
+        plan.targets.push(tg.clone());
+        entries.push((tg, rule.container.clone(), rule.port));
+    }
+    if !refused.is_empty() {
+        return Err(refused);
+    }
+    // Alias records that are missing or point elsewhere, a change per zone.
+    let stale: Vec<&AliasRecord> = want
+        .records
+        .iter()
+        .filter(|w| !cur.records.iter().any(|c| c.same_as(w)))
+        .collect();
+    let mut zones: Vec<&str> = stale.iter().map(|r| r.zone.as_str()).collect();
+    zones.dedup();
+    for zone in zones {
+        plan.first.push(LbStep::UpsertRecords {
+            zone: zone.to_string(),
+            records: stale
+                .iter()
+                .filter(|r| r.zone == zone)
+                .map(|r| (*r).clone())
+                .collect(),
+        });
+    }
+    // Rules forwarding to target groups of rules the manifest dropped.
+    for gone in alb_entries.iter().skip(want.rules.len()) {
+        for l in &want.listeners {
+            for r in cur.rules_of(l) {
+                if r.forwards_to(&gone.target_group) {
+                    plan.cleanup.push(LbStep::DeleteRule { arn: r.arn.clone() });
+                }
+            }
+        }
+    }
+    // Entries of other load balancers (a network load balancer's) stay as they are.
+    let others = service_lbs.iter().filter(|l| !alb_entries.contains(l));
+    let wanted: Vec<(TgRef, String, i32)> = entries
+        .into_iter()
+        .chain(others.map(|l| {
+            (
+                TgRef::Existing(l.target_group.clone()),
+                l.container.clone(),
+                l.port,
+            )
+        }))
+        .collect();
+    let now: Vec<(TgRef, String, i32)> = service_lbs
+        .iter()
+        .map(|l| {
+            (
+                TgRef::Existing(l.target_group.clone()),
+                l.container.clone(),
+                l.port,
+            )
+        })
+        .collect();
+    if wanted != now {
+        plan.load_balancers = Some(wanted);
+    }
+    Ok(plan)
+}
+
+impl Replacement {
+    /// Why the deploy stops.
+    pub fn diagnostic(&self) -> Diagnostic {
+        let r = self;
+        Diagnostic::error(
+            "target-group-replacement",
+            format!(
+                "rule {} would need a new target group ({}): a target group's protocol and protocol version cannot change in place",
+                r.rule, r.what
+            ),
+        )
+        .help(format!(
+            "sidecarctl does not yet move traffic between target groups; keep the protocol version, or move the service to a new target group by hand ({})",
+            r.arn
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests;

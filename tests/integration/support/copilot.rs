@@ -1,0 +1,385 @@
+//! Stacks shaped like the ones Copilot deploys, created through the
+//! emulator's CloudFormation, for the tests of "deploy into what Copilot
+//! already runs".
+//!
+//! The shapes come from Copilot's templates (aws/copilot-cli):
+//! - the environment stack `{app}-{env}`: `internal/pkg/template/templates/
+//!   environment/cf.yml` — an `AWS::ECS::Cluster` named `Cluster` with no
+//!   name (so CloudFormation generates `{app}-{env}-Cluster-XXXX`), a public
+//!   load balancer `PublicLoadBalancer` with the listener `HTTPListener`, and
+//!   the outputs `ClusterId`, `PublicSubnets`, `PrivateSubnets`,
+//!   `EnvironmentSecurityGroup`, `VpcId`, `HTTPListenerArn`,
+//!   `PublicLoadBalancerDNSName`, each exported as `${AWS::StackName}-{Key}`
+//!   (the DNS name as `-PublicLoadBalancerDNS`);
+//! - the service stack `{app}-{env}-{svc}`: `internal/pkg/template/templates/
+//!   workloads/services/lb-web/cf.yml` — `TaskDefinition` (family
+//!   `{app}-{env}-{svc}`), `LogGroup` (`/copilot/{app}-{env}-{svc}`),
+//!   `TargetGroup`, a listener rule on the environment's `HTTPListenerArn`
+//!   (imported), and `Service` (no name: `{app}-{env}-{svc}-Service-XXXX`) in
+//!   the imported cluster.
+//!
+//! The emulator's CloudFormation leaves out an ECS service's tags (and its
+//! load balancers and network configuration): the tags Copilot puts on it
+//! are added with ECS's TagResource, as the emulator's notes say.
+
+use serde_json::{Value, json};
+
+use super::Stage;
+
+/// What the Copilot-shaped stacks created.
+pub struct CopilotStacks {
+    pub env_stack: String,
+    pub svc_stack: String,
+    pub cluster: String,
+    pub service_arn: String,
+    pub lb_dns: String,
+    pub revision: i32,
+}
+
+fn env_template(s: &Stage) -> Value {
+    let v = &s.seed.vars;
+    let export = |key: &str| json!({"Name": {"Fn::Sub": format!("${{AWS::StackName}}-{key}")}});
+    json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "CloudFormation environment template for infrastructure shared among Copilot workloads.",
+        "Resources": {
+            "Cluster": {
+                "Type": "AWS::ECS::Cluster",
+                "Properties": {"CapacityProviders": ["FARGATE", "FARGATE_SPOT"]}
+            },
+            "PublicLoadBalancer": {
+                "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                "Properties": {
+                    "Scheme": "internet-facing",
+                    "SecurityGroups": [v["SECURITY_GROUP_ID"]],
+                    "Subnets": [v["PUBLIC_SUBNET_1"], v["PUBLIC_SUBNET_2"]],
+                    "Type": "application"
+                }
+            },
+            "DefaultHTTPTargetGroup": {
+                "Type": "AWS::ElasticLoadBalancingV2::TargetGroup",
+                "Properties": {"Port": 80, "Protocol": "HTTP", "VpcId": v["VPC_ID"], "TargetType": "ip"}
+            },
+            "HTTPListener": {
+                "Type": "AWS::ElasticLoadBalancingV2::Listener",
+                "Properties": {
+                    "DefaultActions": [{"TargetGroupArn": {"Ref": "DefaultHTTPTargetGroup"}, "Type": "forward"}],
+                    "LoadBalancerArn": {"Ref": "PublicLoadBalancer"},
+                    "Port": 80,
+                    "Protocol": "HTTP"
+                }
+            }
+        },
+        "Outputs": {
+            "VpcId": {"Value": v["VPC_ID"], "Export": export("VpcId")},
+            "PublicSubnets": {
+                "Value": format!("{},{}", v["PUBLIC_SUBNET_1"], v["PUBLIC_SUBNET_2"]),
+                "Export": export("PublicSubnets")
+            },
+            "PrivateSubnets": {"Value": v["PRIVATE_SUBNET_1"], "Export": export("PrivateSubnets")},
+            "EnvironmentSecurityGroup": {
+                "Value": v["SECURITY_GROUP_ID"],
+                "Export": export("EnvironmentSecurityGroup")
+            },
+            "PublicLoadBalancerDNSName": {
+                "Value": {"Fn::GetAtt": ["PublicLoadBalancer", "DNSName"]},
+                "Export": export("PublicLoadBalancerDNS")
+            },
+            "HTTPListenerArn": {"Value": {"Ref": "HTTPListener"}, "Export": export("HTTPListenerArn")},
+            "ClusterId": {"Value": {"Ref": "Cluster"}, "Export": export("ClusterId")},
+            "ManagedFileSystemID": {"Value": v["EFS_ID"], "Export": export("FilesystemID")}
+        }
+    })
+}
+
+fn service_template(s: &Stage, env_stack: &str) -> Value {
+    let v = &s.seed.vars;
+    let (app, family) = (&s.app, s.family());
+    let image = format!(
+        "{}.dkr.ecr.{}.amazonaws.com/{app}/api:v1",
+        v["AWS_ACCOUNT_ID"], v["AWS_REGION"]
+    );
+    json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "CloudFormation template that represents a load balanced web service on Amazon ECS.",
+        "Resources": {
+            "LogGroup": {
+                "Type": "AWS::Logs::LogGroup",
+                "Properties": {"LogGroupName": format!("/copilot/{family}"), "RetentionInDays": 30}
+            },
+            "TaskDefinition": {
+                "Type": "AWS::ECS::TaskDefinition",
+                "Properties": {
+                    "Family": family,
+                    "RequiresCompatibilities": ["FARGATE"],
+                    "NetworkMode": "awsvpc",
+                    "Cpu": "256",
+                    "Memory": "512",
+                    "ContainerDefinitions": [{
+                        "Name": "api",
+                        "Image": image,
+                        "Essential": true,
+                        "PortMappings": [{"ContainerPort": 3000}],
+                        "Environment": [
+                            {"Name": "COPILOT_APPLICATION_NAME", "Value": app},
+                            {"Name": "COPILOT_ENVIRONMENT_NAME", "Value": "test"},
+                            {"Name": "COPILOT_SERVICE_NAME", "Value": "api"}
+                        ]
+                    }]
+                }
+            },
+            "TargetGroup": {
+                "Type": "AWS::ElasticLoadBalancingV2::TargetGroup",
+                "Properties": {
+                    "HealthCheckPath": "/api/health-check",
+                    "Port": 80,
+                    "Protocol": "HTTP",
+                    "TargetGroupAttributes": [
+                        {"Key": "deregistration_delay.timeout_seconds", "Value": 60},
+                        {"Key": "stickiness.enabled", "Value": false}
+                    ],
+                    "VpcId": v["VPC_ID"],
+                    "TargetType": "ip"
+                }
+            },
+            "HTTPListenerRule": {
+                "Type": "AWS::ElasticLoadBalancingV2::ListenerRule",
+                "Properties": {
+                    "Actions": [{"TargetGroupArn": {"Ref": "TargetGroup"}, "Type": "forward"}],
+                    "Conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api", "/api/*"]}}],
+                    "ListenerArn": {"Fn::ImportValue": format!("{env_stack}-HTTPListenerArn")},
+                    "Priority": 100
+                }
+            },
+            "Service": {
+                "Type": "AWS::ECS::Service",
+                "Properties": {
+                    "Cluster": {"Fn::ImportValue": format!("{env_stack}-ClusterId")},
+                    "TaskDefinition": {"Ref": "TaskDefinition"},
+                    "DesiredCount": 1,
+                    "HealthCheckGracePeriodSeconds": 60,
+                    "LaunchType": "FARGATE",
+                    "LoadBalancers": [{
+                        "ContainerName": "nginx",
+                        "ContainerPort": 80,
+                        "TargetGroupArn": {"Ref": "TargetGroup"}
+                    }]
+                }
+            }
+        }
+    })
+}
+
+impl Stage {
+    /// Creates the environment and service stacks Copilot would have, and
+    /// tags the service as Copilot does.
+    pub async fn copilot_stacks(&self) -> CopilotStacks {
+        let sdk = self.sdk().await;
+        let cfn = aws_sdk_cloudformation::Client::new(&sdk);
+        let ecs = aws_sdk_ecs::Client::new(&sdk);
+        let env_stack = format!("{}-test", self.app);
+        let svc_stack = format!("{}-test-api", self.app);
+        for (name, body) in [
+            (&env_stack, env_template(self)),
+            (&svc_stack, service_template(self, &env_stack)),
+        ] {
+            cfn.create_stack()
+                .stack_name(name)
+                .template_body(body.to_string())
+                .tags(tag("copilot-application", &self.app))
+                .tags(tag("copilot-environment", "test"))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("create {name}: {e:?}"));
+        }
+        let outputs = stack_outputs(&cfn, &env_stack).await;
+        let service_arn = physical_id(&cfn, &svc_stack, "Service").await;
+        let cluster = outputs["ClusterId"].clone();
+        self.what_cloudformation_would_have_set(&svc_stack, &cluster, &service_arn)
+            .await;
+        for (k, v) in [
+            ("copilot-application", self.app.as_str()),
+            ("copilot-environment", "test"),
+            ("copilot-service", "api"),
+        ] {
+            ecs.tag_resource()
+                .resource_arn(&service_arn)
+                .tags(aws_sdk_ecs::types::Tag::builder().key(k).value(v).build())
+                .send()
+                .await
+                .unwrap();
+        }
+        let td = ecs
+            .describe_task_definition()
+            .task_definition(self.family())
+            .send()
+            .await
+            .unwrap();
+        CopilotStacks {
+            env_stack,
+            svc_stack,
+            cluster,
+            service_arn,
+            lb_dns: outputs["PublicLoadBalancerDNSName"].clone(),
+            revision: td.task_definition().unwrap().revision(),
+        }
+    }
+}
+
+impl Stage {
+    /// The emulator's CloudFormation ignores a service's `LoadBalancers` and
+    /// a target group's `TargetGroupAttributes`: set them as AWS's would have.
+    async fn what_cloudformation_would_have_set(&self, stack: &str, cluster: &str, service: &str) {
+        let sdk = self.sdk().await;
+        let cfn = aws_sdk_cloudformation::Client::new(&sdk);
+        let tg = physical_id(&cfn, stack, "TargetGroup").await;
+        let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
+        let attr = |k: &str, v: &str| {
+            aws_sdk_elasticloadbalancingv2::types::TargetGroupAttribute::builder()
+                .key(k)
+                .value(v)
+                .build()
+        };
+        elb.modify_target_group_attributes()
+            .target_group_arn(&tg)
+            .attributes(attr("deregistration_delay.timeout_seconds", "60"))
+            .attributes(attr("stickiness.enabled", "false"))
+            .send()
+            .await
+            .unwrap();
+        aws_sdk_ecs::Client::new(&sdk)
+            .update_service()
+            .cluster(cluster)
+            .service(service)
+            .load_balancers(
+                aws_sdk_ecs::types::LoadBalancer::builder()
+                    .target_group_arn(&tg)
+                    .container_name("nginx")
+                    .container_port(80)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// Only the environment stack, as `copilot env deploy` leaves it before
+    /// any service: returns the HTTP listener's ARN.
+    pub async fn copilot_environment(&self) -> String {
+        let sdk = self.sdk().await;
+        let cfn = aws_sdk_cloudformation::Client::new(&sdk);
+        let name = format!("{}-test", self.app);
+        // The environment's Cloud Map namespace `{env}.{app}.local`, made
+        // beforehand (the emulator's CloudFormation does not create one).
+        let sd = aws_sdk_servicediscovery::Client::new(&sdk);
+        sd.create_private_dns_namespace()
+            .name(format!("test.{}.local", self.app))
+            .vpc(&self.seed.vars["VPC_ID"])
+            .send()
+            .await
+            .unwrap();
+        let namespace = sd
+            .list_namespaces()
+            .send()
+            .await
+            .unwrap()
+            .namespaces()
+            .iter()
+            .find(|n| n.name() == Some(format!("test.{}.local", self.app).as_str()))
+            .and_then(|n| n.id())
+            .unwrap()
+            .to_string();
+        let mut template = env_template(self);
+        template["Outputs"]["ServiceDiscoveryNamespaceID"] = json!({"Value": namespace});
+        cfn.create_stack()
+            .stack_name(&name)
+            .template_body(template.to_string())
+            .send()
+            .await
+            .unwrap();
+        stack_outputs(&cfn, &name).await["HTTPListenerArn"].clone()
+    }
+
+    /// A stack that exports what the `from_cfn` tests read (as an add-on or
+    /// another team's stack would): a queue URL, a secret's ARN, an SSM
+    /// parameter's name. Returns the exported values by output key.
+    pub async fn shared_exports(&self) -> std::collections::BTreeMap<String, String> {
+        let cfn = aws_sdk_cloudformation::Client::new(&self.sdk().await);
+        let v = &self.seed.vars;
+        let values: std::collections::BTreeMap<String, String> = [
+            (
+                "QueueURL",
+                format!("https://sqs.us-east-1.example/1/{}-queue", self.app),
+            ),
+            ("DbSecretArn", v["DB_PASSWORD_SECRET_ARN"].clone()),
+            ("LogApiKeyParam", format!("/{}/test/log-api-key", self.app)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let outputs: serde_json::Map<String, Value> = values
+            .iter()
+            .map(|(k, val)| {
+                (
+                    k.clone(),
+                    json!({"Value": val, "Export": {"Name": format!("{}-test-{k}", self.app)}}),
+                )
+            })
+            .collect();
+        let body = json!({
+            "Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+            "Outputs": outputs
+        });
+        cfn.create_stack()
+            .stack_name(format!("{}-test-shared", self.app))
+            .template_body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        values
+    }
+}
+
+/// A stack's outputs by key.
+async fn stack_outputs(
+    cfn: &aws_sdk_cloudformation::Client,
+    stack: &str,
+) -> std::collections::BTreeMap<String, String> {
+    cfn.describe_stacks()
+        .stack_name(stack)
+        .send()
+        .await
+        .unwrap()
+        .stacks()[0]
+        .outputs()
+        .iter()
+        .map(|o| {
+            (
+                o.output_key().unwrap().to_string(),
+                o.output_value().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A stack resource's physical id (for an ECS service or a target group, its ARN).
+async fn physical_id(cfn: &aws_sdk_cloudformation::Client, stack: &str, logical: &str) -> String {
+    cfn.describe_stack_resource()
+        .stack_name(stack)
+        .logical_resource_id(logical)
+        .send()
+        .await
+        .unwrap()
+        .stack_resource_detail()
+        .unwrap()
+        .physical_resource_id()
+        .unwrap()
+        .to_string()
+}
+
+fn tag(k: &str, v: &str) -> aws_sdk_cloudformation::types::Tag {
+    aws_sdk_cloudformation::types::Tag::builder()
+        .key(k)
+        .value(v)
+        .build()
+}
