@@ -105,13 +105,53 @@ measure("ecs-deploy (Python), new image, no wait", lambda i: ecs_deploy(tags[i %
 measure("ecs-deploy (Python), new image, waits", lambda i: ecs_deploy(tags[(i + 1) % 2], True))
 measure("AWS CLI sequence, new image, no wait", lambda i: cli_sequence(tags[i % 2], False))
 measure("AWS CLI sequence, new image, + wait services-stable", lambda i: cli_sequence(tags[(i + 1) % 2], True))
+
+# A Load Balanced Web Service whose load balancer sidecarctl manages: an
+# environment stack shaped like Copilot's (cluster, load balancer, HTTP
+# listener, their outputs), no --target-group-arn.
+lb_app = "benchlb"
+lb_vars = stack.seed(lb_app)
+lb_ws = workspace(lb_app)
+lb_env = aws_env(stack.endpoint, lb_vars)
+env_template = {
+    "Resources": {
+        "Cluster": {"Type": "AWS::ECS::Cluster"},
+        "PublicLoadBalancer": {"Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": {
+            "Scheme": "internet-facing", "SecurityGroups": [lb_vars["SECURITY_GROUP_ID"]],
+            "Subnets": [lb_vars["PUBLIC_SUBNET_1"], lb_vars["PUBLIC_SUBNET_2"]], "Type": "application"}},
+        "DefaultHTTPTargetGroup": {"Type": "AWS::ElasticLoadBalancingV2::TargetGroup", "Properties": {
+            "Port": 80, "Protocol": "HTTP", "VpcId": lb_vars["VPC_ID"], "TargetType": "ip"}},
+        "HTTPListener": {"Type": "AWS::ElasticLoadBalancingV2::Listener", "Properties": {
+            "DefaultActions": [{"TargetGroupArn": {"Ref": "DefaultHTTPTargetGroup"}, "Type": "forward"}],
+            "LoadBalancerArn": {"Ref": "PublicLoadBalancer"}, "Port": 80, "Protocol": "HTTP"}},
+    },
+    "Outputs": {
+        "VpcId": {"Value": lb_vars["VPC_ID"]},
+        "PublicSubnets": {"Value": f"{lb_vars['PUBLIC_SUBNET_1']},{lb_vars['PUBLIC_SUBNET_2']}"},
+        "EnvironmentSecurityGroup": {"Value": lb_vars["SECURITY_GROUP_ID"]},
+        "PublicLoadBalancerDNSName": {"Value": {"Fn::GetAtt": ["PublicLoadBalancer", "DNSName"]}},
+        "HTTPListenerArn": {"Value": {"Ref": "HTTPListener"}},
+        "ClusterId": {"Value": {"Ref": "Cluster"}},
+    },
+}
+timed(aws + ["cloudformation", "create-stack", "--stack-name", f"{lb_app}-test",
+             "--template-body", json.dumps(env_template)], lb_env, lb_ws)
+lb_deploy = [sidecarctl, "deploy", "api", "--env", "test", "--poll-interval", "200ms"]
+stack.reset()
+lb_first_ms, _ = timed(lb_deploy + ["--image-tag", "v1", "--no-wait"], lb_env, lb_ws)
+st = stack.stats()
+lb_first = (st["total"], serial_depth(st["log"], "ecs:CreateService"))
+measure("sidecarctl, web service with its rules, new image, --no-wait",
+        lambda i: timed(lb_deploy + ["--image-tag", tags[(i + 1) % 2], "--no-wait"], lb_env, lb_ws)[0])
 stack.stop()
 
 cli_version = subprocess.run(["aws", "--version"], env=env, capture_output=True, text=True)
 print(f"deploy benchmark: {args.runs} runs each; {platform.machine()}, {os.cpu_count()} cores; "
       f"sidecarctl release build; ecs-deploy 1.17.0 (boto3); {(cli_version.stdout or cli_version.stderr).split()[0]}; "
       f"moto 5.2.5 behind sidecarctl-localproxy")
-print(f"first deploy (creates roles, policies, log group, task definition, service): {fmt_ms(first_ms)}, {first_calls} API calls\n")
+print(f"first deploy (creates roles, policies, log group, task definition, service): {fmt_ms(first_ms)}, {first_calls} API calls")
+print(f"first deploy of a web service with its target group and listener rule (--no-wait): {fmt_ms(lb_first_ms)}, "
+      f"{lb_first[0]} API calls, {lb_first[1]} serial round trips up to CreateService\n")
 print(f"{'':54} {'median':>9} {'p90':>9} {'min':>9} {'API calls':>10} {'serial round trips':>19}")
 for name, (s, calls, depth) in results.items():
     print(f"{name:54} {fmt_ms(s['median']):>9} {fmt_ms(s['p90']):>9} {fmt_ms(s['min']):>9} {calls:>10} {depth:>19}")
