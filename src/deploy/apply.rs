@@ -213,7 +213,6 @@ async fn run_step(
     made: &Made<'_>,
     latest_seen: Option<i32>,
 ) -> Result<Output, AwsError> {
-    let td_arn = made.td_arn;
     let tags = &d.tags;
     let trust = d
         .iam
@@ -271,84 +270,8 @@ async fn run_step(
         Step::RegisterTaskDefinition => register_exactly_once(aws, d, latest_seen)
             .await
             .map(Output::Registered),
-        Step::UpdateService {
-            desired,
-            capacity,
-            load_balancers,
-            grace_period_s,
-            service_registries,
-            service_connect,
-        } => {
-            let arn = td_arn.ok_or_else(|| no_task_definition("ecs:UpdateService"))?;
-            let service_registries = service_registries
-                .as_deref()
-                .map(|r| made.registries(r))
-                .transpose()?;
-            let load_balancers = load_balancers
-                .as_deref()
-                .map(|l| made.load_balancers(l))
-                .transpose()?;
-            match aws::ecs::update_service(
-                &aws.ecs,
-                &d.cluster,
-                &d.service,
-                aws::ecs::ServiceUpdate {
-                    task_definition: arn,
-                    desired: *desired,
-                    rollback: d.rollback,
-                    exec: Some(d.exec),
-                    capacity: capacity.as_deref(),
-                    load_balancers: load_balancers.as_deref(),
-                    grace_period_s: *grace_period_s,
-                    service_registries: service_registries.as_deref(),
-                    service_connect: service_connect
-                        .as_ref()
-                        .map(|c| (c, (d.log_group.as_str(), d.region.as_str()))),
-                },
-            )
-            .await
-            {
-                Ok(s) => Ok(Output::Service(s)),
-                // The answer was lost, maybe after ECS carried it out: read back
-                // whether the service moved to the task definition.
-                Err(e) if e.is_retryable() => {
-                    match aws::ecs::describe_service(&aws.ecs, &d.cluster, &d.service).await {
-                        Ok(Some(s)) if s.task_definition == arn && s.desired == *desired => {
-                            tracing::debug!(error = %e, "UpdateService's answer was lost; it took effect");
-                            Ok(Output::Service(s))
-                        }
-                        _ => Err(e),
-                    }
-                }
-                Err(e) => Err(e),
-            }
-        }
-        Step::CreateService => {
-            let arn = td_arn.ok_or_else(|| no_task_definition("ecs:CreateService"))?;
-            let mut spec = d.new_service.clone().ok_or_else(|| {
-                AwsError::new(
-                    "ecs:CreateService",
-                    ErrorKind::Invalid,
-                    "no network configuration for a new service",
-                )
-            })?;
-            spec.task_definition = arn.to_string();
-            spec.service_registries = made.registries(&made.plan.service_registries)?;
-            if !made.plan.load_balancers.is_empty() {
-                spec.load_balancers = made.load_balancers(&made.plan.load_balancers)?;
-            }
-            match aws::ecs::create_service(&aws.ecs, &spec).await {
-                Ok(s) => Ok(Output::Service(s)),
-                // A retried create whose first attempt went through: the service is there.
-                Err(e) if e.is(ErrorKind::AlreadyExists) || e.is(ErrorKind::Invalid) => {
-                    match aws::ecs::describe_service(&aws.ecs, &d.cluster, &d.service).await? {
-                        Some(s) if s.task_definition == arn => Ok(Output::Service(s)),
-                        _ => Err(e),
-                    }
-                }
-                Err(e) => Err(e),
-            }
-        }
+        Step::UpdateService { .. } => update_service(aws, d, step, made).await,
+        Step::CreateService => create_service(aws, d, made).await,
         // Idempotent: a retry after a lost answer does the same again.
         Step::RegisterScalableTarget { min, max } => aws::autoscaling::register_target(
             &aws.autoscaling,
@@ -361,47 +284,150 @@ async fn run_step(
         Step::PutScalingPolicy {
             policy,
             target_group,
-        } => {
-            let mut policy = policy.clone();
-            if let Some(tg) = target_group {
-                let name = crate::plan::lb::target_group_full_name(&made.target_group(tg)?);
-                for c in policy.custom.iter_mut() {
-                    for (k, v) in c.dimensions.iter_mut() {
-                        if k == crate::plan::desired::TARGET_GROUP_DIMENSION {
-                            *v = name.clone();
-                        }
-                    }
-                }
-            }
-            aws::autoscaling::put_policy(&aws.autoscaling, &d.cluster, &d.service, &policy)
-                .await
-                .map(|()| Output::None)
-        }
+        } => put_scaling_policy(aws, d, policy, target_group.as_ref(), made).await,
         Step::Lb(step) => lb_step(aws, d, step, made).await,
-        Step::CreateDiscoveryService => {
-            let want = d.discovery.as_ref().ok_or_else(|| {
-                AwsError::new(
-                    "servicediscovery:CreateService",
-                    ErrorKind::Other,
-                    "no Cloud Map service wanted",
-                )
-            })?;
-            let made = aws::discovery::create_service(
-                &aws.discovery,
-                &want.namespace_id,
-                &want.name,
-                &want.request_id,
-                &d.tags,
-            )
-            .await?;
-            Ok(Output::Registry(made.arn))
-        }
+        Step::CreateDiscoveryService => create_discovery_service(aws, d).await,
         Step::DeleteScalingPolicy { name } => {
             aws::autoscaling::delete_policy(&aws.autoscaling, &d.cluster, &d.service, name)
                 .await
                 .map(|()| Output::None)
         }
     }
+}
+
+/// UpdateService; a lost answer is read back: when the service is on the new
+/// task definition, the update took effect.
+async fn update_service(
+    aws: &Aws,
+    d: &Desired,
+    step: &Step,
+    made: &Made<'_>,
+) -> Result<Output, AwsError> {
+    let Step::UpdateService {
+        desired,
+        capacity,
+        load_balancers,
+        grace_period_s,
+        service_registries,
+        service_connect,
+    } = step
+    else {
+        unreachable!("update_service is called for UpdateService only")
+    };
+    let arn = made
+        .td_arn
+        .ok_or_else(|| no_task_definition("ecs:UpdateService"))?;
+    let service_registries = service_registries
+        .as_deref()
+        .map(|r| made.registries(r))
+        .transpose()?;
+    let load_balancers = load_balancers
+        .as_deref()
+        .map(|l| made.load_balancers(l))
+        .transpose()?;
+    let update = aws::ecs::ServiceUpdate {
+        task_definition: arn,
+        desired: *desired,
+        rollback: d.rollback,
+        exec: Some(d.exec),
+        capacity: capacity.as_deref(),
+        load_balancers: load_balancers.as_deref(),
+        grace_period_s: *grace_period_s,
+        service_registries: service_registries.as_deref(),
+        service_connect: service_connect
+            .as_ref()
+            .map(|c| (c, (d.log_group.as_str(), d.region.as_str()))),
+    };
+    match aws::ecs::update_service(&aws.ecs, &d.cluster, &d.service, update).await {
+        Ok(s) => Ok(Output::Service(s)),
+        // The answer was lost, maybe after ECS carried it out: read back
+        // whether the service moved to the task definition.
+        Err(e) if e.is_retryable() => {
+            match aws::ecs::describe_service(&aws.ecs, &d.cluster, &d.service).await {
+                Ok(Some(s)) if s.task_definition == arn && s.desired == *desired => {
+                    tracing::debug!(error = %e, "UpdateService's answer was lost; it took effect");
+                    Ok(Output::Service(s))
+                }
+                _ => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// CreateService; a retried create whose first attempt went through finds
+/// the service there.
+async fn create_service(aws: &Aws, d: &Desired, made: &Made<'_>) -> Result<Output, AwsError> {
+    let arn = made
+        .td_arn
+        .ok_or_else(|| no_task_definition("ecs:CreateService"))?;
+    let mut spec = d.new_service.clone().ok_or_else(|| {
+        AwsError::new(
+            "ecs:CreateService",
+            ErrorKind::Invalid,
+            "no network configuration for a new service",
+        )
+    })?;
+    spec.task_definition = arn.to_string();
+    spec.service_registries = made.registries(&made.plan.service_registries)?;
+    if !made.plan.load_balancers.is_empty() {
+        spec.load_balancers = made.load_balancers(&made.plan.load_balancers)?;
+    }
+    match aws::ecs::create_service(&aws.ecs, &spec).await {
+        Ok(s) => Ok(Output::Service(s)),
+        Err(e) if e.is(ErrorKind::AlreadyExists) || e.is(ErrorKind::Invalid) => {
+            match aws::ecs::describe_service(&aws.ecs, &d.cluster, &d.service).await? {
+                Some(s) if s.task_definition == arn => Ok(Output::Service(s)),
+                _ => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// PutScalingPolicy, with the `TargetGroup` dimension of a target group this
+/// deploy created filled in. Idempotent: a retry does the same again.
+async fn put_scaling_policy(
+    aws: &Aws,
+    d: &Desired,
+    policy: &crate::state::ScalingPolicy,
+    target_group: Option<&TgRef>,
+    made: &Made<'_>,
+) -> Result<Output, AwsError> {
+    let mut policy = policy.clone();
+    if let Some(tg) = target_group {
+        let name = crate::plan::lb::target_group_full_name(&made.target_group(tg)?);
+        for c in policy.custom.iter_mut() {
+            for (k, v) in c.dimensions.iter_mut() {
+                if k == crate::plan::desired::TARGET_GROUP_DIMENSION {
+                    *v = name.clone();
+                }
+            }
+        }
+    }
+    aws::autoscaling::put_policy(&aws.autoscaling, &d.cluster, &d.service, &policy)
+        .await
+        .map(|()| Output::None)
+}
+
+/// The service's Cloud Map service in the environment's namespace.
+async fn create_discovery_service(aws: &Aws, d: &Desired) -> Result<Output, AwsError> {
+    let want = d.discovery.as_ref().ok_or_else(|| {
+        AwsError::new(
+            "servicediscovery:CreateService",
+            ErrorKind::Other,
+            "no Cloud Map service wanted",
+        )
+    })?;
+    let made = aws::discovery::create_service(
+        &aws.discovery,
+        &want.namespace_id,
+        &want.name,
+        &want.request_id,
+        &d.tags,
+    )
+    .await?;
+    Ok(Output::Registry(made.arn))
 }
 
 async fn lb_step(
