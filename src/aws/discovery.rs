@@ -20,26 +20,21 @@ pub async fn find_service(
         .condition(sd::FilterCondition::Eq)
         .build()
         .map_err(super::build_err("servicediscovery:ListServices"))?;
-    let mut next = None;
-    loop {
-        let page = client
-            .list_services()
-            .filters(filter.clone())
-            .set_next_token(next)
-            .send()
-            .await
-            .map_err(aws_err("servicediscovery:ListServices"))?;
+    let mut pages = client
+        .list_services()
+        .filters(filter)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(aws_err("servicediscovery:ListServices"))?;
         if let Some(s) = page.services().iter().find(|s| s.name() == Some(name)) {
             return Ok(Some(DiscoveryService {
                 id: s.id().unwrap_or_default().to_string(),
                 arn: s.arn().unwrap_or_default().to_string(),
             }));
         }
-        next = page.next_token().map(str::to_string);
-        if next.is_none() {
-            return Ok(None);
-        }
     }
+    Ok(None)
 }
 
 /// CreateService as Copilot's `servicediscovery.yml` declares it: A and SRV

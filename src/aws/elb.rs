@@ -215,21 +215,16 @@ fn rule(r: &elb::Rule) -> ListenerRule {
 /// Every rule of a listener.
 pub async fn rules(client: &Client, listener: &str) -> Result<Vec<ListenerRule>, AwsError> {
     let mut out = Vec::new();
-    let mut marker = None;
-    loop {
-        let page = client
-            .describe_rules()
-            .listener_arn(listener)
-            .set_marker(marker)
-            .send()
-            .await
-            .map_err(aws_err("elasticloadbalancing:DescribeRules"))?;
+    let mut pages = client
+        .describe_rules()
+        .listener_arn(listener)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(aws_err("elasticloadbalancing:DescribeRules"))?;
         out.extend(page.rules().iter().map(rule));
-        marker = page.next_marker().map(str::to_string);
-        if marker.is_none() {
-            return Ok(out);
-        }
     }
+    Ok(out)
 }
 
 fn matcher(t: &DesiredTargetGroup) -> Option<elb::Matcher> {
