@@ -1,7 +1,9 @@
-//! Where a load balancer's routing rules send traffic, as Copilot decides it
-//! (`RoutingRule.Target` and `exposePorts` in its manifest package).
+//! Where load balancers send traffic, as Copilot decides it: an application
+//! load balancer's routing rules and a network load balancer's listeners
+//! (`RoutingRule.Target`, `NetworkLoadBalancerListener.Target` and
+//! `exposePorts` in its manifest package).
 
-use super::types::{HttpRule, Service, ServiceType};
+use super::types::{HttpRule, NlbListener, Protocol, Service, ServiceType};
 
 /// A rule's target: the container and its port.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,18 +31,10 @@ impl Service {
     /// The ports containers expose themselves: the main container's
     /// `image.port` and the sidecars' `port`.
     fn own_ports(&self) -> Vec<(&str, u16)> {
-        let mut out = Vec::new();
-        if let Some(p) = &self.image.port
-            && self.kind.value != ServiceType::WorkerService
-        {
-            out.push((self.name.value.as_str(), p.value));
-        }
-        for (name, sc) in &self.sidecars {
-            if let Some(p) = &sc.port {
-                out.push((name.as_str(), p.port));
-            }
-        }
-        out
+        self.own_ports_with_protocol()
+            .into_iter()
+            .map(|(c, p, _)| (c, p))
+            .collect()
     }
 
     /// Where `rule` sends traffic: its `target_container` (the main container
@@ -94,6 +88,53 @@ impl Service {
         })
     }
 
+    /// The network load balancer's listeners (`nlb`, then its
+    /// `additional_listeners`); none without `nlb`.
+    pub fn nlb_listeners(&self) -> &[NlbListener] {
+        self.nlb.as_ref().map_or(&[], |n| n.listeners.as_slice())
+    }
+
+    /// Where a network load balancer listener sends traffic: the listener's
+    /// own port on the main container, unless it names a target. A target
+    /// container other than the main one, without a target port, gets its
+    /// own port; a target port without a target container goes to the
+    /// container exposing it (the main one when none does).
+    pub fn nlb_target(&self, l: &NlbListener) -> Target {
+        let own = self.own_ports();
+        let main = self.name.value.as_str();
+        match (&l.target_container, &l.target_port) {
+            (Some(c), Some(p)) => Target {
+                container: c.value.clone(),
+                port: p.value,
+            },
+            (Some(c), None) if c.value != main => Target {
+                container: c.value.clone(),
+                port: own
+                    .iter()
+                    .find(|(n, _)| *n == c.value)
+                    .map_or(l.port.value, |(_, p)| *p),
+            },
+            (None, Some(p)) => Target {
+                container: own
+                    .iter()
+                    .find(|(_, q)| *q == p.value)
+                    .map(|(n, _)| n.to_string())
+                    .or_else(|| {
+                        self.rule_ports()
+                            .into_iter()
+                            .find(|t| t.port == p.value)
+                            .map(|t| t.container)
+                    })
+                    .unwrap_or_else(|| main.to_string()),
+                port: p.value,
+            },
+            _ => Target {
+                container: main.to_string(),
+                port: l.port.value,
+            },
+        }
+    }
+
     /// Ports a rule targets that no container exposes: Copilot adds them to
     /// the target container's port mappings. In rule order, without repeats.
     pub fn rule_ports(&self) -> Vec<Target> {
@@ -103,6 +144,52 @@ impl Service {
             let t = self.rule_target(rule);
             if !own.iter().any(|(_, p)| *p == t.port) && !out.iter().any(|o| o.port == t.port) {
                 out.push(t);
+            }
+        }
+        out
+    }
+
+    /// Every port a load balancer targets that no container exposes, with
+    /// its protocol: the routing rules' (TCP), then the network load
+    /// balancer listeners' (UDP for a UDP listener, else TCP). Copilot adds
+    /// each to its target container's port mappings. A listener's port here
+    /// is its `target_port`, else its own port, on its `target_container`,
+    /// else the main container (Copilot's `exposePorts`; it can differ from
+    /// where [`Self::nlb_target`] sends traffic, as in Copilot).
+    pub fn lb_ports(&self) -> Vec<(Target, Protocol)> {
+        let own = self.own_ports_with_protocol();
+        let mut out: Vec<(Target, Protocol)> = self
+            .rule_ports()
+            .into_iter()
+            .map(|t| (t, Protocol::Tcp))
+            .collect();
+        for l in self.nlb_listeners() {
+            let port = l.target_port.as_ref().map_or(l.port.value, |p| p.value);
+            let proto = l.protocol.container_protocol();
+            let exposed = own.iter().any(|(_, p, q)| *p == port && *q == proto)
+                || out.iter().any(|(o, q)| o.port == port && *q == proto);
+            if !exposed {
+                let container = l
+                    .target_container
+                    .as_ref()
+                    .map_or(self.name.value.clone(), |c| c.value.clone());
+                out.push((Target { container, port }, proto));
+            }
+        }
+        out
+    }
+
+    /// [`Self::own_ports`] with each port's protocol.
+    fn own_ports_with_protocol(&self) -> Vec<(&str, u16, Protocol)> {
+        let mut out = Vec::new();
+        if let Some(p) = &self.image.port
+            && self.kind.value != ServiceType::WorkerService
+        {
+            out.push((self.name.value.as_str(), p.value, Protocol::Tcp));
+        }
+        for (name, sc) in &self.sidecars {
+            if let Some(p) = &sc.port {
+                out.push((name.as_str(), p.port, p.protocol));
             }
         }
         out

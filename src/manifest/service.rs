@@ -96,6 +96,10 @@ pub fn decode_service(d: &mut Decoder, root: &Node) -> Option<Service> {
         Some(ServiceType::WorkerService) | None => None,
         Some(_) => f.take("http").and_then(|n| decode_http(d, n)),
     };
+    let nlb = match kind_value {
+        Some(ServiceType::LoadBalancedWebService) => f.take("nlb").and_then(|n| decode_nlb(d, n)),
+        _ => None,
+    };
     let cpu = f.take("cpu").and_then(|n| d.int(n, "cpu", 1, 16384));
     let memory = f.take("memory").and_then(|n| d.int(n, "memory", 1, 122880));
     let count = f.take("count").and_then(|n| decode_count(d, n));
@@ -126,8 +130,8 @@ pub fn decode_service(d: &mut Decoder, root: &Node) -> Option<Service> {
 
     let (known, ignored): (Vec<&str>, Vec<&str>) = match kind_value {
         Some(ServiceType::LoadBalancedWebService) => (
-            COMMON.iter().chain(&["http"]).copied().collect(),
-            COMMON_IGNORED.iter().chain(&["nlb"]).copied().collect(),
+            COMMON.iter().chain(&["http", "nlb"]).copied().collect(),
+            COMMON_IGNORED.to_vec(),
         ),
         Some(ServiceType::BackendService) => (
             COMMON.iter().chain(&["http"]).copied().collect(),
@@ -157,6 +161,7 @@ pub fn decode_service(d: &mut Decoder, root: &Node) -> Option<Service> {
         entrypoint,
         command,
         http,
+        nlb,
         cpu,
         memory,
         count,
@@ -481,6 +486,202 @@ fn decode_rule(d: &mut Decoder, f: &mut Fields, pos: Pos, prefix: &str) -> HttpR
             .take("redirect_to_https")
             .and_then(|n| d.boolean(n, &at("redirect_to_https"))),
     }
+}
+
+/// The keys of a network load balancer listener.
+const NLB_LISTENER_KEYS: &[&str] = &[
+    "port",
+    "target_container",
+    "target_port",
+    "healthcheck",
+    "stickiness",
+    "deregistration_delay",
+    "ssl_policy",
+];
+
+fn decode_nlb(d: &mut Decoder, n: &Node) -> Option<Nlb> {
+    let mut f = d.fields(n, "nlb")?;
+    let additional = match f.take("additional_listeners") {
+        Some(list) => d
+            .list(list, "nlb.additional_listeners", "listeners")
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, l)| {
+                let path = index("nlb.additional_listeners", i);
+                let mut lf = d.fields(l, &path)?;
+                let listener = decode_nlb_listener(d, &mut lf, l.pos, &path);
+                lf.finish(d, NLB_LISTENER_KEYS, &[]);
+                listener
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let alias = f
+        .take("alias")
+        .map(|a| {
+            decode_alias(d, a, "nlb.alias")
+                .into_iter()
+                .filter_map(|alias| match alias.hosted_zone {
+                    // Copilot: "hosted_zone" is not supported for Network Load Balancer.
+                    Some(z) => {
+                        d.error(
+                            "unsupported-field",
+                            "\"hosted_zone\" is not supported for a network load balancer",
+                            z.pos,
+                            &z.path,
+                        );
+                        None
+                    }
+                    None => Some(alias.name),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let main = decode_nlb_listener(d, &mut f, n.pos, "nlb");
+    let known: Vec<&str> = NLB_LISTENER_KEYS
+        .iter()
+        .chain(&["additional_listeners", "alias"])
+        .copied()
+        .collect();
+    f.finish(d, &known, &[]);
+    Some(Nlb {
+        pos: n.pos,
+        listeners: std::iter::once(main?).chain(additional).collect(),
+        alias,
+    })
+}
+
+/// A listener's fields; `None` (reported) without a valid `port`.
+fn decode_nlb_listener(
+    d: &mut Decoder,
+    f: &mut Fields,
+    pos: Pos,
+    prefix: &str,
+) -> Option<NlbListener> {
+    let at = |k: &str| join(prefix, k);
+    let port = match f.take("port") {
+        Some(n) => decode_nlb_port(d, n, &at("port")),
+        None => {
+            d.error(
+                "missing-field",
+                "\"port\" must be specified",
+                pos,
+                &at("port"),
+            );
+            None
+        }
+    };
+    let target_container = f
+        .take("target_container")
+        .and_then(|n| d.string(n, &at("target_container")));
+    let target_port = f
+        .take("target_port")
+        .and_then(|n| d.int(n, &at("target_port"), 1, 65535))
+        .map(|p| p.map(|v| v as u16));
+    let healthcheck = f
+        .take("healthcheck")
+        .map(|n| decode_nlb_healthcheck(d, n, &at("healthcheck")))
+        .unwrap_or_default();
+    let stickiness = f
+        .take("stickiness")
+        .and_then(|n| d.boolean(n, &at("stickiness")));
+    let deregistration_delay = f
+        .take("deregistration_delay")
+        .and_then(|n| d.duration_secs(n, &at("deregistration_delay")));
+    let ssl_policy = f
+        .take("ssl_policy")
+        .and_then(|n| d.string(n, &at("ssl_policy")));
+    let (port, protocol) = port?;
+    Some(NlbListener {
+        pos,
+        path_prefix: prefix.to_string(),
+        port,
+        protocol,
+        target_container,
+        target_port,
+        healthcheck,
+        stickiness,
+        deregistration_delay,
+        ssl_policy,
+    })
+}
+
+/// `PORT[/PROTOCOL]` (tcp, udp or tls, any case; tcp by default) or an integer.
+fn decode_nlb_port(d: &mut Decoder, n: &Node, path: &str) -> Option<(At<u16>, NlbProtocol)> {
+    let text = d.string(n, path)?;
+    let (port, proto) = match text.value.split_once('/') {
+        Some((p, proto)) => (p, Some(proto)),
+        None => (text.value.as_str(), None),
+    };
+    let Some(port) = port.trim().parse::<u16>().ok().filter(|p| *p != 0) else {
+        d.error(
+            "bad-port",
+            format!("cannot parse port mapping from {}", text.value),
+            n.pos,
+            path,
+        );
+        return None;
+    };
+    let protocol = match proto.map(str::to_ascii_lowercase).as_deref() {
+        None | Some("tcp") => NlbProtocol::Tcp,
+        Some("udp") => NlbProtocol::Udp,
+        Some("tls") => NlbProtocol::Tls,
+        Some(_) => {
+            d.error(
+                "bad-protocol",
+                format!(
+                    "invalid protocol {}; valid protocols include TCP, UDP and TLS",
+                    proto.unwrap_or_default()
+                ),
+                n.pos,
+                path,
+            );
+            return None;
+        }
+    };
+    Some((d.at(port, n.pos, path), protocol))
+}
+
+fn decode_nlb_healthcheck(d: &mut Decoder, n: &Node, path: &str) -> NlbHealthCheck {
+    let Some(mut f) = d.fields(n, path) else {
+        return NlbHealthCheck::default();
+    };
+    let at = |k: &str| join(path, k);
+    let hc = NlbHealthCheck {
+        port: f
+            .take("port")
+            .and_then(|n| d.int(n, &at("port"), 1, 65535))
+            .map(|p| p.map(|v| v as u16)),
+        healthy_threshold: f
+            .take("healthy_threshold")
+            .and_then(|n| d.int(n, &at("healthy_threshold"), 2, 10)),
+        unhealthy_threshold: f
+            .take("unhealthy_threshold")
+            .and_then(|n| d.int(n, &at("unhealthy_threshold"), 2, 10)),
+        interval: f
+            .take("interval")
+            .and_then(|n| d.duration_secs(n, &at("interval"))),
+        timeout: f
+            .take("timeout")
+            .and_then(|n| d.duration_secs(n, &at("timeout"))),
+        grace_period: f
+            .take("grace_period")
+            .and_then(|n| d.duration_secs(n, &at("grace_period"))),
+    };
+    f.finish(
+        d,
+        &[
+            "port",
+            "healthy_threshold",
+            "unhealthy_threshold",
+            "interval",
+            "timeout",
+            "grace_period",
+        ],
+        &[],
+    );
+    hc
 }
 
 /// `alias`: a name, a list of names, or a list of `{name, hosted_zone}`.

@@ -49,6 +49,8 @@ pub struct Service {
     pub entrypoint: Option<At<Vec<String>>>,
     pub command: Option<At<Vec<String>>>,
     pub http: Option<Http>,
+    /// `nlb`: a Load Balanced Web Service's own network load balancer.
+    pub nlb: Option<Nlb>,
     pub cpu: Option<At<i64>>,
     pub memory: Option<At<i64>>,
     pub count: Option<At<Count>>,
@@ -223,6 +225,82 @@ pub struct HttpRule {
     /// `version`: HTTP1, HTTP2 or GRPC.
     pub version: Option<At<String>>,
     pub redirect_to_https: Option<At<bool>>,
+}
+
+/// `nlb`: the network load balancer Copilot's `nlb.yml` gives a Load
+/// Balanced Web Service of its own.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Nlb {
+    pub pos: Pos,
+    /// The listener written at `nlb` itself, then `nlb.additional_listeners`.
+    pub listeners: Vec<NlbListener>,
+    /// `nlb.alias`: host names.
+    pub alias: Vec<At<String>>,
+}
+
+/// A network load balancer listener's protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NlbProtocol {
+    Tcp,
+    Udp,
+    Tls,
+}
+
+impl NlbProtocol {
+    /// As Elastic Load Balancing writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NlbProtocol::Tcp => "TCP",
+            NlbProtocol::Udp => "UDP",
+            NlbProtocol::Tls => "TLS",
+        }
+    }
+
+    /// The target group's protocol: TLS terminates at the load balancer,
+    /// which then speaks TCP to the tasks (Copilot's `nlb.yml`).
+    pub fn target_protocol(self) -> &'static str {
+        match self {
+            NlbProtocol::Udp => "UDP",
+            NlbProtocol::Tcp | NlbProtocol::Tls => "TCP",
+        }
+    }
+
+    /// The container port's protocol.
+    pub fn container_protocol(self) -> Protocol {
+        match self {
+            NlbProtocol::Udp => Protocol::Udp,
+            NlbProtocol::Tcp | NlbProtocol::Tls => Protocol::Tcp,
+        }
+    }
+}
+
+/// One listener of the network load balancer (`nlb`,
+/// `nlb.additional_listeners[i]`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NlbListener {
+    pub pos: Pos,
+    /// The field path of the listener (`nlb`, `nlb.additional_listeners[0]`).
+    pub path_prefix: String,
+    /// The listener's port (`port: 443/tls`).
+    pub port: At<u16>,
+    pub protocol: NlbProtocol,
+    pub target_container: Option<At<String>>,
+    pub target_port: Option<At<u16>>,
+    pub healthcheck: NlbHealthCheck,
+    pub stickiness: Option<At<bool>>,
+    pub deregistration_delay: Option<At<u32>>,
+    pub ssl_policy: Option<At<String>>,
+}
+
+/// A network load balancer target group's health check (`nlb.healthcheck`).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct NlbHealthCheck {
+    pub port: Option<At<u16>>,
+    pub healthy_threshold: Option<At<i64>>,
+    pub unhealthy_threshold: Option<At<i64>>,
+    pub interval: Option<At<u32>>,
+    pub timeout: Option<At<u32>>,
+    pub grace_period: Option<At<u32>>,
 }
 
 /// An alias: a host name, and the hosted zone its record goes in, if any.

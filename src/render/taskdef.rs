@@ -181,21 +181,25 @@ const HC_RETRIES: i32 = 2;
 const HC_TIMEOUT: i32 = 5;
 const HC_START_PERIOD: i32 = 0;
 
-/// Renders the task definition of a validated service. Deterministic: the same
-/// service and facts give the same value, and so byte-identical JSON.
-/// The ports of `container` that only a load balancer rule's `target_port` names.
-fn rule_ports(svc: &Service, container: &str) -> impl Iterator<Item = u16> {
-    svc.rule_ports()
+/// The port mappings of `container` that only a load balancer names (an
+/// `http` rule's `target_port`, an `nlb` listener's port or `target_port`).
+fn lb_ports(svc: &Service, container: &str) -> Vec<PortMapping> {
+    svc.lb_ports()
         .into_iter()
-        .filter(move |t| t.container == container)
-        .map(|t| t.port)
-        .collect::<Vec<_>>()
-        .into_iter()
+        .filter(|(t, _)| t.container == container)
+        .map(|(t, protocol)| PortMapping {
+            container_port: i32::from(t.port),
+            protocol: protocol.as_str().into(),
+            name: None,
+        })
+        .collect()
 }
 
 /// The name of the port mapping Service Connect exposes.
 pub const CONNECT_PORT_NAME: &str = "target";
 
+/// Renders the task definition of a validated service. Deterministic: the same
+/// service and facts give the same value, and so byte-identical JSON.
 pub fn render_task_definition(svc: &Service, facts: &Facts) -> TaskDefinition {
     let name = svc.name.value.as_str();
     let common = copilot_variables(svc, facts);
@@ -222,13 +226,12 @@ pub fn render_task_definition(svc: &Service, facts: &Facts) -> TaskDefinition {
             .image
             .port
             .iter()
-            .map(|p| p.value)
-            .chain(rule_ports(svc, name))
-            .map(|port| PortMapping {
-                container_port: i32::from(port),
+            .map(|p| PortMapping {
+                container_port: i32::from(p.value),
                 protocol: "tcp".into(),
                 name: None,
             })
+            .chain(lb_ports(svc, name))
             .collect(),
         secrets: secrets(&svc.secrets, facts),
         depends_on: dependencies(&svc.image.depends_on),
@@ -324,11 +327,7 @@ pub fn render_task_definition(svc: &Service, facts: &Facts) -> TaskDefinition {
                     protocol: p.protocol.as_str().into(),
                     name: None,
                 })
-                .chain(rule_ports(svc, sc_name).map(|port| PortMapping {
-                    container_port: i32::from(port),
-                    protocol: "tcp".into(),
-                    name: None,
-                }))
+                .chain(lb_ports(svc, sc_name))
                 .collect(),
             environment: environment(&common, &sc.variables, &mounts),
             secrets: secrets(&sc.secrets, facts),
@@ -577,6 +576,77 @@ mod tests {
             [8080, 9901],
             "a port a container exposes already is not added again"
         );
+    }
+
+    /// Copilot's own fixture `svc-nlb-manifest.yml` (its
+    /// `internal/pkg/deploy/cloudformation/stack/testdata/workloads/`), the
+    /// sidecars' `${TAG}` written out.
+    const COPILOT_NLB: &str = "name: fe\ntype: Load Balanced Web Service\nimage:\n  build: ./Dockerfile\n  port: 80\nhttp: false\nnlb:\n  port: 443/tls\ncount: 5\ncpu: 256\nmemory: 512\nvariables:\n  LOG_LEVEL: info\nenvironments:\n  test:\n    nlb:\n      healthcheck:\n        port: 80\n      additional_listeners:\n        - port: 8080/tcp\n        - port: 8081/udp\n          healthcheck:\n            port: 80\n    network:\n      connect: true\n  prod:\n    http: false\n    nlb:\n      port: 443/tls\n      target_container: tls\n      alias: nlb.example.com\n      additional_listeners:\n        - port: 8081/TLS\n        - port: 8082/tcp\n          target_port: 8085\n          target_container: tls\n        - port: 8083/TCP\n          target_port: 85\n    count: 5\n    sidecars:\n      tls:\n        port: 82\n        image: 1234567890.dkr.ecr.us-west-2.amazonaws.com/proxy:cicdtest\n      nginx:\n        port: 85\n        image: 1234567890.dkr.ecr.us-west-2.amazonaws.com/proxy:cicdtest\n";
+
+    fn port_mappings(td: &TaskDefinition, name: &str) -> Vec<(i32, String, Option<String>)> {
+        td.container_definitions
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap()
+            .port_mappings
+            .iter()
+            .map(|p| (p.container_port, p.protocol.clone(), p.name.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn nlb_ports_are_mapped_as_in_copilots_own_fixtures() {
+        let pm = |port: i32, proto: &str, name: Option<&str>| {
+            (port, proto.to_string(), name.map(str::to_string))
+        };
+        // `svc-nlb-test.stack.yml`: 80 (named), 443 and 8080 over TCP, 8081 over UDP.
+        let td = render(COPILOT_NLB);
+        assert_eq!(
+            port_mappings(&td, "fe"),
+            [
+                pm(80, "tcp", Some("target")),
+                pm(443, "tcp", None),
+                pm(8080, "tcp", None),
+                pm(8081, "udp", None),
+            ]
+        );
+        // `svc-nlb-prod.stack.yml`: the TLS listeners' ports on their
+        // target containers over TCP; 85 is nginx's own already.
+        let svc = service_in(COPILOT_NLB, Some("prod"));
+        let facts = Facts::offline(
+            &svc,
+            "my-app",
+            "prod",
+            Some("123456789012"),
+            Some("us-west-2"),
+            Some("v1"),
+        );
+        let td = render_task_definition(&svc, &facts);
+        assert_eq!(
+            port_mappings(&td, "fe"),
+            [pm(80, "tcp", Some("target")), pm(8081, "tcp", None)]
+        );
+        assert_eq!(port_mappings(&td, "nginx"), [pm(85, "tcp", None)]);
+        assert_eq!(
+            port_mappings(&td, "tls"),
+            [
+                pm(82, "tcp", None),
+                pm(443, "tcp", None),
+                pm(8085, "tcp", None)
+            ]
+        );
+        // Where each listener sends traffic: the service's load balancer
+        // entries of that fixture.
+        let targets: Vec<(String, u16)> = svc
+            .nlb_listeners()
+            .iter()
+            .map(|l| {
+                let t = svc.nlb_target(l);
+                (t.container, t.port)
+            })
+            .collect();
+        let want = [("tls", 82), ("fe", 8081), ("tls", 8085), ("nginx", 85)];
+        assert_eq!(targets, want.map(|(c, p)| (c.to_string(), p)).to_vec());
     }
 
     #[test]

@@ -158,68 +158,6 @@ pub fn ports(svc: &Service, v: &mut Check) {
     }
 }
 
-/// Every routing rule's target: the container exists, and it has a port to
-/// send to. A `target_port` no container exposes becomes a port of the target
-/// container (as Copilot adds it); one that another container exposes is an
-/// error when the rule names its target container.
-pub fn http_target(svc: &Service, v: &mut Check) {
-    let Some(http) = &svc.http else { return };
-    if !http.enabled {
-        return;
-    }
-    let exposed = exposed_ports(svc);
-    for rule in http.rules() {
-        let target = rule.target_container.as_ref();
-        let target_name = target.map_or(svc.name.value.as_str(), |t| t.value.as_str());
-        if let Some(t) = target {
-            let exists = t.value == svc.name.value || svc.sidecars.contains_key(&t.value);
-            if !exists {
-                let names: Vec<&str> = svc.container_names();
-                let d = v.error_at(
-                    "unknown-container",
-                    format!("target container \"{}\" doesn't exist", t.value),
-                    t,
-                );
-                d.help = crate::diag::did_you_mean(&t.value, names.iter().copied())
-                    .map(|s| format!("did you mean \"{s}\"?"));
-                continue;
-            }
-            if rule.target_port.is_none() && !exposed.iter().any(|(n, _)| *n == t.value) {
-                v.error_at(
-                    "no-port",
-                    format!("target container \"{}\" doesn't expose a port", t.value),
-                    t,
-                )
-                .help = Some(format!(
-                    "give \"{}\" a \"port\", or set {}.target_port",
-                    t.value, rule.path_prefix
-                ));
-                continue;
-            }
-        }
-        // Without a target container, the container that exposes the port is the target.
-        if let Some(tp) = &rule.target_port
-            && target.is_some()
-            && let Some((other, _)) = exposed
-                .iter()
-                .find(|(n, p)| p.value == tp.value && *n != target_name)
-        {
-            v.error_at(
-                "port-clash",
-                format!(
-                    "target port {} is exposed by container \"{other}\", not by the target container \"{target_name}\"",
-                    tp.value
-                ),
-                tp,
-            )
-            .help = Some(format!(
-                "set {}.target_container to \"{other}\", or choose another port",
-                rule.path_prefix
-            ));
-        }
-    }
-}
-
 const CONDITIONS: [&str; 4] = ["START", "COMPLETE", "SUCCESS", "HEALTHY"];
 
 /// A container's dependencies: `(container, condition)` with where they were written.
@@ -511,28 +449,8 @@ mod tests {
     fn load_balanced_service_needs_a_port() {
         let no_port = "name: api\ntype: Load Balanced Web Service\nimage:\n  location: nginx\n";
         assert_eq!(codes(no_port), ["missing-field"]);
-        let nlb_only =
-            "name: api\ntype: Load Balanced Web Service\nimage:\n  location: nginx\nhttp: false\n";
+        let nlb_only = "name: api\ntype: Load Balanced Web Service\nimage:\n  location: nginx\nhttp: false\nnlb:\n  port: 443/tls\n";
         assert!(codes(nlb_only).is_empty());
-    }
-
-    #[test]
-    fn http_target_must_exist_and_expose_a_port() {
-        let good = "sidecars:\n  nginx:\n    image: nginx\n    port: 80\nhttp:\n  targetContainer: nginx\n";
-        assert!(with(good).is_empty());
-        assert_eq!(
-            with("http:\n  target_container: ngnix\n"),
-            ["unknown-container"]
-        );
-        let no_port = "sidecars:\n  nginx:\n    image: nginx\nhttp:\n  target_container: nginx\n";
-        assert_eq!(with(no_port), ["no-port"]);
-        // A port no container exposes becomes the target container's (as Copilot does).
-        assert!(with("http:\n  target_port: 9999\n").is_empty());
-        let sidecar_port =
-            "sidecars:\n  nginx:\n    image: nginx\n    port: 9090\nhttp:\n  target_port: 9090\n";
-        assert!(with(sidecar_port).is_empty());
-        let elsewhere = format!("{sidecar_port}  target_container: {{name}}\n");
-        assert_eq!(with(&elsewhere.replace("{name}", "api")), ["port-clash"]);
     }
 
     #[test]

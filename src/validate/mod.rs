@@ -3,6 +3,7 @@
 //! otherwise reject at deploy time. Pure: a [`Service`] in, diagnostics out.
 
 mod containers;
+mod lb;
 mod limits;
 mod storage;
 mod task;
@@ -25,7 +26,8 @@ pub fn validate(svc: &Service) -> Diagnostics {
     limits::mount_paths(svc, &mut v);
     containers::images(svc, &mut v);
     containers::ports(svc, &mut v);
-    containers::http_target(svc, &mut v);
+    lb::http_target(svc, &mut v);
+    lb::nlb(svc, &mut v);
     containers::depends_on(svc, &mut v);
     containers::healthchecks(svc, &mut v);
     storage::volumes(svc, &mut v);
