@@ -11,7 +11,7 @@ use crate::state::lb::{
 
 type Client = aws_sdk_elasticloadbalancingv2::Client;
 
-fn target_group(g: &elb::TargetGroup) -> TargetGroup {
+pub(crate) fn target_group(g: &elb::TargetGroup) -> TargetGroup {
     TargetGroup {
         arn: g.target_group_arn().unwrap_or_default().to_string(),
         name: g.target_group_name().unwrap_or_default().to_string(),
@@ -32,6 +32,7 @@ fn target_group(g: &elb::TargetGroup) -> TargetGroup {
         },
         deregistration_delay_s: None,
         stickiness: None,
+        load_balancers: g.load_balancer_arns().to_vec(),
     }
 }
 
@@ -347,7 +348,7 @@ fn conditions(c: &Conditions) -> Vec<elb::RuleCondition> {
     out
 }
 
-fn elb_tags(tags: &[(String, String)]) -> Vec<elb::Tag> {
+pub(crate) fn elb_tags(tags: &[(String, String)]) -> Vec<elb::Tag> {
     tags.iter()
         .map(|(k, v)| elb::Tag::builder().key(k).value(v).build())
         .collect()

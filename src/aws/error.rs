@@ -55,7 +55,11 @@ fn causes<'a>(
 
 /// What went wrong before AWS could answer, in one sentence of cause and one
 /// of remedy (the SDK's whole chain of causes goes to the `-v` log).
-fn dispatch_message(err: &(dyn std::error::Error + 'static), credentials: bool) -> String {
+/// What went wrong with a request that got no answer, in one sentence.
+pub(crate) fn dispatch_message(
+    err: &(dyn std::error::Error + 'static),
+    credentials: bool,
+) -> String {
     if credentials {
         return "no AWS credentials were found. Set AWS_PROFILE (or --profile), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or log in with `aws sso login`".into();
     }
@@ -175,7 +179,8 @@ impl AwsError {
     }
 }
 
-fn classify(code: Option<&str>, message: &str, status_5xx: bool) -> ErrorKind {
+/// An error answer's kind, from its code (and, for a few codes, its message).
+pub(crate) fn classify(code: Option<&str>, message: &str, status_5xx: bool) -> ErrorKind {
     let code = code.unwrap_or_default();
     let lower = message.to_ascii_lowercase();
     match code {
@@ -236,6 +241,10 @@ fn classify(code: Option<&str>, message: &str, status_5xx: bool) -> ErrorKind {
         | "MalformedPolicyDocument"
         | "InvalidInput"
         | "LimitExceeded" => ErrorKind::Invalid,
+        // EC2's codes: `InvalidGroup.NotFound`, `InvalidPermission.Duplicate`.
+        c if c.ends_with(".NotFound") => ErrorKind::NotFound,
+        c if c.ends_with(".Duplicate") => ErrorKind::AlreadyExists,
+        "AuthFailure" => ErrorKind::Credentials,
         _ if status_5xx => ErrorKind::Transient,
         _ => ErrorKind::Other,
     }

@@ -6,6 +6,7 @@ pub mod autoscaling;
 pub mod cfn;
 pub mod config;
 pub mod discovery;
+pub mod ec2;
 pub mod ecr;
 pub mod ecs;
 pub mod efs;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod iam;
 pub mod lock;
 pub mod logs;
+pub mod nlb;
 pub mod record;
 pub mod route53;
 pub mod secrets;
@@ -81,6 +83,8 @@ pub struct Aws {
     pub ecr: aws_sdk_ecr::Client,
     pub efs: aws_sdk_efs::Client,
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    /// EC2's security groups (see [`ec2`] for why not `aws-sdk-ec2`).
+    pub ec2: ec2::Ec2,
     pub iam: aws_sdk_iam::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub sts: aws_sdk_sts::Client,
@@ -136,6 +140,7 @@ impl Aws {
         let custom_endpoint =
             opts.endpoint_url.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some();
         Ok(Aws {
+            ec2: ec2::Ec2::new(&config, &region, attempts, attempt),
             region,
             autoscaling: aws_sdk_applicationautoscaling::Client::new(&config),
             cfn: aws_sdk_cloudformation::Client::new(&config),

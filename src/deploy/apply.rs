@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::aws::{self, Aws, AwsError, ErrorKind};
 use crate::plan::lb::{LbStep, TgRef, UseAction};
+use crate::plan::nlb::{NlbStep, Ref, Source};
 use crate::plan::{Desired, Plan, RegistryRef, Step, TaskDefinitionChange};
 use crate::state::lb::{Conditions, LoadBalancer};
 use crate::state::{Current, Registered, ServiceRegistry, ServiceState};
@@ -24,6 +25,12 @@ pub struct Applied {
     pub service: Option<ServiceState>,
     /// Target groups created, by routing rule.
     pub target_groups: BTreeMap<usize, String>,
+    /// Network load balancer target groups created, by listener.
+    pub nlb_target_groups: BTreeMap<usize, String>,
+    /// The network load balancer's security group, when created.
+    pub security_group: Option<String>,
+    /// The network load balancer, when created.
+    pub load_balancer: Option<String>,
     /// The Cloud Map service created.
     pub registry: Option<String>,
 }
@@ -44,6 +51,9 @@ enum Output {
     Registered(Registered),
     Service(ServiceState),
     TargetGroup(usize, String),
+    NlbTargetGroup(usize, String),
+    SecurityGroup(String),
+    LoadBalancer(String),
     Registry(String),
 }
 
@@ -97,8 +107,12 @@ pub async fn apply(
         let made = Made {
             td_arn: td_arn.as_deref(),
             target_groups: &applied.target_groups,
+            nlb_target_groups: &applied.nlb_target_groups,
+            security_group: applied.security_group.as_deref(),
+            load_balancer: applied.load_balancer.as_deref(),
             registry: applied.registry.as_deref(),
             plan,
+            current,
         };
         let results = join_all(group.iter().map(|step| async move {
             let started = Instant::now();
@@ -124,6 +138,11 @@ pub async fn apply(
                         Output::TargetGroup(rule, arn) => {
                             applied.target_groups.insert(rule, arn);
                         }
+                        Output::NlbTargetGroup(listener, arn) => {
+                            applied.nlb_target_groups.insert(listener, arn);
+                        }
+                        Output::SecurityGroup(id) => applied.security_group = Some(id),
+                        Output::LoadBalancer(arn) => applied.load_balancer = Some(arn),
                         Output::Registry(arn) => applied.registry = Some(arn),
                         Output::None => {}
                     }
@@ -154,22 +173,57 @@ pub async fn apply(
 struct Made<'a> {
     td_arn: Option<&'a str>,
     target_groups: &'a BTreeMap<usize, String>,
+    nlb_target_groups: &'a BTreeMap<usize, String>,
+    security_group: Option<&'a str>,
+    load_balancer: Option<&'a str>,
     registry: Option<&'a str>,
     plan: &'a Plan,
+    current: &'a Current,
 }
 
 impl Made<'_> {
     fn target_group(&self, tg: &TgRef) -> Result<String, AwsError> {
         match tg {
             TgRef::Existing(arn) => Ok(arn.clone()),
-            TgRef::New(i) => self.target_groups.get(i).cloned().ok_or_else(|| {
+            TgRef::New(i) => self.target_groups.get(i).cloned().ok_or_else(not_created),
+            TgRef::NewNlb(i) => self
+                .nlb_target_groups
+                .get(i)
+                .cloned()
+                .ok_or_else(not_created),
+        }
+    }
+
+    /// The network load balancer's security group: the one there, or the
+    /// one this deploy created.
+    fn security_group(&self, g: &Ref) -> Result<String, AwsError> {
+        match g {
+            Ref::Existing(id) => Ok(id.clone()),
+            Ref::New => self.security_group.map(str::to_string).ok_or_else(|| {
                 AwsError::new(
-                    "elasticloadbalancing:CreateTargetGroup",
+                    "ec2:CreateSecurityGroup",
                     ErrorKind::Other,
-                    "the target group was not created",
+                    "the security group was not created",
                 )
             }),
         }
+    }
+
+    /// The network load balancer: the one there, or the one this deploy created.
+    fn load_balancer(&self) -> Result<String, AwsError> {
+        self.current
+            .nlb
+            .as_ref()
+            .and_then(|n| n.load_balancer.as_ref())
+            .map(|l| l.arn.clone())
+            .or(self.load_balancer.map(str::to_string))
+            .ok_or_else(|| {
+                AwsError::new(
+                    "elasticloadbalancing:CreateLoadBalancer",
+                    ErrorKind::Other,
+                    "the network load balancer was not created",
+                )
+            })
     }
 
     fn registries(&self, r: &[(RegistryRef, i32)]) -> Result<Vec<ServiceRegistry>, AwsError> {
@@ -286,6 +340,7 @@ async fn run_step(
             target_group,
         } => put_scaling_policy(aws, d, policy, target_group.as_ref(), made).await,
         Step::Lb(step) => lb_step(aws, d, step, made).await,
+        Step::Nlb(step) => nlb_step(aws, d, step, made).await,
         Step::CreateDiscoveryService => create_discovery_service(aws, d).await,
         Step::DeleteScalingPolicy { name } => {
             aws::autoscaling::delete_policy(&aws.autoscaling, &d.cluster, &d.service, name)
@@ -428,6 +483,150 @@ async fn create_discovery_service(aws: &Aws, d: &Desired) -> Result<Output, AwsE
     )
     .await?;
     Ok(Output::Registry(made.arn))
+}
+
+fn not_created() -> AwsError {
+    AwsError::new(
+        "elasticloadbalancing:CreateTargetGroup",
+        ErrorKind::Other,
+        "the target group was not created",
+    )
+}
+
+async fn nlb_step(
+    aws: &Aws,
+    d: &Desired,
+    step: &NlbStep,
+    made: &Made<'_>,
+) -> Result<Output, AwsError> {
+    let nlb = d.nlb.as_ref().ok_or_else(|| {
+        AwsError::new(
+            step.operation(),
+            ErrorKind::Other,
+            "no network load balancer wanted",
+        )
+    })?;
+    let want = |i: &usize| {
+        nlb.listeners
+            .get(*i)
+            .ok_or_else(|| AwsError::new(step.operation(), ErrorKind::Other, "no such listener"))
+    };
+    let vpc = || {
+        nlb.vpc.clone().ok_or_else(|| {
+            AwsError::new(
+                step.operation(),
+                ErrorKind::Invalid,
+                "no VPC for the network load balancer",
+            )
+        })
+    };
+    match step {
+        NlbStep::CreateSecurityGroup => {
+            let id = aws
+                .ec2
+                .create_security_group(
+                    &nlb.security_group_name,
+                    "Allow traffic to the public facing network load balancer on listener ports",
+                    &vpc()?,
+                    &d.tags,
+                )
+                .await?;
+            Ok(Output::SecurityGroup(id))
+        }
+        NlbStep::AuthorizeIngress { group, rules } => {
+            let rules: Vec<crate::state::lb::Ingress> = rules
+                .iter()
+                .map(|r| match r {
+                    Source::Rule(i) => Ok(i.clone()),
+                    Source::FromLoadBalancer(g) => {
+                        let from = made.security_group(g)?;
+                        Ok(crate::state::lb::Ingress {
+                            protocol: "-1".into(),
+                            ports: None,
+                            source: crate::state::lb::IngressSource::Group(from),
+                            description: Some(
+                                "Ingress from the network load balancer of the service".into(),
+                            ),
+                        })
+                    }
+                })
+                .collect::<Result<_, AwsError>>()?;
+            aws.ec2
+                .authorize_ingress(&made.security_group(group)?, &rules)
+                .await?;
+            Ok(Output::None)
+        }
+        NlbStep::CreateLoadBalancer { security_group } => {
+            let group = security_group
+                .as_ref()
+                .map(|g| made.security_group(g))
+                .transpose()?;
+            let lb = aws::nlb::create(&aws.elb, &nlb.name, &nlb.subnets, group.as_deref(), &d.tags)
+                .await?;
+            Ok(Output::LoadBalancer(lb.arn))
+        }
+        NlbStep::CreateTargetGroup { listener } => {
+            let arn = aws::nlb::create_target_group(
+                &aws.elb,
+                &want(listener)?.target_group,
+                &vpc()?,
+                &d.tags,
+            )
+            .await?;
+            Ok(Output::NlbTargetGroup(*listener, arn))
+        }
+        NlbStep::ModifyTargetGroup { listener, arn } => {
+            aws::nlb::modify_target_group(&aws.elb, arn, &want(listener)?.target_group).await?;
+            Ok(Output::None)
+        }
+        NlbStep::SetTargetGroupAttributes {
+            listener,
+            target_group,
+        } => {
+            let arn = made.target_group(target_group)?;
+            aws::nlb::set_attributes(&aws.elb, &arn, &want(listener)?.target_group).await?;
+            Ok(Output::None)
+        }
+        NlbStep::CreateListener {
+            listener,
+            target_group,
+            certificates,
+        } => {
+            let w = want(listener)?;
+            let tg = made.target_group(target_group)?;
+            let spec = aws::nlb::ListenerSpec {
+                port: w.port,
+                protocol: &w.protocol,
+                ssl_policy: w.ssl_policy.as_deref(),
+                certificates,
+                target_group: &tg,
+            };
+            aws::nlb::create_listener(&aws.elb, &made.load_balancer()?, &spec, &d.tags).await?;
+            Ok(Output::None)
+        }
+        NlbStep::ModifyListener {
+            listener,
+            arn,
+            target_group,
+            certificates,
+        } => {
+            let w = want(listener)?;
+            let tg = made.target_group(target_group)?;
+            let spec = aws::nlb::ListenerSpec {
+                port: w.port,
+                protocol: &w.protocol,
+                ssl_policy: w.ssl_policy.as_deref(),
+                certificates,
+                target_group: &tg,
+            };
+            aws::nlb::modify_listener(&aws.elb, arn, &spec).await?;
+            Ok(Output::None)
+        }
+        NlbStep::DeleteListener { arn, .. } => {
+            aws::nlb::delete_listener(&aws.elb, arn).await?;
+            Ok(Output::None)
+        }
+    }
 }
 
 async fn lb_step(

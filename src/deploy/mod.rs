@@ -479,7 +479,7 @@ fn compare(d: &Deploy<'_>, resolved: &Resolved) -> Result<(Desired, Plan), Stop>
     let plan = plan::plan(&desired, &resolved.current);
     if !plan.refused.is_empty() {
         let mut diags = crate::diag::Diagnostics::new();
-        diags.extend(plan.refused.iter().map(|r| r.diagnostic()));
+        diags.extend(plan.refused.iter().cloned());
         return Err(Stop::with(Outcome::Invalid, diags));
     }
     Ok((desired, plan))

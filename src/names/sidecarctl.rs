@@ -11,11 +11,45 @@ pub const MANAGED_BY: (&str, &str) = ("managed-by", "sidecarctl");
 /// A target group's name: at most 32 letters, digits and hyphens, unique to
 /// the application, environment, service and routing rule (`http` is 0).
 pub fn target_group_name(app: &str, env: &str, svc: &str, rule: usize) -> String {
+    hashed(svc, "", &format!("{app}/{env}/{svc}/{rule}"))
+}
+
+/// A network load balancer listener's target group: as
+/// [`target_group_name`], unique to the listener (`nlb` is 0) and its
+/// target protocol (a listener that changes protocol gets a new one).
+pub fn nlb_target_group_name(
+    app: &str,
+    env: &str,
+    svc: &str,
+    listener: usize,
+    protocol: &str,
+) -> String {
+    hashed(
+        svc,
+        "",
+        &format!("{app}/{env}/{svc}/nlb/{listener}/{protocol}"),
+    )
+}
+
+/// The network load balancer sidecarctl creates for a service:
+/// `{svc}-nlb-{hash}`, at most 32 letters, digits and hyphens.
+pub fn nlb_name(app: &str, env: &str, svc: &str) -> String {
+    hashed(svc, "-nlb", &format!("{app}/{env}/{svc}/nlb"))
+}
+
+/// Its security group (Copilot's has a generated name; this one's is found
+/// again by name).
+pub fn nlb_security_group_name(app: &str, env: &str, svc: &str) -> String {
+    format!("sidecarctl-{app}-{env}-{svc}-nlb")
+}
+
+/// `{stem}{infix}-{8 hex digits of sha256(key)}`, at most 32 characters.
+fn hashed(svc: &str, infix: &str, key: &str) -> String {
     use sha2::Digest;
-    let digest = sha2::Sha256::digest(format!("{app}/{env}/{svc}/{rule}").as_bytes());
+    let digest = sha2::Sha256::digest(key.as_bytes());
     let hash: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
-    let stem: String = svc.chars().take(20).collect();
-    format!("{}-{hash}", stem.trim_end_matches('-'))
+    let stem: String = svc.chars().take(23 - infix.len()).collect();
+    format!("{}{infix}-{hash}", stem.trim_end_matches('-'))
 }
 
 /// Where `adopt` records the ECS service it took over from a deleted Copilot
@@ -23,4 +57,31 @@ pub fn target_group_name(app: &str, env: &str, svc: &str, rule: usize) -> String
 /// service's ARN.
 pub fn adopted_record(app: &str, env: &str, svc: &str) -> String {
     format!("/sidecarctl/services/{app}/{env}/{svc}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_names_fit_elastic_load_balancing() {
+        let long = "a-service-with-a-very-long-name-indeed";
+        for name in [
+            target_group_name("app", "test", long, 0),
+            nlb_target_group_name("app", "test", long, 3, "TCP"),
+            nlb_name("app", "test", long),
+        ] {
+            assert!(name.len() <= 32, "{name}");
+            assert!(!name.starts_with('-') && !name.ends_with('-'), "{name}");
+            assert!(
+                name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'),
+                "{name}"
+            );
+        }
+        assert_ne!(
+            target_group_name("app", "test", "api", 0),
+            nlb_target_group_name("app", "test", "api", 0, "TCP")
+        );
+        assert!(nlb_name("app", "test", "api").starts_with("api-nlb-"));
+    }
 }

@@ -47,6 +47,8 @@ pub struct Desired {
     /// The load balancer's target groups and rules, when the environment
     /// stack gives its listeners.
     pub lb: Option<super::lb::DesiredLb>,
+    /// The network load balancer (`nlb`).
+    pub nlb: Option<super::nlb::DesiredNlb>,
     /// The service's Cloud Map service, when the environment has a namespace.
     pub discovery: Option<DesiredDiscovery>,
     /// Service Connect, when the manifest says (`network.connect`).
@@ -126,6 +128,7 @@ pub fn desired_state(
         r.imported_alb.as_ref(),
     )
     .filter(|_| s.target_group.is_none());
+    let nlb = super::nlb::desired_nlb(svc, &s.app, &s.env, r.placement.environment.as_ref());
     let new_service = match &r.current.service {
         None => Some(new_service(
             svc,
@@ -134,6 +137,7 @@ pub fn desired_state(
             s,
             &tags,
             lb.as_ref(),
+            nlb.as_ref(),
         )?),
         Some(_) => None,
     }
@@ -161,6 +165,7 @@ pub fn desired_state(
         capacity: capacity_providers(svc),
         scaling: scaling(svc, lb.as_ref()),
         lb,
+        nlb,
         discovery: discovery(svc, s, r.placement.environment.as_ref()),
         connect: service_connect(svc, &s.app, &s.env),
         region: r.facts.region.clone(),
@@ -395,6 +400,7 @@ pub fn new_service(
     s: &Settings,
     tags: &[(String, String)],
     lb: Option<&super::lb::DesiredLb>,
+    nlb: Option<&super::nlb::DesiredNlb>,
 ) -> Result<NewService, Diagnostics> {
     let name = &s.service;
     let mut problems = Diagnostics::new();
@@ -504,7 +510,9 @@ pub fn new_service(
         service_registries: Vec::new(),
         service_connect: service_connect(svc, &s.app, &s.env).filter(|c| c.enabled),
         connect_log: None,
-        health_check_grace_s: lb.map(|l| l.grace_period_s),
+        health_check_grace_s: lb
+            .map(|l| l.grace_period_s)
+            .or(nlb.map(|n| n.grace_period_s)),
         rollback: s.rollback,
         exec: exec_on(svc),
         capacity: capacity_providers(svc),

@@ -209,11 +209,7 @@ pub fn desired_lb(
         .enumerate()
         .map(|(i, rule)| desired_rule(svc, rule, target_group_name(app, env, name, i), site))
         .collect();
-    let grace_period_s = rules[0]
-        .healthcheck
-        .grace_period
-        .as_ref()
-        .map_or(DEFAULT_GRACE_PERIOD_S, |g| g.value as i32);
+    let grace_period_s = super::nlb::grace_period(svc);
     // An alias with a hosted zone (its own, or the rule's) gets an A record
     // aliasing it to the load balancer.
     let mut records: Vec<AliasRecord> = match site.alias_target() {
@@ -387,6 +383,8 @@ pub fn next_priority(rules: &[ListenerRule], taken: &[i32], root: bool) -> i32 {
 pub enum TgRef {
     Existing(String),
     New(usize),
+    /// The network load balancer listener `i`'s new one.
+    NewNlb(usize),
 }
 
 /// A change to the load balancer.
@@ -441,6 +439,11 @@ impl TgRef {
                     .and_then(|l| l.rules.get(*i))
                     .map_or_else(|| format!("rule {i}"), |r| r.target_group.name.clone())
             }
+            TgRef::NewNlb(i) => d
+                .nlb
+                .as_ref()
+                .and_then(|n| n.listeners.get(*i))
+                .map_or_else(|| format!("listener {i}"), |l| l.target_group.name.clone()),
         }
     }
 }
@@ -697,7 +700,7 @@ pub fn plan_lb(
                 .iter()
                 .flat_map(|l| cur.rules_of(l))
                 .find(|r| r.forwards_to(arn)),
-            TgRef::New(_) => None,
+            TgRef::New(_) | TgRef::NewNlb(_) => None,
         };
         for u in &rule.listeners {
             let rules = cur.rules_of(&u.listener);
@@ -705,7 +708,7 @@ pub fn plan_lb(
                 (UseAction::Forward, TgRef::Existing(arn)) => {
                     rules.iter().find(|r| r.forwards_to(arn))
                 }
-                (UseAction::Forward, TgRef::New(_)) => None,
+                (UseAction::Forward, TgRef::New(_) | TgRef::NewNlb(_)) => None,
                 (UseAction::RedirectToHttps, _) => {
                     let like = forwarded.map_or(&u.conditions, |f| &f.conditions);
                     rules

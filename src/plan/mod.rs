@@ -10,6 +10,7 @@
 pub mod desired;
 pub mod diff;
 pub mod lb;
+pub mod nlb;
 pub mod rollout;
 pub mod text;
 
@@ -91,6 +92,8 @@ pub enum Step {
     CreateDiscoveryService,
     /// A change to the load balancer's target groups or listener rules.
     Lb(lb::LbStep),
+    /// A change to the network load balancer.
+    Nlb(nlb::NlbStep),
     CreateService,
     /// The range the autoscaler moves the desired count in.
     RegisterScalableTarget {
@@ -214,6 +217,7 @@ impl Step {
                 format!("create Cloud Map service {}", discovery_name(d))
             }
             Step::Lb(s) => s.describe(d),
+            Step::Nlb(s) => s.describe(d),
             Step::CreateService => format!("create service {} in cluster {}", d.service, d.cluster),
             Step::RegisterScalableTarget { min, max } => {
                 format!(
@@ -249,6 +253,7 @@ impl Step {
             Step::UpdateService { .. } => "ecs:UpdateService",
             Step::CreateDiscoveryService => "servicediscovery:CreateService",
             Step::Lb(s) => s.operation(),
+            Step::Nlb(s) => s.operation(),
             Step::CreateService => "ecs:CreateService",
             Step::RegisterScalableTarget { .. } => "application-autoscaling:RegisterScalableTarget",
             Step::PutScalingPolicy { .. } => "application-autoscaling:PutScalingPolicy",
@@ -278,9 +283,10 @@ pub struct Plan {
     pub load_balancers: Vec<(lb::TgRef, String, i32)>,
     /// A new service's Cloud Map registration.
     pub service_registries: Vec<(RegistryRef, i32)>,
-    /// Target groups that would have to be replaced while serving traffic:
-    /// the deploy stops before any write.
-    pub refused: Vec<lb::Replacement>,
+    /// Why the load balancers cannot be set up as asked (a target group that
+    /// would have to be replaced while serving traffic, ...): the deploy
+    /// stops before any write.
+    pub refused: Vec<crate::diag::Diagnostic>,
 }
 
 impl Plan {
@@ -464,24 +470,52 @@ pub fn plan(d: &Desired, cur: &Current) -> Plan {
 
     // The load balancer: target groups before the rules that forward to
     // them, rules before the service that registers in their target groups.
-    let (lb_plan, refused) = match &d.lb {
+    let service_lbs = cur
+        .service
+        .as_ref()
+        .map(|s| s.load_balancers.clone())
+        .unwrap_or_default();
+    let mut refused = Vec::new();
+    let lb_plan = match &d.lb {
+        Some(want) => match lb::plan_lb(want, &cur.lb.clone().unwrap_or_default(), &service_lbs) {
+            Ok(p) => p,
+            Err(r) => {
+                refused.extend(r.iter().map(lb::Replacement::diagnostic));
+                lb::LbPlan::default()
+            }
+        },
+        None => lb::LbPlan::default(),
+    };
+    let nlb_plan = match &d.nlb {
         Some(want) => {
-            let service_lbs = cur
-                .service
-                .as_ref()
-                .map(|s| s.load_balancers.clone())
-                .unwrap_or_default();
-            match lb::plan_lb(want, &cur.lb.clone().unwrap_or_default(), &service_lbs) {
-                Ok(p) => (p, Vec::new()),
-                Err(r) => (lb::LbPlan::default(), r),
+            match nlb::plan_nlb(want, &cur.nlb.clone().unwrap_or_default(), &service_lbs) {
+                Ok(p) => Some(p),
+                Err(r) => {
+                    refused.extend(r.iter().map(nlb::Refusal::diagnostic));
+                    None
+                }
             }
         }
-        None => (lb::LbPlan::default(), Vec::new()),
+        None => None,
     };
+    let entries = service_entries(
+        &service_lbs,
+        lb_plan.load_balancers.clone(),
+        nlb_plan.as_ref(),
+    );
+    let mut third = Vec::new();
+    if let Some(n) = &nlb_plan {
+        first.extend(n.first.iter().cloned().map(Step::Nlb));
+        second.extend(n.second.iter().cloned().map(Step::Nlb));
+        third.extend(n.third.iter().cloned().map(Step::Nlb));
+    }
     let lb_targets = lb_plan.targets.clone();
     first.extend(lb_plan.first.into_iter().map(Step::Lb));
     second.extend(lb_plan.second.into_iter().map(Step::Lb));
-    let grace = d.lb.as_ref().map(|l| l.grace_period_s);
+    let grace =
+        d.lb.as_ref()
+            .map(|l| l.grace_period_s)
+            .or(d.nlb.as_ref().map(|n| n.grace_period_s));
     let mut load_balancers = Vec::new();
 
     // Cloud Map: the service's own, created when missing, before the ECS
@@ -500,7 +534,7 @@ pub fn plan(d: &Desired, cur: &Current) -> Plan {
 
     match &cur.service {
         None => {
-            load_balancers = lb_plan.load_balancers.clone().unwrap_or_default();
+            load_balancers = entries.clone().unwrap_or_default();
             service_registries = registries.clone().unwrap_or_default();
             last.push(Step::CreateService)
         }
@@ -535,7 +569,7 @@ pub fn plan(d: &Desired, cur: &Current) -> Plan {
                 || breaker_differs
                 || s.exec != d.exec
                 || capacity != d.capacity
-                || lb_plan.load_balancers.is_some()
+                || entries.is_some()
                 || grace_period_s.is_some()
                 || service_registries.is_some()
                 || service_connect.is_some()
@@ -543,7 +577,7 @@ pub fn plan(d: &Desired, cur: &Current) -> Plan {
                 last.push(Step::UpdateService {
                     desired: d.desired_count,
                     capacity: (capacity != d.capacity).then(|| d.capacity.clone()),
-                    load_balancers: lb_plan.load_balancers.clone(),
+                    load_balancers: entries.clone(),
                     grace_period_s,
                     service_registries,
                     service_connect,
@@ -575,7 +609,9 @@ pub fn plan(d: &Desired, cur: &Current) -> Plan {
             }) {
                 match lb_targets.first() {
                     Some(lb::TgRef::Existing(arn)) => dim.1 = lb::target_group_full_name(arn),
-                    Some(new @ lb::TgRef::New(_)) => new_target_group = Some(new.clone()),
+                    Some(new @ (lb::TgRef::New(_) | lb::TgRef::NewNlb(_))) => {
+                        new_target_group = Some(new.clone())
+                    }
                     None => continue,
                 }
             }
@@ -595,9 +631,14 @@ pub fn plan(d: &Desired, cur: &Current) -> Plan {
         }
     }
 
-    let cleanup: Vec<Step> = lb_plan.cleanup.into_iter().map(Step::Lb).collect();
+    let cleanup: Vec<Step> = lb_plan
+        .cleanup
+        .into_iter()
+        .map(Step::Lb)
+        .chain(nlb_plan.into_iter().flat_map(|n| n.cleanup).map(Step::Nlb))
+        .collect();
     Plan {
-        groups: [first, second, last, target, scale, cleanup]
+        groups: [first, second, third, last, target, scale, cleanup]
             .into_iter()
             .filter(|g| !g.is_empty())
             .collect(),
@@ -607,6 +648,35 @@ pub fn plan(d: &Desired, cur: &Current) -> Plan {
         service_registries,
         refused,
     }
+}
+
+/// The service's load balancer entries as wanted, when they differ from
+/// `now`: the application load balancer's (as `plan_lb` has them, the
+/// entries of other load balancers kept in place), with the network load
+/// balancer's replaced by the ones its listeners want, in listener order.
+fn service_entries(
+    now: &[crate::state::lb::LoadBalancer],
+    alb: Option<Vec<(lb::TgRef, String, i32)>>,
+    nlb: Option<&nlb::NlbPlan>,
+) -> Option<Vec<(lb::TgRef, String, i32)>> {
+    let now: Vec<(lb::TgRef, String, i32)> = now
+        .iter()
+        .map(|l| {
+            (
+                lb::TgRef::Existing(l.target_group.clone()),
+                l.container.clone(),
+                l.port,
+            )
+        })
+        .collect();
+    let mut want = alb.unwrap_or_else(|| now.clone());
+    if let Some(n) = nlb {
+        want.retain(|(tg, _, _)| {
+            !matches!(tg, lb::TgRef::Existing(arn) if n.network_target_groups.contains(arn))
+        });
+        want.extend(n.entries.iter().cloned());
+    }
+    (want != now).then_some(want)
 }
 
 #[cfg(test)]
@@ -651,6 +721,7 @@ mod tests {
             capacity: Vec::new(),
             scaling: None,
             lb: None,
+            nlb: None,
             discovery: None,
             connect: None,
             region: "us-east-1".into(),
@@ -668,6 +739,7 @@ mod tests {
         Current {
             scaling: None,
             lb: None,
+            nlb: None,
             discovery: None,
             service: Some(ServiceState {
                 task_definition: "arn:td:1".into(),

@@ -5,6 +5,8 @@
 //! only when the service does not exist yet, the cluster and the caller's
 //! account. Read-only.
 
+mod nlb;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::future::{join_all, try_join_all};
@@ -55,6 +57,9 @@ pub async fn resolve(aws: &Aws, req: &Request<'_>) -> Result<Resolved, Failure> 
     let q = super::questions(req);
     let mut answers = answers(aws, req, &q).await?;
     answers.missing_exports = missing_exports;
+    if req.svc.nlb.is_some() {
+        answers.nlb = Some(nlb::read(aws, req, &answers).await?);
+    }
     let mut resolved = super::interpret(req, &q, answers).map_err(Failure::Resolve)?;
     resolved.service = with_exports;
     if let Some(arn) = super::current_to_fetch(&resolved) {
@@ -386,6 +391,7 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
         iam: iam?,
         log_group: log_group?,
         lb,
+        nlb: None,
         discovery: discovery?,
         imported_alb,
     })

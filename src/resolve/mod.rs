@@ -133,6 +133,8 @@ pub struct Answers {
     /// The service's target groups and its listeners' rules, read when the
     /// environment stack gives the listeners the manifest's `http` uses.
     pub lb: Option<crate::state::lb::LbState>,
+    /// The network load balancer's resources, read when the manifest has `nlb`.
+    pub nlb: Option<crate::state::lb::NlbState>,
     /// The service's Cloud Map service, read when the environment has a namespace.
     pub discovery: Option<crate::state::DiscoveryService>,
     /// `http.alb`'s load balancer, when it exists.
@@ -448,6 +450,7 @@ pub fn interpret(req: &Request, q: &Questions, a: Answers) -> Result<Resolved, R
             iam: a.iam,
             scaling: a.scaling,
             lb: a.lb,
+            nlb: a.nlb,
             discovery: a.discovery,
         },
         placement: a.placement,

@@ -39,6 +39,7 @@ fn request<'a>(svc: &'a Service, roles: &'a Roles, addons: &'a Addons, pin: bool
 fn everything_found(q: &Questions) -> Answers {
     Answers {
         lb: None,
+        nlb: None,
         discovery: None,
         imported_alb: None,
         scaling: None,

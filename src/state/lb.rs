@@ -1,5 +1,6 @@
-//! An application load balancer's target groups and listener rules, as
-//! Elastic Load Balancing holds them.
+//! Load balancers as Elastic Load Balancing holds them: an application load
+//! balancer's target groups and listener rules, a network load balancer's
+//! listeners, and the security groups that let traffic through.
 
 /// A target group's health check. `None`: the field is not compared (the
 /// manifest leaves it to Elastic Load Balancing's default).
@@ -29,6 +30,15 @@ pub struct TargetGroup {
     pub health: HealthCheck,
     pub deregistration_delay_s: Option<i32>,
     pub stickiness: Option<bool>,
+    /// The load balancers whose listeners or rules forward to it.
+    pub load_balancers: Vec<String>,
+}
+
+impl TargetGroup {
+    /// A network load balancer's target group (TCP, UDP, TLS, TCP_UDP).
+    pub fn is_network(&self) -> bool {
+        matches!(self.protocol.as_str(), "TCP" | "UDP" | "TLS" | "TCP_UDP")
+    }
 }
 
 /// What a listener rule matches.
@@ -150,4 +160,82 @@ impl LbState {
             .find(|(l, _)| l == listener)
             .map_or(&[], |(_, r)| r.as_slice())
     }
+}
+
+/// A network load balancer with its listeners.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NetworkLb {
+    pub arn: String,
+    pub name: String,
+    pub dns_name: String,
+    /// Its canonical hosted zone, for alias records.
+    pub hosted_zone_id: String,
+    pub security_groups: Vec<String>,
+    pub listeners: Vec<NlbListenerState>,
+}
+
+/// A network load balancer's listener.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NlbListenerState {
+    pub arn: String,
+    pub port: i32,
+    /// `TCP`, `UDP`, `TLS` or `TCP_UDP`.
+    pub protocol: String,
+    pub ssl_policy: Option<String>,
+    pub certificates: Vec<String>,
+    /// The target group its default action forwards to.
+    pub target_group: Option<String>,
+}
+
+/// One inbound rule of a security group.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Ingress {
+    /// `tcp`, `udp`, or `-1` for every protocol.
+    pub protocol: String,
+    /// The port range; `None` for every port.
+    pub ports: Option<(i32, i32)>,
+    /// Where traffic may come from.
+    pub source: IngressSource,
+    pub description: Option<String>,
+}
+
+/// Where a security group's inbound rule lets traffic come from.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum IngressSource {
+    Cidr(String),
+    Group(String),
+}
+
+impl Ingress {
+    /// Whether this rule lets in what `want` asks for (descriptions aside).
+    pub fn covers(&self, want: &Ingress) -> bool {
+        let protocol = self.protocol == "-1" || self.protocol == want.protocol;
+        let ports = match (self.ports, want.ports) {
+            (None, _) => true,
+            (Some((from, to)), Some((a, b))) => from <= a && b <= to,
+            (Some(_), None) => false,
+        };
+        protocol && ports && self.source == want.source
+    }
+}
+
+/// A security group with its inbound rules.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SecurityGroup {
+    pub id: String,
+    pub name: String,
+    pub ingress: Vec<Ingress>,
+}
+
+/// The network load balancer resources of a service, as they are.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NlbState {
+    /// The service's network load balancer, when it has one.
+    pub load_balancer: Option<NetworkLb>,
+    /// Its target groups (those of its listeners, and those of sidecarctl's
+    /// names that an interrupted deploy created), with their attributes.
+    pub target_groups: Vec<TargetGroup>,
+    /// The security groups concerned: the load balancer's, sidecarctl's
+    /// group of its name, the environment's.
+    pub security_groups: Vec<SecurityGroup>,
 }

@@ -135,6 +135,8 @@ pub struct Current {
     pub scaling: Option<Scaling>,
     /// Read only when sidecarctl manages the service's load balancer rules.
     pub lb: Option<lb::LbState>,
+    /// Read only when the manifest has `nlb`.
+    pub nlb: Option<lb::NlbState>,
     /// The service's Cloud Map service in the environment's namespace, when
     /// the environment has one and it exists.
     pub discovery: Option<DiscoveryService>,

@@ -15,6 +15,7 @@ mod exec;
 mod faults;
 mod http;
 mod logs;
+mod nlb;
 mod register;
 mod render;
 mod safety;

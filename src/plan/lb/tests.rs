@@ -56,6 +56,7 @@ fn existing_tg(want: &DesiredTargetGroup, arn: &str) -> TargetGroup {
         },
         deregistration_delay_s: Some(want.deregistration_delay_s),
         stickiness: Some(want.stickiness),
+        load_balancers: Vec::new(),
     }
 }
 

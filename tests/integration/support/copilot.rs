@@ -170,10 +170,88 @@ fn service_template(s: &Stage, env_stack: &str) -> Value {
     })
 }
 
+/// A Load Balanced Web Service with `http: false` and `nlb: {port: 80/tcp,
+/// target_container: nginx}`, shaped as Copilot's `nlb.yml` (and its fixture
+/// `svc-nlb-test.stack.yml`) make it: `PublicNetworkLoadBalancerV2` in the
+/// public subnets with `NetworkLoadBalancerSecurityGroup` (open on 80/tcp),
+/// `EnvironmentSecurityGroupIngressFromNetworkLoadBalancerSecurityGroup`,
+/// `NetworkLoadBalancerTargetGroup`; and `PublicNetworkLoadBalancerV2` with
+/// its `NLBListener`, which the emulator's CloudFormation cannot make (it
+/// makes every load balancer an application one, and then refuses a TCP
+/// listener): they are made with Elastic Load Balancing's API once the stack
+/// is there.
+fn nlb_service_template(s: &Stage, env_stack: &str) -> Value {
+    let mut t = service_template(s, env_stack);
+    let resources = t["Resources"].as_object_mut().unwrap();
+    resources.remove("TargetGroup");
+    resources.remove("HTTPListenerRule");
+    let import = |key: &str| json!({"Fn::ImportValue": format!("{env_stack}-{key}")});
+    resources.insert(
+        "NetworkLoadBalancerSecurityGroup".into(),
+        json!({
+            "Type": "AWS::EC2::SecurityGroup",
+            "Properties": {
+                "GroupDescription": "Allow traffic to the public facing load balancer on listener ports",
+                "SecurityGroupIngress": [{
+                    "CidrIp": "0.0.0.0/0",
+                    "Description": "Allow TCP traffic from anyone on listener port 80",
+                    "FromPort": 80,
+                    "IpProtocol": "TCP",
+                    "ToPort": 80
+                }],
+                "VpcId": import("VpcId")
+            }
+        }),
+    );
+    resources.insert(
+        "EnvironmentSecurityGroupIngressFromNetworkLoadBalancerSecurityGroup".into(),
+        json!({
+            "Type": "AWS::EC2::SecurityGroupIngress",
+            "Properties": {
+                "GroupId": import("EnvironmentSecurityGroup"),
+                "IpProtocol": -1,
+                "SourceSecurityGroupId": {"Fn::GetAtt": ["NetworkLoadBalancerSecurityGroup", "GroupId"]}
+            }
+        }),
+    );
+    resources.insert(
+        "NetworkLoadBalancerTargetGroup".into(),
+        json!({
+            "Type": "AWS::ElasticLoadBalancingV2::TargetGroup",
+            "Properties": {
+                "Port": 80,
+                "Protocol": "TCP",
+                "TargetGroupAttributes": [{"Key": "deregistration_delay.timeout_seconds", "Value": 60}],
+                "TargetType": "ip",
+                "VpcId": import("VpcId")
+            }
+        }),
+    );
+    t["Resources"]["Service"]["Properties"]["LoadBalancers"][0]["TargetGroupArn"] =
+        json!({"Ref": "NetworkLoadBalancerTargetGroup"});
+    t
+}
+
 impl Stage {
     /// Creates the environment and service stacks Copilot would have, and
     /// tags the service as Copilot does.
     pub async fn copilot_stacks(&self) -> CopilotStacks {
+        self.copilot_stacks_with(service_template, "TargetGroup")
+            .await
+    }
+
+    /// As [`Stage::copilot_stacks`], the service with a network load
+    /// balancer of its own instead of the environment's application one.
+    pub async fn copilot_nlb_stacks(&self) -> CopilotStacks {
+        self.copilot_stacks_with(nlb_service_template, "NetworkLoadBalancerTargetGroup")
+            .await
+    }
+
+    async fn copilot_stacks_with(
+        &self,
+        template: fn(&Stage, &str) -> Value,
+        target_group: &str,
+    ) -> CopilotStacks {
         let sdk = self.sdk().await;
         let cfn = aws_sdk_cloudformation::Client::new(&sdk);
         let ecs = aws_sdk_ecs::Client::new(&sdk);
@@ -181,7 +259,7 @@ impl Stage {
         let svc_stack = format!("{}-test-api", self.app);
         for (name, body) in [
             (&env_stack, env_template(self)),
-            (&svc_stack, service_template(self, &env_stack)),
+            (&svc_stack, template(self, &env_stack)),
         ] {
             cfn.create_stack()
                 .stack_name(name)
@@ -195,7 +273,7 @@ impl Stage {
         let outputs = stack_outputs(&cfn, &env_stack).await;
         let service_arn = physical_id(&cfn, &svc_stack, "Service").await;
         let cluster = outputs["ClusterId"].clone();
-        self.what_cloudformation_would_have_set(&svc_stack, &cluster, &service_arn)
+        self.what_cloudformation_would_have_set(&svc_stack, target_group, &cluster, &service_arn)
             .await;
         for (k, v) in [
             ("copilot-application", self.app.as_str()),
@@ -229,11 +307,55 @@ impl Stage {
 impl Stage {
     /// The emulator's CloudFormation ignores a service's `LoadBalancers` and
     /// a target group's `TargetGroupAttributes`: set them as AWS's would have.
-    async fn what_cloudformation_would_have_set(&self, stack: &str, cluster: &str, service: &str) {
+    async fn what_cloudformation_would_have_set(
+        &self,
+        stack: &str,
+        target_group: &str,
+        cluster: &str,
+        service: &str,
+    ) {
         let sdk = self.sdk().await;
         let cfn = aws_sdk_cloudformation::Client::new(&sdk);
-        let tg = physical_id(&cfn, stack, "TargetGroup").await;
+        let tg = physical_id(&cfn, stack, target_group).await;
         let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
+        if target_group == "NetworkLoadBalancerTargetGroup" {
+            use aws_sdk_elasticloadbalancingv2::types as t;
+            let v = &self.seed.vars;
+            let group = physical_id(&cfn, stack, "NetworkLoadBalancerSecurityGroup").await;
+            let lb = elb
+                .create_load_balancer()
+                .name(
+                    format!("{}-test-api-Publi", self.app)
+                        .chars()
+                        .take(32)
+                        .collect::<String>(),
+                )
+                .r#type(t::LoadBalancerTypeEnum::Network)
+                .scheme(t::LoadBalancerSchemeEnum::InternetFacing)
+                .subnets(&v["PUBLIC_SUBNET_1"])
+                .subnets(&v["PUBLIC_SUBNET_2"])
+                .security_groups(group)
+                .send()
+                .await
+                .unwrap()
+                .load_balancers()[0]
+                .load_balancer_arn()
+                .unwrap()
+                .to_string();
+            elb.create_listener()
+                .load_balancer_arn(lb)
+                .port(80)
+                .protocol(t::ProtocolEnum::Tcp)
+                .default_actions(
+                    t::Action::builder()
+                        .r#type(t::ActionTypeEnum::Forward)
+                        .target_group_arn(&tg)
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+        }
         let attr = |k: &str, v: &str| {
             aws_sdk_elasticloadbalancingv2::types::TargetGroupAttribute::builder()
                 .key(k)
