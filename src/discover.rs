@@ -46,6 +46,8 @@ pub struct Environment {
     pub internal_https_listener: Option<String>,
     /// `{env}.{app}.{domain}`, with a domain.
     pub subdomain: Option<String>,
+    /// The hosted zone of that subdomain (Copilot's `EnvironmentHostedZone`).
+    pub hosted_zone: Option<String>,
     /// `{env}.{app}.internal`, with an internal load balancer.
     pub internal_zone_name: Option<String>,
     /// The Cloud Map namespace `{env}.{app}.local`.
@@ -90,6 +92,7 @@ impl Environment {
             internal_http_listener: one("InternalHTTPListenerArn"),
             internal_https_listener: one("InternalHTTPSListenerArn"),
             subdomain: one("EnvironmentSubdomain"),
+            hosted_zone: one("EnvironmentHostedZone"),
             internal_zone_name: one("InternalWorkloadsHostedZoneName"),
             namespace_id: one("ServiceDiscoveryNamespaceID"),
             public_lb_zone: one("PublicLoadBalancerHostedZone"),

@@ -30,7 +30,7 @@ pub struct Applied {
     /// The network load balancer's security group, when created.
     pub security_group: Option<String>,
     /// The network load balancer, when created.
-    pub load_balancer: Option<String>,
+    pub load_balancer: Option<crate::state::lb::NetworkLb>,
     /// The Cloud Map service created.
     pub registry: Option<String>,
 }
@@ -53,7 +53,7 @@ enum Output {
     TargetGroup(usize, String),
     NlbTargetGroup(usize, String),
     SecurityGroup(String),
-    LoadBalancer(String),
+    LoadBalancer(crate::state::lb::NetworkLb),
     Registry(String),
 }
 
@@ -109,7 +109,7 @@ pub async fn apply(
             target_groups: &applied.target_groups,
             nlb_target_groups: &applied.nlb_target_groups,
             security_group: applied.security_group.as_deref(),
-            load_balancer: applied.load_balancer.as_deref(),
+            load_balancer: applied.load_balancer.as_ref(),
             registry: applied.registry.as_deref(),
             plan,
             current,
@@ -175,7 +175,7 @@ struct Made<'a> {
     target_groups: &'a BTreeMap<usize, String>,
     nlb_target_groups: &'a BTreeMap<usize, String>,
     security_group: Option<&'a str>,
-    load_balancer: Option<&'a str>,
+    load_balancer: Option<&'a crate::state::lb::NetworkLb>,
     registry: Option<&'a str>,
     plan: &'a Plan,
     current: &'a Current,
@@ -210,13 +210,12 @@ impl Made<'_> {
     }
 
     /// The network load balancer: the one there, or the one this deploy created.
-    fn load_balancer(&self) -> Result<String, AwsError> {
+    fn load_balancer(&self) -> Result<&crate::state::lb::NetworkLb, AwsError> {
         self.current
             .nlb
             .as_ref()
             .and_then(|n| n.load_balancer.as_ref())
-            .map(|l| l.arn.clone())
-            .or(self.load_balancer.map(str::to_string))
+            .or(self.load_balancer)
             .ok_or_else(|| {
                 AwsError::new(
                     "elasticloadbalancing:CreateLoadBalancer",
@@ -563,7 +562,7 @@ async fn nlb_step(
                 .transpose()?;
             let lb = aws::nlb::create(&aws.elb, &nlb.name, &nlb.subnets, group.as_deref(), &d.tags)
                 .await?;
-            Ok(Output::LoadBalancer(lb.arn))
+            Ok(Output::LoadBalancer(lb))
         }
         NlbStep::CreateTargetGroup { listener } => {
             let arn = aws::nlb::create_target_group(
@@ -601,7 +600,7 @@ async fn nlb_step(
                 certificates,
                 target_group: &tg,
             };
-            aws::nlb::create_listener(&aws.elb, &made.load_balancer()?, &spec, &d.tags).await?;
+            aws::nlb::create_listener(&aws.elb, &made.load_balancer()?.arn, &spec, &d.tags).await?;
             Ok(Output::None)
         }
         NlbStep::ModifyListener {
@@ -624,6 +623,20 @@ async fn nlb_step(
         }
         NlbStep::DeleteListener { arn, .. } => {
             aws::nlb::delete_listener(&aws.elb, arn).await?;
+            Ok(Output::None)
+        }
+        NlbStep::UpsertRecords { zone, names } => {
+            let lb = made.load_balancer()?;
+            let records: Vec<crate::state::lb::AliasRecord> = names
+                .iter()
+                .map(|n| crate::state::lb::AliasRecord {
+                    zone: zone.clone(),
+                    name: n.clone(),
+                    target_dns: lb.dns_name.clone(),
+                    target_zone: lb.hosted_zone_id.clone(),
+                })
+                .collect();
+            aws::route53::upsert(&aws.route53, zone, &records).await?;
             Ok(Output::None)
         }
     }

@@ -476,6 +476,11 @@ fn compare(d: &Deploy<'_>, resolved: &Resolved) -> Result<(Desired, Plan), Stop>
             "{field} follows the load balancer sidecarctl manages, and this deploy manages none (--target-group-arn, or no listener in the environment stack): left out"
         );
     }
+    for alias in desired.nlb.iter().flat_map(|n| &n.unrecorded) {
+        tracing::warn!(
+            "nlb.alias {alias} gets no record: only names under the environment's subdomain are recorded (in its hosted zone); Copilot recorded others through the application's DNS delegation"
+        );
+    }
     let plan = plan::plan(&desired, &resolved.current);
     if !plan.refused.is_empty() {
         let mut diags = crate::diag::Diagnostics::new();

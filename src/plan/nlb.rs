@@ -15,8 +15,8 @@ use crate::discover::Environment;
 use crate::manifest::{NlbProtocol, Service};
 use crate::names::sidecarctl;
 use crate::state::lb::{
-    Ingress, IngressSource, LoadBalancer, NetworkLb, NlbListenerState, NlbState, SecurityGroup,
-    TargetGroup,
+    AliasRecord, Ingress, IngressSource, LoadBalancer, NetworkLb, NlbListenerState, NlbState,
+    SecurityGroup, TargetGroup,
 };
 
 /// The security policy of a TLS listener, as Copilot's template sets it by default.
@@ -93,6 +93,14 @@ pub struct DesiredNlb {
     pub env_security_group: Option<String>,
     pub listeners: Vec<DesiredNlbListener>,
     pub grace_period_s: i32,
+    /// The host names that alias the load balancer, in the environment's
+    /// hosted zone: `nlb.alias` (those under the environment's subdomain), or
+    /// `{svc}-nlb.{subdomain}` without aliases, as Copilot's `nlb.yml` makes
+    /// them in an environment with a domain.
+    pub records: Option<(String, Vec<String>)>,
+    /// Aliases outside the environment's subdomain: Copilot records them
+    /// through the application's DNS delegation, sidecarctl does not.
+    pub unrecorded: Vec<String>,
 }
 
 /// `healthCheckGracePeriodSeconds`, as Copilot's `convertGracePeriod` takes
@@ -171,7 +179,10 @@ pub fn desired_nlb(
             }
         })
         .collect();
+    let (records, unrecorded) = alias_records(svc, environment);
     Some(DesiredNlb {
+        records,
+        unrecorded,
         name: sidecarctl::nlb_name(app, env, name),
         security_group_name: sidecarctl::nlb_security_group_name(app, env, name),
         vpc: environment.and_then(|e| e.vpc.clone()),
@@ -182,6 +193,39 @@ pub fn desired_nlb(
         listeners,
         grace_period_s: grace_period(svc),
     })
+}
+
+/// The host names the environment's hosted zone gets for the network load
+/// balancer (`(zone, names)`), and the aliases it cannot hold.
+#[allow(clippy::type_complexity)]
+pub fn alias_records(
+    svc: &Service,
+    environment: Option<&Environment>,
+) -> (Option<(String, Vec<String>)>, Vec<String>) {
+    let aliases: Vec<String> = svc
+        .nlb
+        .iter()
+        .flat_map(|n| &n.alias)
+        .map(|a| a.value.trim_end_matches('.').to_ascii_lowercase())
+        .collect();
+    let (Some(zone), Some(sub)) = (
+        environment.and_then(|e| e.hosted_zone.clone()),
+        environment.and_then(|e| e.subdomain.clone()),
+    ) else {
+        return (None, aliases);
+    };
+    if aliases.is_empty() {
+        return (
+            Some((zone, vec![format!("{}-nlb.{sub}", svc.name.value)])),
+            Vec::new(),
+        );
+    }
+    let (mut inside, outside): (Vec<String>, Vec<String>) = aliases
+        .into_iter()
+        .partition(|a| a == &sub || a.ends_with(&format!(".{sub}")));
+    inside.sort();
+    inside.dedup();
+    ((!inside.is_empty()).then_some((zone, inside)), outside)
 }
 
 /// A load balancer, security group or listener: one that exists, or the one
@@ -245,6 +289,11 @@ pub enum NlbStep {
         arn: String,
         port: i32,
     },
+    /// The host names' A records, aliasing the load balancer, in one hosted zone.
+    UpsertRecords {
+        zone: String,
+        names: Vec<String>,
+    },
 }
 
 impl NlbStep {
@@ -261,6 +310,7 @@ impl NlbStep {
             NlbStep::CreateListener { .. } => "elasticloadbalancing:CreateListener",
             NlbStep::ModifyListener { .. } => "elasticloadbalancing:ModifyListener",
             NlbStep::DeleteListener { .. } => "elasticloadbalancing:DeleteListener",
+            NlbStep::UpsertRecords { .. } => "route53:ChangeResourceRecordSets",
         }
     }
 
@@ -360,6 +410,10 @@ impl NlbStep {
             NlbStep::DeleteListener { port, .. } => {
                 format!("delete the listener on port {port} (it left the manifest)")
             }
+            NlbStep::UpsertRecords { zone, names } => format!(
+                "point {} at the network load balancer (hosted zone {zone})",
+                names.join(", ")
+            ),
         }
     }
 }
@@ -371,7 +425,8 @@ pub struct NlbPlan {
     pub first: Vec<NlbStep>,
     /// Inbound rules; the load balancer; new target groups' attributes.
     pub second: Vec<NlbStep>,
-    /// Listeners (they need the load balancer and their target groups).
+    /// Listeners (they need the load balancer and their target groups), and
+    /// the host names' records (they need the load balancer).
     pub third: Vec<NlbStep>,
     /// Once the service no longer uses them.
     pub cleanup: Vec<NlbStep>,
@@ -640,6 +695,29 @@ pub fn plan_nlb(
     }
     if !refused.is_empty() {
         return Err(refused);
+    }
+    // The host names' records: missing, or aliasing something else.
+    if let Some((zone, names)) = &want.records {
+        let stale: Vec<String> = names
+            .iter()
+            .filter(|n| {
+                let Some(l) = lb else { return true };
+                let target = AliasRecord {
+                    zone: zone.clone(),
+                    name: (*n).clone(),
+                    target_dns: l.dns_name.clone(),
+                    target_zone: l.hosted_zone_id.clone(),
+                };
+                !cur.records.iter().any(|r| r.same_as(&target))
+            })
+            .cloned()
+            .collect();
+        if !stale.is_empty() {
+            plan.third.push(NlbStep::UpsertRecords {
+                zone: zone.clone(),
+                names: stale,
+            });
+        }
     }
     // Listeners the manifest no longer has.
     for l in listeners {

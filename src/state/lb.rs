@@ -238,4 +238,6 @@ pub struct NlbState {
     /// The security groups concerned: the load balancer's, sidecarctl's
     /// group of its name, the environment's.
     pub security_groups: Vec<SecurityGroup>,
+    /// The A records of its host names in the environment's hosted zone.
+    pub records: Vec<AliasRecord>,
 }

@@ -165,7 +165,26 @@ async fn api_ports(s: &Stage, td: &str) -> Vec<(i32, String)> {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_new_service_gets_its_network_load_balancer_and_a_change_is_made_in_place() {
     let s = Stage::new("nlbnew");
-    s.copilot_environment().await;
+    // An environment with a domain: its hosted zone gets `api-nlb.{subdomain}`.
+    let subdomain = format!("test.{}.example.com", s.app);
+    let r53 = aws_sdk_route53::Client::new(&s.sdk().await);
+    let zone = r53
+        .create_hosted_zone()
+        .name(&subdomain)
+        .caller_reference(&s.app)
+        .send()
+        .await
+        .unwrap()
+        .hosted_zone()
+        .unwrap()
+        .id()
+        .trim_start_matches("/hostedzone/")
+        .to_string();
+    s.copilot_environment_with(serde_json::json!({
+        "EnvironmentHostedZone": zone,
+        "EnvironmentSubdomain": subdomain,
+    }))
+    .await;
     let c = elb::Client::new(&s.sdk().await);
     s.write_manifest(&with_nlb(
         "  port: 80/tcp\n  target_container: nginx\n  healthcheck:\n    healthy_threshold: 3\n    unhealthy_threshold: 3\n  additional_listeners:\n    - port: 8125/udp\n      healthcheck:\n        port: 3000\n      deregistration_delay: 15s\n",
@@ -189,6 +208,20 @@ async fn a_new_service_gets_its_network_load_balancer_and_a_change_is_made_in_pl
         .unwrap()
         .to_string();
     let (lb, listeners) = load_balancer(&c, &name).await.expect("the load balancer");
+    let record = r53
+        .list_resource_record_sets()
+        .hosted_zone_id(&zone)
+        .send()
+        .await
+        .unwrap()
+        .resource_record_sets()
+        .iter()
+        .find(|r| r.name().trim_end_matches('.') == format!("api-nlb.{subdomain}"))
+        .and_then(|r| {
+            r.alias_target()
+                .map(|t| t.dns_name().trim_end_matches('.').to_string())
+        });
+    assert_eq!(record.as_deref(), lb.dns_name(), "Copilot's default alias");
     assert_eq!(
         lb.r#type(),
         Some(&elb::types::LoadBalancerTypeEnum::Network)

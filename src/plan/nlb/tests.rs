@@ -91,6 +91,7 @@ fn copilot_made(want: &DesiredNlb) -> (NlbState, Vec<LoadBalancer>) {
                 }],
             },
         ],
+        records: Vec::new(),
     };
     (state, entries)
 }
@@ -321,5 +322,72 @@ fn grace_period_comes_from_http_then_nlb() {
     assert_eq!(
         grace_period(&svc("http:\n  healthcheck:\n    grace_period: 30s\n")),
         30
+    );
+}
+
+#[test]
+fn host_names_alias_the_load_balancer_in_the_environments_hosted_zone() {
+    let env = Environment {
+        hosted_zone: Some("Z-ENV".into()),
+        subdomain: Some("test.demo.example.com".into()),
+        ..env()
+    };
+    let svc = |extra: &str| service_in(&format!("{WEB}nlb:\n  port: 80\n{extra}"), Some("test"));
+    // No alias: Copilot's default `{svc}-nlb.{subdomain}`.
+    let w = desired_nlb(&svc(""), "demo", "test", Some(&env)).unwrap();
+    assert_eq!(
+        w.records,
+        Some((
+            "Z-ENV".to_string(),
+            vec!["api-nlb.test.demo.example.com".to_string()]
+        ))
+    );
+    // Aliases under the subdomain are recorded; others cannot be.
+    let w = desired_nlb(
+        &svc("  alias: [v1.test.demo.example.com, api.example.org]\n"),
+        "demo",
+        "test",
+        Some(&env),
+    )
+    .unwrap();
+    assert_eq!(
+        w.records,
+        Some((
+            "Z-ENV".to_string(),
+            vec!["v1.test.demo.example.com".to_string()]
+        ))
+    );
+    assert_eq!(w.unrecorded, ["api.example.org"]);
+    // A new load balancer: the record is made once it exists (third group).
+    let p = plan_nlb(&w, &NlbState::default(), &[]).unwrap();
+    assert_eq!(
+        p.third.last(),
+        Some(&NlbStep::UpsertRecords {
+            zone: "Z-ENV".into(),
+            names: vec!["v1.test.demo.example.com".into()],
+        })
+    );
+    // One that points at the load balancer already: nothing to do.
+    let (mut cur, entries) = copilot_made(&w);
+    let lb = cur.load_balancer.clone().unwrap();
+    cur.records = vec![AliasRecord {
+        zone: "/hostedzone/Z-ENV".into(),
+        name: "v1.test.demo.example.com.".into(),
+        target_dns: format!("dualstack.{}.", lb.dns_name),
+        target_zone: lb.hosted_zone_id.clone(),
+    }];
+    let p = plan_nlb(&w, &cur, &entries).unwrap();
+    assert!(p.third.is_empty(), "{:?}", p.third);
+    // Without a domain: no record, every alias unrecorded.
+    let w = desired_nlb(
+        &svc("  alias: v1.example.com\n"),
+        "demo",
+        "test",
+        Some(&super::tests::env()),
+    )
+    .unwrap();
+    assert_eq!(
+        (w.records, w.unrecorded),
+        (None, vec!["v1.example.com".to_string()])
     );
 }

@@ -34,7 +34,18 @@ pub async fn read(aws: &Aws, req: &Request<'_>, a: &Answers) -> Result<NlbState,
         .map(|(i, l)| (i, l.protocol.target_protocol()))
         .collect();
     let lb_name = sidecarctl::nlb_name(req.app, req.env, svc);
-    let (service_tgs, by_name, named_group, named_tgs) = tokio::join!(
+    // The host names' records, in the environment's hosted zone.
+    let wanted_records: Vec<(String, String)> = crate::plan::nlb::alias_records(req.svc, env)
+        .0
+        .into_iter()
+        .flat_map(|(zone, names)| names.into_iter().map(move |n| (zone.clone(), n)))
+        .collect();
+    let records = try_join_all(
+        wanted_records
+            .iter()
+            .map(|(zone, name)| aws::route53::a_record(&aws.route53, zone, name)),
+    );
+    let (service_tgs, by_name, named_group, named_tgs, records) = tokio::join!(
         aws::elb::target_groups(&aws.elb, &service_tgs),
         aws::nlb::find(&aws.elb, &lb_name),
         async {
@@ -47,6 +58,7 @@ pub async fn read(aws: &Aws, req: &Request<'_>, a: &Answers) -> Result<NlbState,
             let name = sidecarctl::nlb_target_group_name(req.app, req.env, svc, *i, protocol);
             async move { aws::elb::target_group_named(&aws.elb, &name).await }
         })),
+        records,
     );
     let (service_tgs, by_name, named_group) = (service_tgs?, by_name?, named_group?);
     // Copilot's load balancer (the one the service's network target groups
@@ -104,5 +116,6 @@ pub async fn read(aws: &Aws, req: &Request<'_>, a: &Answers) -> Result<NlbState,
         load_balancer,
         target_groups,
         security_groups: named_group.into_iter().chain(groups?).collect(),
+        records: records?.into_iter().flatten().collect(),
     })
 }

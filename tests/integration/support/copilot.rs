@@ -388,6 +388,13 @@ impl Stage {
     /// Only the environment stack, as `copilot env deploy` leaves it before
     /// any service: returns the HTTP listener's ARN.
     pub async fn copilot_environment(&self) -> String {
+        self.copilot_environment_with(json!({})).await
+    }
+
+    /// As [`Stage::copilot_environment`], with more outputs (an
+    /// environment with a domain has `EnvironmentHostedZone` and
+    /// `EnvironmentSubdomain`).
+    pub async fn copilot_environment_with(&self, outputs: Value) -> String {
         let sdk = self.sdk().await;
         let cfn = aws_sdk_cloudformation::Client::new(&sdk);
         let name = format!("{}-test", self.app);
@@ -413,6 +420,9 @@ impl Stage {
             .to_string();
         let mut template = env_template(self);
         template["Outputs"]["ServiceDiscoveryNamespaceID"] = json!({"Value": namespace});
+        for (k, v) in outputs.as_object().into_iter().flatten() {
+            template["Outputs"][k] = json!({"Value": v});
+        }
         cfn.create_stack()
             .stack_name(&name)
             .template_body(template.to_string())
