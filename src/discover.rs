@@ -128,6 +128,9 @@ pub enum Source {
     ServiceStack(String),
     /// `sidecarctl adopt`'s record (this SSM parameter).
     Adopted(String),
+    /// The only ACTIVE service of the cluster tagged with Copilot's tags for
+    /// this application, environment and service.
+    Tagged,
     /// sidecarctl's default name.
     Default,
 }
@@ -139,6 +142,9 @@ impl fmt::Display for Source {
             Source::EnvironmentStack(s) => write!(f, "the outputs of the stack {s}"),
             Source::ServiceStack(s) => write!(f, "the Service resource of the stack {s}"),
             Source::Adopted(p) => write!(f, "sidecarctl adopt's record {p}"),
+            Source::Tagged => {
+                f.write_str("Copilot's tags (the cluster's only ACTIVE service tagged for it)")
+            }
             Source::Default => f.write_str("sidecarctl's default name"),
         }
     }

@@ -314,7 +314,50 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
             }
         },
     );
-    let (service, scaling, managed_access_point) = (service?, scaling?, managed_access_point?);
+    let (mut service, mut scaling, managed_access_point) =
+        (service?, scaling?, managed_access_point?);
+    let mut placement = placement;
+    // In a Copilot environment, a service neither its stack, `adopt`'s record
+    // nor its default name places: the cluster's one ACTIVE service tagged
+    // for it (a service whose stack went some other way), as Copilot's own
+    // `svc` commands find services.
+    if service.is_none()
+        && placement.service_from == discover::Source::Default
+        && placement.environment.is_some()
+    {
+        let tags = [
+            (copilot::TAG_APP, req.app),
+            (copilot::TAG_ENV, req.env),
+            (copilot::TAG_SVC, req.svc.name.value.as_str()),
+        ];
+        let mut found = aws::ecs::services_tagged(&aws.ecs, &placement.cluster, &tags).await?;
+        if found.len() > 1 {
+            return Err(AwsError::new(
+                "ecs:DescribeServices",
+                crate::aws::ErrorKind::Invalid,
+                format!(
+                    "{} ACTIVE services in cluster {} carry Copilot's tags for {}/{}/{} ({}): sidecarctl cannot tell which one to deploy to",
+                    found.len(),
+                    placement.cluster,
+                    req.app,
+                    req.env,
+                    req.svc.name.value,
+                    found
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        if let Some(s) = found.pop() {
+            placement.service = s.name.clone();
+            placement.service_from = discover::Source::Tagged;
+            tracing::info!("ECS service {}: from {}", s.name, placement.service_from);
+            scaling = scaling_of(placement.cluster.clone(), s.name.clone()).await?;
+            service = Some(s);
+        }
+    }
     let lb = if listeners.is_empty() {
         None
     } else {

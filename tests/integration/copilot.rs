@@ -353,6 +353,24 @@ async fn adopt_hands_the_stack_over_and_leaves_everything_running() {
         v["error"].as_str().unwrap().contains("adopted already"),
         "{v}"
     );
+
+    // With the record gone too (a stack handed over by hand), the service is
+    // found by Copilot's tags, as Copilot's own `svc` commands find it.
+    aws_sdk_ssm::Client::new(&sdk)
+        .delete_parameter()
+        .name(format!("/sidecarctl/services/{}/test/api", s.app))
+        .send()
+        .await
+        .unwrap();
+    let (r, report) = deploy(&s, &["--image-tag", "v1"]);
+    r.assert_code(0);
+    assert_eq!(report["serviceArn"], stacks.service_arn.as_str());
+    assert!(r.stderr.contains("Copilot's tags"), "{}", r.stderr);
+    assert_eq!(
+        services_in(&s, &stacks.cluster).await.len(),
+        1,
+        "no second service"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -4,7 +4,8 @@ mod service;
 mod taskdef;
 
 pub use service::{
-    ServiceUpdate, cluster_is_active, create_service, describe_service, update_service,
+    ServiceUpdate, cluster_is_active, create_service, describe_service, services_tagged,
+    update_service,
 };
 pub use taskdef::{describe_task_definition, from_described, register_task_definition};
 

@@ -202,6 +202,47 @@ pub async fn describe_service(
     }))
 }
 
+/// The cluster's ACTIVE services carrying every one of `tags`, as
+/// Copilot's `svc` commands find a service by its tags.
+pub async fn services_tagged(
+    client: &aws_sdk_ecs::Client,
+    cluster: &str,
+    tags: &[(&str, &str)],
+) -> Result<Vec<ServiceState>, AwsError> {
+    let mut arns = Vec::new();
+    let mut pages = client
+        .list_services()
+        .cluster(cluster)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        match page.map_err(aws_err("ecs:ListServices")).found()? {
+            Some(p) => arns.extend(p.service_arns().iter().cloned()),
+            None => return Ok(Vec::new()),
+        }
+    }
+    let described = futures_util::future::try_join_all(arns.chunks(10).map(|chunk| {
+        client
+            .describe_services()
+            .cluster(cluster)
+            .set_services(Some(chunk.to_vec()))
+            .include(ecs::ServiceField::Tags)
+            .send()
+    }))
+    .await
+    .map_err(aws_err("ecs:DescribeServices"))?;
+    Ok(described
+        .iter()
+        .flat_map(|o| o.services().iter().map(service_state))
+        .filter(|s| {
+            s.status == "ACTIVE"
+                && tags
+                    .iter()
+                    .all(|(k, v)| s.tags.get(*k).map(String::as_str) == Some(*v))
+        })
+        .collect())
+}
+
 /// Whether the cluster exists and is ACTIVE.
 pub async fn cluster_is_active(
     client: &aws_sdk_ecs::Client,
