@@ -61,11 +61,16 @@ pub async fn scaling(
                         .iter()
                         .map(|d| (d.name().to_string(), d.value().to_string()))
                         .collect(),
+                    unit: m.unit().map(str::to_string),
                 });
                 let name = p.policy_name().to_string();
                 Some(ScalingPolicy {
                     metric: match (c.predefined_metric_specification(), &custom) {
                         (Some(m), _) => m.predefined_metric_type().as_str().to_string(),
+                        // `{svc}-BacklogPerTask-{queue}`: a Worker Service's queue.
+                        (None, Some(m)) if m.name == crate::plan::desired::BACKLOG_PER_TASK => {
+                            m.name.clone()
+                        }
                         // Copilot names a customized metric's policy `{svc}-{metric}-ScalingPolicy`.
                         (None, Some(_)) => name
                             .trim_end_matches("-ScalingPolicy")
@@ -140,6 +145,7 @@ pub async fn put_policy(
                         })
                         .collect::<Result<Vec<_>, _>>()?,
                 ))
+                .set_unit(m.unit.clone())
                 .build(),
         ),
     };

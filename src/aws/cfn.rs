@@ -36,6 +36,37 @@ pub async fn stack_outputs(
     }))
 }
 
+/// The names of the queues a Copilot Worker Service's stack holds for its
+/// events (`EventsQueue`, and `{Service}{Topic}EventsQueue` per topic), not
+/// its dead-letter queues; none when the stack does not exist.
+pub async fn event_queues(
+    client: &aws_sdk_cloudformation::Client,
+    stack: &str,
+) -> Result<Vec<String>, AwsError> {
+    let out = client
+        .describe_stack_resources()
+        .stack_name(stack)
+        .send()
+        .await
+        .map_err(aws_err("cloudformation:DescribeStackResources"))
+        .found()?;
+    let mut names: Vec<String> = out
+        .iter()
+        .flat_map(|o| o.stack_resources())
+        .filter(|r| {
+            r.resource_type() == Some("AWS::SQS::Queue")
+                && r.logical_resource_id()
+                    .is_some_and(|l| l.ends_with("EventsQueue"))
+        })
+        .filter_map(|r| r.physical_resource_id())
+        // The physical id of a queue is its URL; its name ends it.
+        .filter_map(|url| url.rsplit('/').next())
+        .map(str::to_string)
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
 /// The physical id of a stack's resource; `None` when the stack or the
 /// resource does not exist.
 pub async fn stack_resource(

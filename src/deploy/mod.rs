@@ -471,10 +471,8 @@ fn compare(d: &Deploy<'_>, resolved: &Resolved) -> Result<(Desired, Plan), Stop>
     let svc = resolved.service.as_ref().unwrap_or(d.target.svc);
     let desired = desired_state(svc, d.target.env_manifest, &settings, resolved)
         .map_err(|diags| Stop::with(Outcome::Invalid, diags))?;
-    for field in desired.scaling.iter().flat_map(|s| &s.left_out) {
-        tracing::warn!(
-            "{field} follows the load balancer sidecarctl manages, and this deploy manages none (--target-group-arn, or no listener in the environment stack): left out"
-        );
+    for (field, why) in desired.scaling.iter().flat_map(|s| &s.left_out) {
+        tracing::warn!("{field} left out: {why}");
     }
     for alias in desired.nlb.iter().flat_map(|n| &n.unrecorded) {
         tracing::warn!(

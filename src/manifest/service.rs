@@ -801,6 +801,7 @@ fn decode_count(d: &mut Decoder, n: &Node) -> Option<At<Count>> {
                 memory: None,
                 requests: None,
                 response_time: None,
+                queue_delay: None,
             },
             n.pos,
             "count",
@@ -835,6 +836,9 @@ fn decode_count(d: &mut Decoder, n: &Node) -> Option<At<Count>> {
     let response_time = f
         .take("response_time")
         .and_then(|n| decode_scale_on_with(d, n, "count.response_time", general, duration_ms));
+    let queue_delay = f
+        .take("queue_delay")
+        .and_then(|n| decode_queue_delay(d, n, general));
     let mut spot = None;
     if let Some(s) = f.take("spot")
         && let Some(v) = d.int(s, "count.spot", 0, 10_000)
@@ -851,9 +855,10 @@ fn decode_count(d: &mut Decoder, n: &Node) -> Option<At<Count>> {
             "memory_percentage",
             "requests",
             "response_time",
+            "queue_delay",
             "cooldown",
         ],
-        &["queue_delay"],
+        &[],
     );
     match desired {
         // As Copilot: `spot` alone is a fixed count on Fargate Spot; a
@@ -869,6 +874,7 @@ fn decode_count(d: &mut Decoder, n: &Node) -> Option<At<Count>> {
                 memory,
                 requests,
                 response_time,
+                queue_delay,
             },
             n.pos,
             "count",
@@ -885,6 +891,64 @@ fn decode_count(d: &mut Decoder, n: &Node) -> Option<At<Count>> {
             None
         }
     }
+}
+
+/// `queue_delay: {acceptable_latency, msg_processing_time, cooldown}`: the
+/// acceptable backlog per task, as Copilot's `AcceptableBacklogPerTask`
+/// computes it.
+fn decode_queue_delay(
+    d: &mut Decoder,
+    n: &Node,
+    general: (Option<u32>, Option<u32>),
+) -> Option<At<ScaleOn>> {
+    const PATH: &str = "count.queue_delay";
+    let mut f = d.fields(n, PATH)?;
+    let required = |f: &mut Fields, d: &mut Decoder, key: &str| {
+        let path = join(PATH, key);
+        match f.take(key) {
+            Some(v) => duration_ms(d, v, &path).map(|ms| (ms, v.pos, path)),
+            None => {
+                d.error(
+                    "missing-field",
+                    format!("\"{key}\" must be specified"),
+                    n.pos,
+                    &path,
+                );
+                None
+            }
+        }
+    };
+    let latency = required(&mut f, d, "acceptable_latency");
+    let processing = required(&mut f, d, "msg_processing_time");
+    let (scale_in_s, scale_out_s) = f
+        .take("cooldown")
+        .map(|c| decode_cooldown(d, c, &join(PATH, "cooldown")))
+        .map_or(general, |(i, o)| (i.or(general.0), o.or(general.1)));
+    f.finish(
+        d,
+        &["acceptable_latency", "msg_processing_time", "cooldown"],
+        &[],
+    );
+    let ((latency, _, _), (processing, pos, path)) = (latency?, processing?);
+    if latency < processing {
+        d.error(
+            "out-of-range",
+            "\"acceptable_latency\" cannot be shorter than \"msg_processing_time\"",
+            pos,
+            &path,
+        );
+        return None;
+    }
+    let backlog = (latency + processing - 1) / processing;
+    Some(d.at(
+        ScaleOn {
+            target: backlog,
+            scale_in_s,
+            scale_out_s,
+        },
+        n.pos,
+        PATH,
+    ))
 }
 
 /// `cooldown: {in: 30s, out: 10s}`: scale-in and scale-out seconds.

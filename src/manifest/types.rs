@@ -342,6 +342,9 @@ pub struct Count {
     /// `count.response_time`: the load balancer's average response time, its
     /// target in milliseconds.
     pub response_time: Option<ScaleOn>,
+    /// `count.queue_delay` (a Worker Service): the backlog per task its
+    /// queues may hold, `ceil(acceptable_latency / msg_processing_time)`.
+    pub queue_delay: Option<At<ScaleOn>>,
 }
 
 /// A target-tracking metric: its target value and cooldowns in seconds (the

@@ -163,7 +163,7 @@ pub fn desired_state(
         rollback: s.rollback,
         exec: exec_on(svc),
         capacity: capacity_providers(svc),
-        scaling: scaling(svc, lb.as_ref()),
+        scaling: scaling(svc, lb.as_ref(), &queues(svc, s, r)),
         lb,
         nlb,
         discovery: discovery(svc, s, r.placement.environment.as_ref()),
@@ -172,6 +172,30 @@ pub fn desired_state(
         new_service,
         tags,
     })
+}
+
+/// A Worker Service's queues for `count.queue_delay`: those Copilot's service
+/// stack holds, else those the service's BacklogPerTask policies name (a
+/// stack handed over).
+fn queues(svc: &Service, s: &Settings, r: &Resolved) -> Queues {
+    let prefix = format!("{}-{BACKLOG_PER_TASK}-", svc.name.value);
+    let names = if r.queues.is_empty() {
+        let mut names: Vec<String> = r
+            .current
+            .scaling
+            .iter()
+            .flat_map(|sc| &sc.policies)
+            .filter_map(|p| p.name.strip_prefix(&prefix).map(str::to_string))
+            .collect();
+        names.sort();
+        names
+    } else {
+        r.queues.clone()
+    };
+    Queues {
+        namespace: format!("{}-{}-{}", s.app, s.env, svc.name.value),
+        names,
+    }
 }
 
 /// The Cloud Map service Copilot's `servicediscovery.yml` creates for a Load
@@ -250,8 +274,24 @@ pub struct DesiredScaling {
     /// The names Copilot gives this service's CPU and memory policies: those
     /// of them not wanted any more are deleted (others are left alone).
     pub owned: Vec<String>,
-    /// Fields left out for want of a load balancer sidecarctl manages.
-    pub left_out: Vec<String>,
+    /// Policies named `{prefix}{queue}` are Copilot's queue policies of this
+    /// service: those not wanted any more are deleted too.
+    pub owned_prefix: String,
+    /// Fields left out, and why.
+    pub left_out: Vec<(String, String)>,
+}
+
+/// The metric Copilot's `BacklogPerTaskCalculator` function publishes for
+/// each queue of a Worker Service, in the namespace `{app}-{env}-{svc}`.
+pub const BACKLOG_PER_TASK: &str = "BacklogPerTask";
+
+/// A Worker Service's queues, for `count.queue_delay`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Queues {
+    /// The namespace of their backlog metric, `{app}-{env}-{svc}`.
+    pub namespace: String,
+    /// Their names (the service's `EventsQueue` and its topic queues).
+    pub names: Vec<String>,
 }
 
 const METRICS: [&str; 4] = [
@@ -295,28 +335,37 @@ fn alb_metric(metric: &str, load_balancer: &str) -> CustomMetric {
             ("LoadBalancer".into(), load_balancer.into()),
             (TARGET_GROUP_DIMENSION.into(), String::new()),
         ],
+        unit: None,
     }
 }
 
 /// The scalable target and the target-tracking policies of `count.range`.
 /// `requests` and `response_time` need the load balancer sidecarctl manages
-/// (`lb`); without it they are left out (and named in `left_out`).
-pub fn scaling(svc: &Service, lb: Option<&super::lb::DesiredLb>) -> Option<DesiredScaling> {
+/// (`lb`); `queue_delay` needs the Worker Service's queues (`queues`, as
+/// Copilot's service stack holds them). Without them they are left out (and
+/// named in `left_out`).
+pub fn scaling(
+    svc: &Service,
+    lb: Option<&super::lb::DesiredLb>,
+    queues: &Queues,
+) -> Option<DesiredScaling> {
     let c = &svc.count.as_ref()?.value;
     let max = c.max.filter(|_| c.autoscaling)?;
     let load_balancer = lb.and_then(|l| l.load_balancer_full_name());
-    let left_out: Vec<String> = if load_balancer.is_none() {
-        [
+    let mut left_out: Vec<(String, String)> = Vec::new();
+    if load_balancer.is_none() {
+        for (field, on) in [
             ("count.requests", &c.requests),
             ("count.response_time", &c.response_time),
-        ]
-        .into_iter()
-        .filter(|(_, on)| on.is_some())
-        .map(|(field, _)| field.to_string())
-        .collect()
-    } else {
-        Vec::new()
-    };
+        ] {
+            if on.is_some() {
+                left_out.push((
+                    field.to_string(),
+                    "it follows the load balancer sidecarctl manages, and this deploy manages none (--target-group-arn, or no listener in the environment stack)".to_string(),
+                ));
+            }
+        }
+    }
     let mut policies: Vec<ScalingPolicy> = METRICS
         .into_iter()
         .zip([&c.cpu, &c.memory, &c.requests, &c.response_time])
@@ -343,6 +392,30 @@ pub fn scaling(svc: &Service, lb: Option<&super::lb::DesiredLb>) -> Option<Desir
             })
         })
         .collect();
+    let owned_prefix = format!("{}-{BACKLOG_PER_TASK}-", svc.name.value);
+    if let Some(q) = &c.queue_delay {
+        if queues.names.is_empty() {
+            left_out.push((
+                "count.queue_delay".to_string(),
+                "it follows the backlog of the service's queues, and no queue was found (Copilot's service stack holds them, or its BacklogPerTask policies name them)".to_string(),
+            ));
+        }
+        // Copilot's `AutoScalingPolicy...EventsQueue`: one per queue.
+        policies.extend(queues.names.iter().map(|queue| ScalingPolicy {
+            name: format!("{owned_prefix}{queue}"),
+            metric: BACKLOG_PER_TASK.to_string(),
+            target_milli: q.value.target * 1000,
+            scale_in_s: q.value.scale_in_s.unwrap_or(SCALE_IN_S) as i32,
+            scale_out_s: q.value.scale_out_s.unwrap_or(SCALE_OUT_S) as i32,
+            custom: Some(CustomMetric {
+                namespace: queues.namespace.clone(),
+                name: BACKLOG_PER_TASK.into(),
+                statistic: "Average".into(),
+                dimensions: vec![("QueueName".into(), queue.clone())],
+                unit: Some("Count".into()),
+            }),
+        }));
+    }
     policies.sort();
     Some(DesiredScaling {
         min: c.desired as i32,
@@ -352,6 +425,7 @@ pub fn scaling(svc: &Service, lb: Option<&super::lb::DesiredLb>) -> Option<Desir
             .iter()
             .map(|m| scaling_policy_name(&svc.name, m))
             .collect(),
+        owned_prefix,
         left_out,
     })
 }

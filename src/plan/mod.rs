@@ -623,7 +623,8 @@ pub fn plan(d: &Desired, cur: &Current) -> Plan {
             }
         }
         for p in &now.policies {
-            if want.owned.contains(&p.name) && !want.policies.iter().any(|w| w.name == p.name) {
+            let owned = want.owned.contains(&p.name) || p.name.starts_with(&want.owned_prefix);
+            if owned && !want.policies.iter().any(|w| w.name == p.name) {
                 scale.push(Step::DeleteScalingPolicy {
                     name: p.name.clone(),
                 });
@@ -1053,6 +1054,7 @@ mod tests {
             max: 4,
             policies: vec![cpu.clone()],
             owned: vec![cpu.name.clone(), mem.name.clone()],
+            owned_prefix: "api-BacklogPerTask-".into(),
             left_out: Vec::new(),
         });
         let cur = in_place(&d);

@@ -194,8 +194,22 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
             .iter()
             .map(|(zone, name)| aws::route53::a_record(&aws.route53, zone, name)),
     );
+    // A Worker Service's queues, for `count.queue_delay`.
+    let queue_delay = req
+        .svc
+        .count
+        .as_ref()
+        .is_some_and(|c| c.value.queue_delay.is_some());
+    let queues = async {
+        if queue_delay {
+            let stack = copilot::service_stack(req.app, req.env, &req.svc.name.value);
+            aws::cfn::event_queues(&aws.cfn, &stack).await
+        } else {
+            Ok(Vec::new())
+        }
+    };
     let (
-        (stacks, imported_alb, named_tgs, records),
+        (stacks, imported_alb, named_tgs, records, queues),
         (service, scaling),
         latest,
         images,
@@ -206,7 +220,7 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
         iam,
         log_group,
     ) = tokio::join!(
-        async { tokio::join!(stacks, imported_alb, named_tgs, records) },
+        async { tokio::join!(stacks, imported_alb, named_tgs, records, queues) },
         async {
             tokio::join!(
                 aws::ecs::describe_service(&aws.ecs, req.cluster, req.service_name),
@@ -437,6 +451,7 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
         nlb: None,
         discovery: discovery?,
         imported_alb,
+        queues: queues?,
     })
 }
 

@@ -139,6 +139,8 @@ pub struct Answers {
     pub discovery: Option<crate::state::DiscoveryService>,
     /// `http.alb`'s load balancer, when it exists.
     pub imported_alb: Option<crate::state::lb::ImportedAlb>,
+    /// The queues of Copilot's service stack, read for `count.queue_delay`.
+    pub queues: Vec<String>,
 }
 
 /// Everything a deploy knows once resolved.
@@ -161,6 +163,9 @@ pub struct Resolved {
     pub create_access_point: Option<(String, ManagedAccessPoint)>,
     /// `http.alb`'s load balancer and listeners.
     pub imported_alb: Option<crate::state::lb::ImportedAlb>,
+    /// A Worker Service's queues in Copilot's service stack (for
+    /// `count.queue_delay`).
+    pub queues: Vec<String>,
 }
 
 /// Stands for the access point a deploy is about to create (in a dry run's plan).
@@ -457,6 +462,7 @@ pub fn interpret(req: &Request, q: &Questions, a: Answers) -> Result<Resolved, R
         service: None,
         create_access_point,
         imported_alb: a.imported_alb,
+        queues: a.queues,
     })
 }
 

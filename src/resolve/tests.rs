@@ -42,6 +42,7 @@ fn everything_found(q: &Questions) -> Answers {
         nlb: None,
         discovery: None,
         imported_alb: None,
+        queues: Vec::new(),
         scaling: None,
         managed_access_point: None,
         missing_exports: Vec::new(),

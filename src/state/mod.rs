@@ -103,6 +103,8 @@ pub struct CustomMetric {
     pub statistic: String,
     /// In the order given.
     pub dimensions: Vec<(String, String)>,
+    /// The metric's unit, when the policy names one (`Count`).
+    pub unit: Option<String>,
 }
 
 /// The service's autoscaling as it is: its scalable target's range, and its

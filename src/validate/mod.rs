@@ -38,6 +38,7 @@ pub fn validate(svc: &Service) -> Diagnostics {
     task::credentials(svc, &mut v);
     task::secrets(svc, &mut v);
     task::network(svc, &mut v);
+    task::scaling(svc, &mut v);
     // A value whose ${VAR} was not substituted was reported already: what is
     // "missing" because of it is not reported again.
     Diagnostics::from(

@@ -3,7 +3,7 @@
 
 use super::Check;
 use crate::manifest::from_cfn::export_of;
-use crate::manifest::{Placement, SecretRef, Service};
+use crate::manifest::{Placement, SecretRef, Service, ServiceType};
 
 /// Memory sizes (MiB) Fargate accepts for a CPU size (units), on Linux.
 fn fargate_memory(cpu: i64) -> Option<Vec<i64>> {
@@ -220,9 +220,42 @@ pub fn network(svc: &Service, v: &mut Check) {
     }
 }
 
+/// `count.queue_delay` scales on a Worker Service's queues: Copilot has it
+/// for Worker Services only.
+pub fn scaling(svc: &Service, v: &mut Check) {
+    if svc.kind.value == ServiceType::WorkerService {
+        return;
+    }
+    if let Some(q) = svc
+        .count
+        .as_ref()
+        .and_then(|c| c.value.queue_delay.as_ref())
+    {
+        v.error_at(
+            "worker-only",
+            format!(
+                "\"count.queue_delay\" is for a Worker Service; this is a {}",
+                svc.kind.value.as_str()
+            ),
+            q,
+        )
+        .help = Some(
+            "scale a service with a load balancer on cpu_percentage, memory_percentage, requests or response_time".into(),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::validate::testing::{BASE, codes};
+
+    #[test]
+    fn queue_delay_is_for_worker_services() {
+        let queue = "count:\n  range: 1-10\n  queue_delay:\n    acceptable_latency: 10m\n    msg_processing_time: 250ms\n";
+        assert_eq!(with(queue), ["worker-only"]);
+        let worker = format!("name: w\ntype: Worker Service\nimage:\n  location: nginx:1\n{queue}");
+        assert!(codes(&worker).is_empty());
+    }
 
     fn with(extra: &str) -> Vec<&'static str> {
         codes(&format!("{BASE}{extra}"))

@@ -30,6 +30,7 @@ fn resolved(svc: &Service, managed: bool, current: Option<ServiceState>) -> Reso
         service: None,
         create_access_point: None,
         imported_alb: None,
+        queues: Vec::new(),
     }
 }
 
@@ -292,7 +293,7 @@ fn a_range_with_metrics_becomes_copilots_target_and_policies() {
         ),
         Some("test"),
     );
-    let s = scaling(&svc, None).expect("autoscaling");
+    let s = scaling(&svc, None, &Queues::default()).expect("autoscaling");
     assert_eq!((s.min, s.max), (2, 6));
     let got: Vec<(&str, i64, i32, i32)> = s
         .policies
@@ -325,7 +326,7 @@ fn a_range_with_metrics_becomes_copilots_target_and_policies() {
         "the metric's own cooldown wins, then count.cooldown, then Copilot's 120/60"
     );
     let fixed = service_in(&format!("{API}count: 3\n"), Some("test"));
-    assert!(scaling(&fixed, None).is_none());
+    assert!(scaling(&fixed, None, &Queues::default()).is_none());
 }
 
 #[test]
@@ -345,7 +346,7 @@ fn requests_and_response_time_follow_copilots_load_balancer_metrics() {
         ..Default::default()
     };
     let lb = crate::plan::lb::desired_lb(&svc, "demo", "test", Some(&env), None).unwrap();
-    let s = scaling(&svc, Some(&lb)).unwrap();
+    let s = scaling(&svc, Some(&lb), &Queues::default()).unwrap();
     let by_metric = |m: &str| s.policies.iter().find(|p| p.metric == m).unwrap().clone();
     let requests = by_metric("ALBSumRequestCountPerTarget");
     assert_eq!(
@@ -374,9 +375,10 @@ fn requests_and_response_time_follow_copilots_load_balancer_metrics() {
     assert_eq!((time.scale_in_s, time.scale_out_s), (120, 30));
     assert_eq!(time.custom.unwrap().statistic, "Average");
     // Without a load balancer sidecarctl manages, they are left out, and named.
-    let without = scaling(&svc, None).unwrap();
+    let without = scaling(&svc, None, &Queues::default()).unwrap();
     assert!(without.policies.is_empty());
-    assert_eq!(without.left_out, ["count.requests", "count.response_time"]);
+    let fields: Vec<&str> = without.left_out.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(fields, ["count.requests", "count.response_time"]);
 }
 
 #[test]
@@ -437,4 +439,44 @@ fn service_connect_offers_the_target_port_under_copilots_names() {
     );
     let c = service_connect(&worker, "demo", "test").unwrap();
     assert!(c.enabled && c.services.is_empty(), "a client only: {c:?}");
+}
+
+#[test]
+fn queue_delay_scales_on_each_queues_backlog_as_copilot_does() {
+    let svc = service_in(
+        "name: worker\ntype: Worker Service\nimage:\n  location: nginx:1\ncount:\n  range: 1-10\n  cooldown:\n    in: 30s\n  queue_delay:\n    acceptable_latency: 10m\n    msg_processing_time: 250ms\n    cooldown:\n      out: 15s\n",
+        Some("test"),
+    );
+    let queues = Queues {
+        namespace: "demo-test-worker".into(),
+        names: vec!["demo-test-worker-EventsQueue-abc".into()],
+    };
+    let s = scaling(&svc, None, &queues).unwrap();
+    // Copilot's fixture: 10m / 250ms is a backlog of 2400 messages per task.
+    assert_eq!(
+        s.policies,
+        vec![ScalingPolicy {
+            name: "worker-BacklogPerTask-demo-test-worker-EventsQueue-abc".into(),
+            metric: "BacklogPerTask".into(),
+            target_milli: 2_400_000,
+            scale_in_s: 30,
+            scale_out_s: 15,
+            custom: Some(CustomMetric {
+                namespace: "demo-test-worker".into(),
+                name: "BacklogPerTask".into(),
+                statistic: "Average".into(),
+                dimensions: vec![(
+                    "QueueName".into(),
+                    "demo-test-worker-EventsQueue-abc".into()
+                )],
+                unit: Some("Count".into()),
+            }),
+        }]
+    );
+    assert!(s.left_out.is_empty());
+    assert_eq!(s.owned_prefix, "worker-BacklogPerTask-");
+    // No queue known: left out, and said why.
+    let none = scaling(&svc, None, &Queues::default()).unwrap();
+    assert!(none.policies.is_empty());
+    assert_eq!(none.left_out[0].0, "count.queue_delay");
 }
