@@ -143,6 +143,38 @@ st = stack.stats()
 lb_first = (st["total"], serial_depth(st["log"], "ecs:CreateService"))
 measure("sidecarctl, web service with its rules, new image, --no-wait",
         lambda i: timed(lb_deploy + ["--image-tag", tags[(i + 1) % 2], "--no-wait"], lb_env, lb_ws)[0])
+
+# The same service behind a network load balancer of its own (`http: false`,
+# `nlb`), in an environment stack of the same shape: the first deploy creates
+# the load balancer, its security group, listener and target group.
+nlb_app = "benchnlb"
+nlb_vars = stack.seed(nlb_app)
+nlb_ws = workspace(nlb_app)
+nlb_env = aws_env(stack.endpoint, nlb_vars)
+for k in ("PublicLoadBalancer", "DefaultHTTPTargetGroup", "HTTPListener"):
+    env_template["Resources"].pop(k, None)
+for k in ("PublicLoadBalancerDNSName", "HTTPListenerArn"):
+    env_template["Outputs"].pop(k, None)
+env_template["Outputs"].update({
+    "VpcId": {"Value": nlb_vars["VPC_ID"]},
+    "PublicSubnets": {"Value": f"{nlb_vars['PUBLIC_SUBNET_1']},{nlb_vars['PUBLIC_SUBNET_2']}"},
+    "EnvironmentSecurityGroup": {"Value": nlb_vars["SECURITY_GROUP_ID"]},
+})
+timed(aws + ["cloudformation", "create-stack", "--stack-name", f"{nlb_app}-test",
+             "--template-body", json.dumps(env_template)], nlb_env, nlb_ws)
+manifest = os.path.join(nlb_ws, "copilot", "api", "manifest.yml")
+with open(manifest) as f:
+    text = f.read()
+start = text.index("http:\n")
+end = text.index("\ncpu:", start)
+with open(manifest, "w") as f:
+    f.write(text[:start] + "http: false\nnlb:\n  port: 80/tcp\n  target_container: nginx\n" + text[end:])
+stack.reset()
+nlb_first_ms, _ = timed(lb_deploy + ["--image-tag", "v1", "--no-wait"], nlb_env, nlb_ws)
+st = stack.stats()
+nlb_first = (st["total"], serial_depth(st["log"], "ecs:CreateService"))
+measure("sidecarctl, service with its own NLB, new image, --no-wait",
+        lambda i: timed(lb_deploy + ["--image-tag", tags[(i + 1) % 2], "--no-wait"], nlb_env, nlb_ws)[0])
 stack.stop()
 
 cli_version = subprocess.run(["aws", "--version"], env=env, capture_output=True, text=True)
@@ -151,7 +183,9 @@ print(f"deploy benchmark: {args.runs} runs each; {platform.machine()}, {os.cpu_c
       f"moto 5.2.5 behind sidecarctl-localproxy")
 print(f"first deploy (creates roles, policies, log group, task definition, service): {fmt_ms(first_ms)}, {first_calls} API calls")
 print(f"first deploy of a web service with its target group and listener rule (--no-wait): {fmt_ms(lb_first_ms)}, "
-      f"{lb_first[0]} API calls, {lb_first[1]} serial round trips up to CreateService\n")
+      f"{lb_first[0]} API calls, {lb_first[1]} serial round trips up to CreateService")
+print(f"first deploy of a service with its own network load balancer (--no-wait): {fmt_ms(nlb_first_ms)}, "
+      f"{nlb_first[0]} API calls, {nlb_first[1]} serial round trips up to CreateService\n")
 print(f"{'':54} {'median':>9} {'p90':>9} {'min':>9} {'API calls':>10} {'serial round trips':>19}")
 for name, (s, calls, depth) in results.items():
     print(f"{name:54} {fmt_ms(s['median']):>9} {fmt_ms(s['p90']):>9} {fmt_ms(s['min']):>9} {calls:>10} {depth:>19}")
