@@ -334,43 +334,53 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
     // In a Copilot environment, a service neither its stack, `adopt`'s record
     // nor its default name places: the cluster's one ACTIVE service tagged
     // for it (a service whose stack went some other way), as Copilot's own
-    // `svc` commands find services.
-    if service.is_none()
+    // `svc` commands find services. Looked for beside the reads a first
+    // deploy makes anyway (the caller's identity, the cluster).
+    let search = service.is_none()
         && placement.service_from == discover::Source::Default
-        && placement.environment.is_some()
-    {
-        let tags = [
-            (copilot::TAG_APP, req.app),
-            (copilot::TAG_ENV, req.env),
-            (copilot::TAG_SVC, req.svc.name.value.as_str()),
-        ];
-        let mut found = aws::ecs::services_tagged(&aws.ecs, &placement.cluster, &tags).await?;
-        if found.len() > 1 {
-            return Err(AwsError::new(
-                "ecs:DescribeServices",
-                crate::aws::ErrorKind::Invalid,
-                format!(
-                    "{} ACTIVE services in cluster {} carry Copilot's tags for {}/{}/{} ({}): sidecarctl cannot tell which one to deploy to",
-                    found.len(),
-                    placement.cluster,
-                    req.app,
-                    req.env,
-                    req.svc.name.value,
-                    found
-                        .iter()
-                        .map(|s| s.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ));
-        }
-        if let Some(s) = found.pop() {
-            placement.service = s.name.clone();
-            placement.service_from = discover::Source::Tagged;
-            tracing::info!("ECS service {}: from {}", s.name, placement.service_from);
-            scaling = scaling_of(placement.cluster.clone(), s.name.clone()).await?;
-            service = Some(s);
-        }
+        && placement.environment.is_some();
+    let tags = [
+        (copilot::TAG_APP, req.app),
+        (copilot::TAG_ENV, req.env),
+        (copilot::TAG_SVC, req.svc.name.value.as_str()),
+    ];
+    let latest = latest?;
+    let (found, known) = tokio::join!(
+        async {
+            if search {
+                aws::ecs::services_tagged(&aws.ecs, &placement.cluster, &tags).await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+        identity_and_cluster(aws, service.as_ref(), latest.as_ref(), &placement.cluster),
+    );
+    let (mut found, (identity, cluster_active)) = (found?, known?);
+    if found.len() > 1 {
+        return Err(AwsError::new(
+            "ecs:DescribeServices",
+            crate::aws::ErrorKind::Invalid,
+            format!(
+                "{} ACTIVE services in cluster {} carry Copilot's tags for {}/{}/{} ({}): sidecarctl cannot tell which one to deploy to",
+                found.len(),
+                placement.cluster,
+                req.app,
+                req.env,
+                req.svc.name.value,
+                found
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    if let Some(s) = found.pop() {
+        placement.service = s.name.clone();
+        placement.service_from = discover::Source::Tagged;
+        tracing::info!("ECS service {}: from {}", s.name, placement.service_from);
+        scaling = scaling_of(placement.cluster.clone(), s.name.clone()).await?;
+        service = Some(s);
     }
     let lb = if listeners.is_empty() {
         None
@@ -401,27 +411,6 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
             req.svc.name.value
         );
     }
-    let latest = latest?;
-    let (identity, cluster_active) = match super::known_from(service.as_ref(), latest.as_ref()) {
-        (Some(identity), Some(active)) => (identity, active),
-        (identity, active) => {
-            let (who, cluster) = tokio::join!(
-                async {
-                    match identity {
-                        Some(i) => Ok(i),
-                        None => aws::sts::caller_identity(&aws.sts).await,
-                    }
-                },
-                async {
-                    match active {
-                        Some(a) => Ok(a),
-                        None => aws::ecs::cluster_is_active(&aws.ecs, &placement.cluster).await,
-                    }
-                }
-            );
-            (who?, cluster?)
-        }
-    };
     Ok(Answers {
         scaling,
         managed_access_point,
@@ -453,6 +442,33 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
         imported_alb,
         queues: queues?,
     })
+}
+
+/// The caller's account and partition and whether the cluster is ACTIVE:
+/// known from the service (or the family's latest revision) when it exists,
+/// else read (a first deploy).
+async fn identity_and_cluster(
+    aws: &Aws,
+    service: Option<&ServiceState>,
+    latest: Option<&crate::state::Registered>,
+    cluster: &str,
+) -> Result<(super::Identity, bool), AwsError> {
+    let (identity, active) = super::known_from(service, latest);
+    let (who, active) = tokio::join!(
+        async {
+            match identity {
+                Some(i) => Ok(i),
+                None => aws::sts::caller_identity(&aws.sts).await,
+            }
+        },
+        async {
+            match active {
+                Some(a) => Ok(a),
+                None => aws::ecs::cluster_is_active(&aws.ecs, cluster).await,
+            }
+        }
+    );
+    Ok((who?, active?))
 }
 
 /// Target groups by ARN with their attributes, the two reads at once.
