@@ -425,17 +425,50 @@ pub async fn modify_rule(
     Ok(())
 }
 
+/// A deletion's error, unless what it deletes is gone already (a retry whose
+/// first attempt went through).
+fn unless_gone(e: AwsError) -> Result<(), AwsError> {
+    if e.is(super::ErrorKind::NotFound) {
+        Ok(())
+    } else {
+        Err(e)
+    }
+}
+
 pub async fn delete_rule(client: &Client, arn: &str) -> Result<(), AwsError> {
     match client.delete_rule().rule_arn(arn).send().await {
         Ok(_) => Ok(()),
-        Err(e) => {
-            let e = aws_err("elasticloadbalancing:DeleteRule")(e);
-            // Gone already (a retry whose first attempt went through).
-            if e.is(super::ErrorKind::NotFound) {
-                Ok(())
-            } else {
-                Err(e)
-            }
-        }
+        Err(e) => unless_gone(aws_err("elasticloadbalancing:DeleteRule")(e)),
+    }
+}
+
+/// How many of a target group's targets are healthy (DescribeTargetHealth).
+pub async fn healthy_targets(client: &Client, target_group: &str) -> Result<usize, AwsError> {
+    const OP: &str = "elasticloadbalancing:DescribeTargetHealth";
+    let out = client
+        .describe_target_health()
+        .target_group_arn(target_group)
+        .send()
+        .await
+        .map_err(aws_err(OP))?;
+    Ok(out
+        .target_health_descriptions()
+        .iter()
+        .filter(|t| {
+            t.target_health().and_then(|h| h.state()) == Some(&elb::TargetHealthStateEnum::Healthy)
+        })
+        .count())
+}
+
+/// DeleteTargetGroup; one gone already is fine (a retry).
+pub async fn delete_target_group(client: &Client, arn: &str) -> Result<(), AwsError> {
+    let sent = client
+        .delete_target_group()
+        .target_group_arn(arn)
+        .send()
+        .await;
+    match sent {
+        Ok(_) => Ok(()),
+        Err(e) => unless_gone(aws_err("elasticloadbalancing:DeleteTargetGroup")(e)),
     }
 }

@@ -15,6 +15,7 @@ pub mod lease;
 pub mod progress;
 pub mod report;
 pub mod rollout;
+pub mod switch;
 pub mod watch;
 
 use std::time::{Duration, Instant};
@@ -37,6 +38,7 @@ use lease::Taken;
 use progress::Progress;
 use report::{ImageRef, LockNotReleased, Outcome, Report, Superseded, TaskDefinitionRef};
 use rollout::{Ending, Follow, RollBack, rollout_of};
+use switch::Switch;
 use watch::Seen;
 
 /// What to deploy.
@@ -213,6 +215,7 @@ async fn decide_and_carry_out(
     ledger.report.changes = access_point_change(resolved)
         .into_iter()
         .chain(plan.steps().map(|s| s.describe(&desired)))
+        .chain(plan.swaps.iter().map(|s| s.describe(&desired)))
         .collect();
     let current = resolved.current.service.as_ref();
     if plan.is_empty() {
@@ -380,14 +383,16 @@ async fn watch_unfinished(
         cluster,
         service: &s.name,
         target: &s.task_definition,
+        deployment: unfinished(s).map(|p| p.id.as_str()),
         previous,
         previous_desired: s.desired,
         timeout: d.opts.timeout,
         poll: d.opts.poll,
         roll_back,
         circuit_breaker_rollback: d.opts.rollback,
+        previous_load_balancers: None,
     };
-    let ending = rollout::follow(d.aws, &follow, &mut seen, d.progress, &d.cancel).await;
+    let ending = rollout::follow(d.aws, &follow, &mut seen, d.progress, &d.cancel, None).await;
     d.progress.finish();
     ledger.report.timings_ms.rollout = started.elapsed().as_millis() as u64;
     let advice = interrupted_advice(d, cluster, &s.name, previous);
@@ -480,9 +485,19 @@ fn compare(d: &Deploy<'_>, resolved: &Resolved) -> Result<(Desired, Plan), Stop>
         );
     }
     let plan = plan::plan(&desired, &resolved.current);
-    if !plan.refused.is_empty() {
+    let mut refused = plan.refused.clone();
+    if !plan.swaps.is_empty() && !d.opts.wait {
+        refused.push(
+            crate::diag::Diagnostic::error(
+                "target-group-replacement",
+                "a target group is replaced: its listener rules move to the new one during the rollout, which --no-wait would not watch",
+            )
+            .help("deploy without --no-wait"),
+        );
+    }
+    if !refused.is_empty() {
         let mut diags = crate::diag::Diagnostics::new();
-        diags.extend(plan.refused.iter().cloned());
+        diags.extend(refused);
         return Err(Stop::with(Outcome::Invalid, diags));
     }
     Ok((desired, plan))
@@ -534,6 +549,19 @@ async fn carry_out(
         return ledger.end(Outcome::Started);
     }
 
+    // The target groups replaced: their rules move during the rollout.
+    let mut switch = match Switch::new(
+        plan,
+        &applied,
+        desired
+            .lb
+            .as_ref()
+            .map_or(&[][..], |l| l.listeners.as_slice()),
+    ) {
+        Ok(s) => s,
+        Err(e) => return ledger.fail(Outcome::Error, e.to_string()),
+    };
+
     // 5 and 6. Watch, and roll back when it fails.
     let rollout_started = Instant::now();
     // Only what happens from now on: the events ECS already had are history.
@@ -543,10 +571,18 @@ async fn carry_out(
     }
     let current = resolved.current.service.as_ref();
     let previous = current.and_then(roll_back_to).map(str::to_string);
+    // The deployment the update started (ECS answers with it as primary).
+    let deployment = applied
+        .service
+        .as_ref()
+        .and_then(|s| s.primary())
+        .map(|p| p.id.as_str())
+        .filter(|id| !id.is_empty());
     let follow = Follow {
         cluster: &desired.cluster,
         service: &desired.service,
         target: &target,
+        deployment,
         previous: previous.as_deref(),
         previous_desired: current.map_or(desired.desired_count, |s: &ServiceState| s.desired),
         timeout: d.opts.timeout,
@@ -557,12 +593,45 @@ async fn carry_out(
             RollBack::No("not rolled back (--no-rollback)".into())
         },
         circuit_breaker_rollback: d.opts.rollback,
+        previous_load_balancers: (!switch.is_empty())
+            .then_some(current.map(|s| s.load_balancers.as_slice()))
+            .flatten(),
     };
-    let ending = rollout::follow(d.aws, &follow, &mut seen, d.progress, &d.cancel).await;
+    let gate = (!switch.is_empty()).then_some(&mut switch);
+    let ending = rollout::follow(d.aws, &follow, &mut seen, d.progress, &d.cancel, gate).await;
     d.progress.finish();
     ledger.report.timings_ms.rollout = rollout_started.elapsed().as_millis() as u64;
+    if !switch.is_empty() {
+        ledger.report.changes.extend(switch.done.iter().cloned());
+        retire(d, &switch, &ending, &mut ledger).await;
+    }
     let advice = interrupted_advice(d, &desired.cluster, &desired.service, previous.as_deref());
     conclude(ledger, ending, &target, advice)
+}
+
+/// After a rollout that replaced target groups: the old groups and the twin
+/// rules go when it completed; the twins when it rolled back.
+async fn retire(d: &mut Deploy<'_>, switch: &Switch, ending: &Ending, ledger: &mut Ledger) {
+    let done = match ending {
+        Ending::Completed(_) => switch.finish(d.aws).await,
+        Ending::RolledBack { .. } => switch.drop_twins(d.aws).await,
+        _ => return,
+    };
+    match done {
+        Ok(done) => {
+            for text in done {
+                d.progress.note(&text);
+                ledger.report.changes.push(text);
+            }
+        }
+        Err(e) => {
+            let text = format!(
+                "the replaced target groups could not be cleaned up: {e}; the next deploy tries again"
+            );
+            d.progress.problem(&text);
+            tracing::warn!("{text}");
+        }
+    }
 }
 
 /// Step 4: the plan's steps, group by group; the report says what was applied.

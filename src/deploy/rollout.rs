@@ -8,11 +8,13 @@ use tokio_util::sync::CancellationToken;
 
 use super::progress::Progress;
 use super::report::Rollout;
+use super::switch::{Direction, Switch};
 use super::watch::{Seen, Watch, WatchEnd, watch};
 use crate::aws::{self, Aws, AwsError};
 use crate::clock::humantime;
 use crate::names::arn::short_task_definition as short_td;
 use crate::state::ServiceState;
+use crate::state::lb::LoadBalancer;
 
 /// How the rollout ended.
 #[derive(Debug)]
@@ -47,6 +49,8 @@ pub struct Follow<'a> {
     pub service: &'a str,
     /// The task definition rolling out.
     pub target: &'a str,
+    /// Its deployment, when known.
+    pub deployment: Option<&'a str>,
     /// What the service ran before, to roll back to.
     pub previous: Option<&'a str>,
     /// The desired count to roll back with.
@@ -57,6 +61,9 @@ pub struct Follow<'a> {
     pub roll_back: RollBack,
     /// The circuit breaker's setting, kept on a rollback's UpdateService.
     pub circuit_breaker_rollback: bool,
+    /// The service's load balancer entries before the deploy, when it
+    /// changed them for a target group it replaces: a rollback restores them.
+    pub previous_load_balancers: Option<&'a [LoadBalancer]>,
 }
 
 /// Whether sidecarctl may roll the service back itself when the rollout fails
@@ -70,7 +77,20 @@ pub enum RollBack {
 
 /// A rollout's state for the report.
 pub fn rollout_of(s: &ServiceState, target: &str, reason: Option<String>) -> Rollout {
-    let d = s.deployment_of(target);
+    pinned_rollout_of(s, target, None, reason)
+}
+
+/// As [`rollout_of`], of the deployment `pinned` when it is known.
+fn pinned_rollout_of(
+    s: &ServiceState,
+    target: &str,
+    pinned: Option<&str>,
+    reason: Option<String>,
+) -> Rollout {
+    let d = match pinned {
+        Some(id) => s.deployments.iter().find(|d| d.id == id),
+        None => s.deployment_of(target),
+    };
     Rollout {
         state: d.map_or_else(|| "GONE".into(), |d| d.rollout_state.as_str().to_string()),
         running: d.map_or(0, |d| d.running),
@@ -79,46 +99,58 @@ pub fn rollout_of(s: &ServiceState, target: &str, reason: Option<String>) -> Rol
     }
 }
 
-/// Watches the rollout to its end, rolling back when it fails.
+/// Watches the rollout to its end, rolling back when it fails; `switch`
+/// moves the listener rules of replaced target groups on the way (and back
+/// on a rollback).
 pub async fn follow(
     aws: &Aws,
     f: &Follow<'_>,
     seen: &mut Seen,
     progress: &mut dyn Progress,
     cancel: &CancellationToken,
+    mut switch: Option<&mut Switch>,
 ) -> Ending {
     let w = Watch {
         cluster: f.cluster,
         service: f.service,
         target: f.target,
+        deployment: f.deployment,
         timeout: f.timeout,
         poll: f.poll,
     };
-    let (reason, rollout, circuit_breaker_to) = match watch(aws, &w, seen, progress, cancel).await {
-        Ok(WatchEnd::Completed(s)) => return Ending::Completed(rollout_of(&s, f.target, None)),
-        Ok(WatchEnd::Interrupted) => {
-            return Ending::Interrupted {
-                rolling_back_to: None,
-            };
-        }
-        Ok(WatchEnd::Failed { reason, state }) => {
-            let r = rollout_of(&state, f.target, Some(reason.clone()));
-            (reason, Some(r), None)
-        }
-        Ok(WatchEnd::RollingBack { reason, to, state }) => {
-            let r = rollout_of(&state, f.target, Some(reason.clone()));
-            (reason, Some(r), Some(to))
-        }
-        Ok(WatchEnd::TimedOut(state)) => {
-            let reason = format!(
-                "the rollout did not complete within {}",
-                humantime(f.timeout)
-            );
-            let r = state.map(|s| rollout_of(&s, f.target, Some(reason.clone())));
-            (reason, r, None)
-        }
-        Err(e) => return Ending::Unwatched(e),
-    };
+    let gate = switch.as_deref_mut().map(|s| (s, Direction::Forward));
+    // The rollback's deployment, once known.
+    let mut back_pin: Option<String> = None;
+    let (reason, rollout, circuit_breaker_to) =
+        match watch(aws, &w, seen, progress, cancel, gate).await {
+            Ok(WatchEnd::Completed(s)) => {
+                return Ending::Completed(pinned_rollout_of(&s, f.target, f.deployment, None));
+            }
+            Ok(WatchEnd::Interrupted) => {
+                return Ending::Interrupted {
+                    rolling_back_to: None,
+                };
+            }
+            Ok(WatchEnd::Failed { reason, state }) => {
+                let r = pinned_rollout_of(&state, f.target, f.deployment, Some(reason.clone()));
+                (reason, Some(r), None)
+            }
+            Ok(WatchEnd::RollingBack { reason, to, state }) => {
+                let r = pinned_rollout_of(&state, f.target, f.deployment, Some(reason.clone()));
+                back_pin = state.primary().map(|p| p.id.clone());
+                (reason, Some(r), Some(to))
+            }
+            Ok(WatchEnd::TimedOut(state)) => {
+                let reason = format!(
+                    "the rollout did not complete within {}",
+                    humantime(f.timeout)
+                );
+                let r = state
+                    .map(|s| pinned_rollout_of(&s, f.target, f.deployment, Some(reason.clone())));
+                (reason, r, None)
+            }
+            Err(e) => return Ending::Unwatched(e),
+        };
     progress.problem(&reason);
     if let (RollBack::No(why), None) = (&f.roll_back, &circuit_breaker_to) {
         return Ending::NotRolledBack {
@@ -146,12 +178,16 @@ pub async fn follow(
                     task_definition: prev,
                     desired: f.previous_desired,
                     rollback: f.circuit_breaker_rollback,
+                    load_balancers: f.previous_load_balancers,
                     ..Default::default()
                 },
             )
             .await
             {
-                Ok(s) => seen.extend(&s),
+                Ok(s) => {
+                    seen.extend(&s);
+                    back_pin = s.primary().map(|p| p.id.clone());
+                }
                 Err(e) => {
                     return Ending::NotRolledBack {
                         reason,
@@ -173,11 +209,16 @@ pub async fn follow(
             };
         }
     };
-    let back = Watch { target: &to, ..w };
-    match watch(aws, &back, seen, progress, cancel).await {
+    let back = Watch {
+        target: &to,
+        deployment: back_pin.as_deref().filter(|id| !id.is_empty()),
+        ..w
+    };
+    let gate = switch.filter(|s| s.moved()).map(|s| (s, Direction::Back));
+    match watch(aws, &back, seen, progress, cancel, gate).await {
         Ok(WatchEnd::Completed(s)) => Ending::RolledBack {
             reason,
-            rollback: rollout_of(&s, &to, None),
+            rollback: pinned_rollout_of(&s, &to, back.deployment, None),
             to,
             rollout,
         },
@@ -191,13 +232,14 @@ pub async fn follow(
             },
         ) => Ending::NotRolledBack {
             why: format!("the rollback to {} failed too: {r2}", short_td(&to)),
-            rollback: Some(rollout_of(&state, &to, Some(r2))),
+            rollback: Some(pinned_rollout_of(&state, &to, back.deployment, Some(r2))),
             reason,
             rollout,
         },
         Ok(WatchEnd::TimedOut(state)) => Ending::NotRolledBack {
             why: format!("the rollback to {} did not complete in time", short_td(&to)),
-            rollback: state.map(|s| rollout_of(&s, &to, Some("timed out".into()))),
+            rollback: state
+                .map(|s| pinned_rollout_of(&s, &to, back.deployment, Some("timed out".into()))),
             reason,
             rollout,
         },

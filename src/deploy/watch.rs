@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 use super::progress::Progress;
+use super::switch::{Direction, Switch};
 use crate::aws::ecs::describe_service;
 use crate::aws::{Aws, AwsError};
-use crate::plan::rollout::{Verdict, judge, progress_line};
+use crate::plan::rollout::{Verdict, judge_pinned, progress_line};
 use crate::state::ServiceState;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -45,17 +46,22 @@ pub struct Watch<'a> {
     pub service: &'a str,
     /// The task definition whose rollout is watched.
     pub target: &'a str,
+    /// Its deployment, when known (see [`judge_pinned`]).
+    pub deployment: Option<&'a str>,
     pub timeout: Duration,
     pub poll: Duration,
 }
 
-/// Polls the service until the rollout of `w.target` ends.
+/// Polls the service until the rollout of `w.target` ends. `gate`: target
+/// groups being replaced, whose listener rules move (in that direction) as
+/// the new tasks become healthy, at the latest when the rollout completes.
 pub async fn watch(
     aws: &Aws,
     w: &Watch<'_>,
     seen: &mut Seen,
     progress: &mut dyn Progress,
     cancel: &CancellationToken,
+    mut gate: Option<(&mut Switch, Direction)>,
 ) -> Result<WatchEnd, AwsError> {
     let deadline = Instant::now() + w.timeout;
     let mut last = None;
@@ -71,7 +77,14 @@ pub async fn watch(
                 }
             }
             progress.status(&progress_line(&state, w.target));
-            match judge(&state, w.target) {
+            let verdict = judge_pinned(&state, w.target, w.deployment);
+            if let Some((switch, way)) = gate.as_mut() {
+                let settled = verdict == Verdict::Completed;
+                if settled || verdict == Verdict::InProgress {
+                    switch.step(aws, *way, settled, progress).await?;
+                }
+            }
+            match verdict {
                 Verdict::Completed => return Ok(WatchEnd::Completed(state)),
                 Verdict::Failed(reason) => return Ok(WatchEnd::Failed { reason, state }),
                 Verdict::RollingBack { reason, to } => {

@@ -41,6 +41,22 @@ impl Service {
     /// by default) on its `target_port`; without a target container, the
     /// container exposing the target port; without a target port, the target
     /// container's own port (80 when it has none).
+    /// A routing rule's target group protocol and protocol version, as
+    /// Copilot sets them: HTTPS to a target port of 443, else HTTP; `version`
+    /// (HTTP1 by default).
+    pub fn rule_protocol(&self, rule: &HttpRule) -> (String, String) {
+        let protocol = if self.rule_target(rule).port == 443 {
+            "HTTPS"
+        } else {
+            "HTTP"
+        };
+        let version = rule
+            .version
+            .as_ref()
+            .map_or("HTTP1".to_string(), |v| v.value.clone());
+        (protocol.to_string(), version)
+    }
+
     pub fn rule_target(&self, rule: &HttpRule) -> Target {
         let own = self.own_ports();
         let main = self.name.value.as_str();

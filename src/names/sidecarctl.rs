@@ -9,9 +9,25 @@ pub const TASK_POLICY: &str = "sidecarctl-task";
 pub const MANAGED_BY: (&str, &str) = ("managed-by", "sidecarctl");
 
 /// A target group's name: at most 32 letters, digits and hyphens, unique to
-/// the application, environment, service and routing rule (`http` is 0).
-pub fn target_group_name(app: &str, env: &str, svc: &str, rule: usize) -> String {
-    hashed(svc, "", &format!("{app}/{env}/{svc}/{rule}"))
+/// the application, environment, service and routing rule (`http` is 0), and
+/// to its protocol and version when they are not HTTP/HTTP1 (a rule whose
+/// version changes gets a new target group beside the old one).
+pub fn target_group_name(
+    app: &str,
+    env: &str,
+    svc: &str,
+    rule: usize,
+    (protocol, version): (&str, &str),
+) -> String {
+    if protocol == "HTTP" && version == "HTTP1" {
+        hashed(svc, "", &format!("{app}/{env}/{svc}/{rule}"))
+    } else {
+        hashed(
+            svc,
+            "",
+            &format!("{app}/{env}/{svc}/{rule}/{protocol}/{version}"),
+        )
+    }
 }
 
 /// A network load balancer listener's target group: as
@@ -67,7 +83,8 @@ mod tests {
     fn generated_names_fit_elastic_load_balancing() {
         let long = "a-service-with-a-very-long-name-indeed";
         for name in [
-            target_group_name("app", "test", long, 0),
+            target_group_name("app", "test", long, 0, ("HTTP", "HTTP1")),
+            target_group_name("app", "test", long, 0, ("HTTPS", "GRPC")),
             nlb_target_group_name("app", "test", long, 3, "TCP"),
             nlb_name("app", "test", long),
         ] {
@@ -79,8 +96,13 @@ mod tests {
             );
         }
         assert_ne!(
-            target_group_name("app", "test", "api", 0),
+            target_group_name("app", "test", "api", 0, ("HTTP", "HTTP1")),
             nlb_target_group_name("app", "test", "api", 0, "TCP")
+        );
+        // A rule whose version changes gets a target group of another name.
+        assert_ne!(
+            target_group_name("app", "test", "api", 0, ("HTTP", "HTTP1")),
+            target_group_name("app", "test", "api", 0, ("HTTP", "GRPC"))
         );
         assert!(nlb_name("app", "test", "api").starts_with("api-nlb-"));
     }

@@ -207,7 +207,11 @@ pub fn desired_lb(
     let out_rules = rules
         .iter()
         .enumerate()
-        .map(|(i, rule)| desired_rule(svc, rule, target_group_name(app, env, name, i), site))
+        .map(|(i, rule)| {
+            let (protocol, version) = svc.rule_protocol(rule);
+            let tg_name = target_group_name(app, env, name, i, (&protocol, &version));
+            desired_rule(svc, rule, tg_name, site)
+        })
         .collect();
     let grace_period_s = super::nlb::grace_period(svc);
     // An alias with a hosted zone (its own, or the rule's) gets an A record
@@ -338,6 +342,7 @@ fn desired_rule(svc: &Service, rule: &HttpRule, tg_name: String, site: Site<'_>)
             .collect(),
     };
     let port = i32::from(target.port);
+    let (protocol, protocol_version) = svc.rule_protocol(rule);
     DesiredRule {
         path,
         container: target.container,
@@ -345,11 +350,8 @@ fn desired_rule(svc: &Service, rule: &HttpRule, tg_name: String, site: Site<'_>)
         target_group: DesiredTargetGroup {
             name: tg_name,
             port,
-            protocol: if port == 443 { "HTTPS" } else { "HTTP" }.into(),
-            protocol_version: rule
-                .version
-                .as_ref()
-                .map_or("HTTP1".to_string(), |v| v.value.clone()),
+            protocol,
+            protocol_version,
             health,
             deregistration_delay_s: rule
                 .deregistration_delay
@@ -587,6 +589,8 @@ pub struct LbPlan {
     pub load_balancers: Option<Vec<(TgRef, String, i32)>>,
     /// Each rule's target group.
     pub targets: Vec<TgRef>,
+    /// Target groups replaced during the rollout.
+    pub swaps: Vec<Swap>,
 }
 
 fn same_health(want: &HealthCheck, have: &HealthCheck) -> bool {
@@ -612,7 +616,27 @@ fn action_matches(want: &UseAction, tg: &TgRef, have: &RuleAction) -> bool {
     }
 }
 
-/// A target group of the service that cannot be changed in place.
+/// A target group that cannot change in place (its protocol or protocol
+/// version changes) and is replaced while it serves traffic: the new one is
+/// created and joins the load balancer through a twin of each of the rule's
+/// listener rules (same conditions, a priority that never matches first),
+/// so that the service can register in it; the rollout starts the new tasks
+/// in it; once it has as many healthy targets as the old one, the listener
+/// rules move to it; after the rollout, the twins and the old target group
+/// go. When the rollout fails, the rules move back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Swap {
+    pub rule: usize,
+    /// The target group replaced.
+    pub from: String,
+    pub to: TgRef,
+    /// The listener rules that move traffic to `to` (ModifyRule).
+    pub moves: Vec<LbStep>,
+    /// The same rules as they are now, to move traffic back to `from`.
+    pub back: Vec<LbStep>,
+}
+
+/// Why a target group cannot be replaced without dropping traffic.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Replacement {
     pub rule: usize,
@@ -620,9 +644,59 @@ pub struct Replacement {
     pub what: String,
 }
 
+/// The free priority closest after `after` (a twin rule that matches only
+/// when the rule at `after` is gone): ALB priorities run to 50000.
+fn twin_priority(rules: &[ListenerRule], taken: &[i32], after: i32) -> Option<i32> {
+    let used: Vec<i32> = rules
+        .iter()
+        .filter_map(|r| r.priority)
+        .chain(taken.iter().copied())
+        .collect();
+    (after + 1..=MAX_ROOT_PRIORITY).find(|p| !used.contains(p))
+}
+
+/// The rule a twin was made beside, when it still forwards elsewhere: same
+/// conditions, an earlier priority, forwarding to another target group.
+fn shadowing<'a>(
+    rules: &'a [ListenerRule],
+    twin: &ListenerRule,
+    u: &ListenerUse,
+) -> Option<&'a ListenerRule> {
+    if u.action != UseAction::Forward {
+        return None;
+    }
+    let RuleAction::Forward(to) = &twin.action else {
+        return None;
+    };
+    rules.iter().find(|o| {
+        o.arn != twin.arn
+            && o.conditions == twin.conditions
+            && o.priority.zip(twin.priority).is_some_and(|(a, b)| a < b)
+            && matches!(&o.action, RuleAction::Forward(other) if other != to)
+    })
+}
+
+/// Health check, deregistration delay and stickiness of a target group kept.
+fn tune(plan: &mut LbPlan, i: usize, w: &DesiredTargetGroup, have: &TargetGroup) {
+    if !same_health(&w.health, &have.health) {
+        plan.first.push(LbStep::ModifyTargetGroup {
+            rule: i,
+            arn: have.arn.clone(),
+        });
+    }
+    if have.deregistration_delay_s != Some(w.deregistration_delay_s)
+        || have.stickiness != Some(w.stickiness)
+    {
+        plan.first.push(LbStep::SetTargetGroupAttributes {
+            rule: i,
+            target_group: TgRef::Existing(have.arn.clone()),
+        });
+    }
+}
+
 /// From what is to what the manifest asks. `service_lbs`: the service's
 /// load balancer entries (empty for a new service). Refuses (before any
-/// write) to replace a target group that serves traffic.
+/// write) a replacement that has no free priority for its twin rules.
 pub fn plan_lb(
     want: &DesiredLb,
     cur: &LbState,
@@ -653,34 +727,21 @@ pub fn plan_lb(
             .get(i)
             .and_then(|l| by_arn.get(l.target_group.as_str()))
             .or_else(|| by_arn.values().find(|t| t.name == rule.target_group.name));
-        let tg = match existing {
+        let w = &rule.target_group;
+        let speaks =
+            |t: &TargetGroup| t.protocol == w.protocol && t.protocol_version == w.protocol_version;
+        // A target group that must be replaced: the one of the new name an
+        // interrupted deploy created, else a new one.
+        let swap_from = existing.filter(|t| !speaks(t)).map(|t| t.arn.clone());
+        let kept = match &swap_from {
+            Some(from) => by_arn
+                .values()
+                .find(|t| t.name == w.name && &t.arn != from && speaks(t)),
+            None => existing,
+        };
+        let tg = match kept {
             Some(have) => {
-                let w = &rule.target_group;
-                if have.protocol != w.protocol || have.protocol_version != w.protocol_version {
-                    refused.push(Replacement {
-                        rule: i,
-                        arn: have.arn.clone(),
-                        what: format!(
-                            "{} {} to {} {}",
-                            have.protocol, have.protocol_version, w.protocol, w.protocol_version
-                        ),
-                    });
-                    continue;
-                }
-                if !same_health(&w.health, &have.health) {
-                    plan.first.push(LbStep::ModifyTargetGroup {
-                        rule: i,
-                        arn: have.arn.clone(),
-                    });
-                }
-                if have.deregistration_delay_s != Some(w.deregistration_delay_s)
-                    || have.stickiness != Some(w.stickiness)
-                {
-                    plan.first.push(LbStep::SetTargetGroupAttributes {
-                        rule: i,
-                        target_group: TgRef::Existing(have.arn.clone()),
-                    });
-                }
+                tune(&mut plan, i, w, have);
                 TgRef::Existing(have.arn.clone())
             }
             None => {
@@ -692,23 +753,25 @@ pub fn plan_lb(
                 TgRef::New(i)
             }
         };
+        // The target group serving the rule now.
+        let serving = swap_from.clone().or(match &tg {
+            TgRef::Existing(arn) => Some(arn.clone()),
+            TgRef::New(_) | TgRef::NewNlb(_) => None,
+        });
         // The rule on each listener: the one forwarding to this target group;
         // for a redirect, the redirect with the conditions of its HTTPS twin.
-        let forwarded: Option<&ListenerRule> = match &tg {
-            TgRef::Existing(arn) => want
-                .listeners
+        let forwarded: Option<&ListenerRule> = serving.as_deref().and_then(|arn| {
+            want.listeners
                 .iter()
                 .flat_map(|l| cur.rules_of(l))
-                .find(|r| r.forwards_to(arn)),
-            TgRef::New(_) | TgRef::NewNlb(_) => None,
-        };
+                .find(|r| r.forwards_to(arn))
+        });
+        let (mut moves, mut back) = (Vec::new(), Vec::new());
         for u in &rule.listeners {
             let rules = cur.rules_of(&u.listener);
-            let found = match (&u.action, &tg) {
-                (UseAction::Forward, TgRef::Existing(arn)) => {
-                    rules.iter().find(|r| r.forwards_to(arn))
-                }
-                (UseAction::Forward, TgRef::New(_) | TgRef::NewNlb(_)) => None,
+            let found = match (&u.action, &serving) {
+                (UseAction::Forward, Some(arn)) => rules.iter().find(|r| r.forwards_to(arn)),
+                (UseAction::Forward, None) => None,
                 (UseAction::RedirectToHttps, _) => {
                     let like = forwarded.map_or(&u.conditions, |f| &f.conditions);
                     rules
@@ -716,8 +779,64 @@ pub fn plan_lb(
                         .find(|r| r.action == RuleAction::RedirectToHttps && &r.conditions == like)
                 }
             };
-            match found {
-                Some(r) => {
+            let t = taken.entry(u.listener.as_str()).or_default();
+            match (found, &swap_from) {
+                // A rule forwarding to the target group replaced: a twin now,
+                // the rule itself once the new group is healthy.
+                (Some(r), Some(from)) if u.action == UseAction::Forward => {
+                    let Some(p) = r.priority.and_then(|after| twin_priority(rules, t, after))
+                    else {
+                        refused.push(Replacement {
+                            rule: i,
+                            arn: from.clone(),
+                            what: format!(
+                                "no free priority after rule {} on {}",
+                                r.arn.rsplit('/').next().unwrap_or_default(),
+                                listener_name(&u.listener)
+                            ),
+                        });
+                        continue;
+                    };
+                    t.push(p);
+                    plan.second.push(LbStep::CreateRule {
+                        rule: i,
+                        listener: u.listener.clone(),
+                        priority: p,
+                        conditions: r.conditions.clone(),
+                        action: UseAction::Forward,
+                        target_group: tg.clone(),
+                    });
+                    moves.push(LbStep::ModifyRule {
+                        rule: i,
+                        arn: r.arn.clone(),
+                        conditions: u.conditions.clone(),
+                        action: UseAction::Forward,
+                        target_group: tg.clone(),
+                    });
+                    back.push(LbStep::ModifyRule {
+                        rule: i,
+                        arn: r.arn.clone(),
+                        conditions: r.conditions.clone(),
+                        action: UseAction::Forward,
+                        target_group: TgRef::Existing(from.clone()),
+                    });
+                }
+                // A twin whose rule still forwards elsewhere: a replacement
+                // interrupted before the rule moved. The service is on the
+                // new group already: the rule moves now, the twin goes.
+                (Some(twin), None) if let Some(original) = shadowing(rules, twin, u) => {
+                    plan.second.push(LbStep::ModifyRule {
+                        rule: i,
+                        arn: original.arn.clone(),
+                        conditions: u.conditions.clone(),
+                        action: u.action.clone(),
+                        target_group: tg.clone(),
+                    });
+                    plan.cleanup.push(LbStep::DeleteRule {
+                        arn: twin.arn.clone(),
+                    });
+                }
+                (Some(r), _) => {
                     if r.conditions != u.conditions || !action_matches(&u.action, &tg, &r.action) {
                         plan.second.push(LbStep::ModifyRule {
                             rule: i,
@@ -728,8 +847,7 @@ pub fn plan_lb(
                         });
                     }
                 }
-                None => {
-                    let t = taken.entry(u.listener.as_str()).or_default();
+                (None, _) => {
                     let priority = next_priority(rules, t, rule.root());
                     t.push(priority);
                     plan.second.push(LbStep::CreateRule {
@@ -742,6 +860,15 @@ pub fn plan_lb(
                     });
                 }
             }
+        }
+        if let Some(from) = swap_from {
+            plan.swaps.push(Swap {
+                rule: i,
+                from,
+                to: tg.clone(),
+                moves,
+                back,
+            });
         }
         plan.targets.push(tg.clone());
         entries.push((tg, rule.container.clone(), rule.port));
@@ -805,6 +932,23 @@ pub fn plan_lb(
     Ok(plan)
 }
 
+impl Swap {
+    /// What happens during and after the rollout, for the plan.
+    pub fn describe(&self, d: &super::Desired) -> String {
+        format!(
+            "during the rollout, once {} has as many healthy targets as {}: {}; after it, delete {} and the twin rules",
+            self.to.describe(d),
+            TgRef::Existing(self.from.clone()).describe(d),
+            self.moves
+                .iter()
+                .map(|m| m.describe(d))
+                .collect::<Vec<_>>()
+                .join("; "),
+            TgRef::Existing(self.from.clone()).describe(d),
+        )
+    }
+}
+
 impl Replacement {
     /// Why the deploy stops.
     pub fn diagnostic(&self) -> Diagnostic {
@@ -812,14 +956,13 @@ impl Replacement {
         Diagnostic::error(
             "target-group-replacement",
             format!(
-                "rule {} would need a new target group ({}): a target group's protocol and protocol version cannot change in place",
-                r.rule, r.what
+                "rule {} needs a new target group, and it cannot join the load balancer beside {}: {}",
+                r.rule, r.arn, r.what
             ),
         )
-        .help(format!(
-            "sidecarctl does not yet move traffic between target groups; keep the protocol version, or move the service to a new target group by hand ({})",
-            r.arn
-        ))
+        .help(
+            "a replaced target group joins the load balancer through a rule just after the one it replaces; free a priority after it, or keep the protocol version",
+        )
     }
 }
 

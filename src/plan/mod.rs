@@ -283,10 +283,13 @@ pub struct Plan {
     pub load_balancers: Vec<(lb::TgRef, String, i32)>,
     /// A new service's Cloud Map registration.
     pub service_registries: Vec<(RegistryRef, i32)>,
-    /// Why the load balancers cannot be set up as asked (a target group that
-    /// would have to be replaced while serving traffic, ...): the deploy
-    /// stops before any write.
+    /// Why the load balancers cannot be set up as asked (a replaced target
+    /// group with no room for its twin rules, a TLS listener without a
+    /// certificate, ...): the deploy stops before any write.
     pub refused: Vec<crate::diag::Diagnostic>,
+    /// Target groups replaced during the rollout: the listener rules move
+    /// while the rollout is watched, the old groups go after it.
+    pub swaps: Vec<lb::Swap>,
 }
 
 impl Plan {
@@ -510,6 +513,7 @@ pub fn plan(d: &Desired, cur: &Current) -> Plan {
         third.extend(n.third.iter().cloned().map(Step::Nlb));
     }
     let lb_targets = lb_plan.targets.clone();
+    let swaps = lb_plan.swaps.clone();
     first.extend(lb_plan.first.into_iter().map(Step::Lb));
     second.extend(lb_plan.second.into_iter().map(Step::Lb));
     let grace =
@@ -648,6 +652,7 @@ pub fn plan(d: &Desired, cur: &Current) -> Plan {
         load_balancers,
         service_registries,
         refused,
+        swaps,
     }
 }
 

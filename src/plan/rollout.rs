@@ -21,7 +21,19 @@ pub enum Verdict {
 /// Judges the rollout of `target` (a task definition ARN): done when its
 /// deployment is the primary one, COMPLETED, with running = desired.
 pub fn judge(s: &ServiceState, target: &str) -> Verdict {
-    let Some(ours) = s.deployment_of(target) else {
+    judge_pinned(s, target, None)
+}
+
+/// As [`judge`], of the deployment `pinned` when the deploy knows it (the
+/// only way to tell apart two deployments of one task definition: new load
+/// balancer entries start one, and a circuit-breaker rollback of them
+/// another).
+pub fn judge_pinned(s: &ServiceState, target: &str, pinned: Option<&str>) -> Verdict {
+    let ours = match pinned {
+        Some(id) => s.deployments.iter().find(|d| d.id == id),
+        None => s.deployment_of(target),
+    };
+    let Some(ours) = ours else {
         return Verdict::Failed(match s.primary() {
             Some(p) => format!(
                 "the deployment was replaced: the service now deploys {}",
@@ -39,7 +51,11 @@ pub fn judge(s: &ServiceState, target: &str) -> Verdict {
             } else {
                 ours.rollout_reason.clone()
             };
-            match s.primary().filter(|p| p.task_definition != target) {
+            let elsewhere = |p: &&crate::state::Deployment| match pinned {
+                Some(id) => p.id != id,
+                None => p.task_definition != target,
+            };
+            match s.primary().filter(elsewhere) {
                 Some(p) => Verdict::RollingBack {
                     reason,
                     to: p.task_definition.clone(),
@@ -181,6 +197,28 @@ mod tests {
             judge(&state(vec![failed.clone()]), "t:2"),
             Verdict::Failed(failed.rollout_reason)
         );
+    }
+
+    #[test]
+    fn a_pinned_deployment_is_told_apart_from_another_of_its_task_definition() {
+        let mut ours = dep("t:2", Active, Failed, 0, 2);
+        ours.id = "ecs-svc/2".into();
+        let mut rollback = dep("t:2", Primary, Completed, 2, 2);
+        rollback.id = "ecs-svc/3".into();
+        let s = state(vec![rollback, ours]);
+        assert_eq!(
+            judge(&s, "t:2"),
+            Verdict::Completed,
+            "by its task definition, the rollback looks like the rollout"
+        );
+        assert!(matches!(
+            judge_pinned(&s, "t:2", Some("ecs-svc/2")),
+            Verdict::RollingBack { to, .. } if to == "t:2"
+        ));
+        assert!(matches!(
+            judge_pinned(&s, "t:2", Some("ecs-svc/9")),
+            Verdict::Failed(_)
+        ));
     }
 
     #[test]

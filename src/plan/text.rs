@@ -14,6 +14,9 @@ pub fn describe(d: &Desired, plan: &Plan, current: &Current, tags: &DigestTags) 
     for step in plan.steps() {
         out.push_str(&format!("  • {}\n", step.describe(d)));
     }
+    for swap in &plan.swaps {
+        out.push_str(&format!("  • {}\n", swap.describe(d)));
+    }
     match &plan.task_definition {
         TaskDefinitionChange::Unchanged { arn } => out.push_str(&format!(
             "\nTask definition: unchanged ({})\n",

@@ -172,8 +172,16 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
     } else {
         0
     };
+    let rules = req.svc.http_rules();
     let named_tgs = try_join_all((0..rules_wanted).map(|i| {
-        let name = target_group_name(req.app, req.env, &req.svc.name.value, i);
+        let (protocol, version) = req.svc.rule_protocol(rules[i]);
+        let name = target_group_name(
+            req.app,
+            req.env,
+            &req.svc.name.value,
+            i,
+            (&protocol, &version),
+        );
         async move { aws::elb::target_group_named(&aws.elb, &name).await }
     }));
     // The aliases' records, in the hosted zones the manifest names.

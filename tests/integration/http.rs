@@ -53,7 +53,27 @@ async fn rules(c: &elb::Client, listener: &str) -> Vec<(i32, Vec<String>, Vec<St
 
 /// The ECS service's load balancer entries: (target group, container, port).
 async fn service_lbs(s: &Stage, cluster: &str, svc: &str) -> Vec<(String, String, i32)> {
-    let ecs = aws_sdk_ecs::Client::new(&s.sdk().await);
+    lbs_of(&s.sdk().await, cluster, svc).await
+}
+
+/// The same, as the proxy's simulated ECS shows them (a circuit-breaker
+/// rollback restores them there, as in ECS; the emulator does not know it).
+async fn simulated_service_lbs(s: &Stage, cluster: &str, svc: &str) -> Vec<(String, String, i32)> {
+    let config = s
+        .sdk()
+        .await
+        .into_builder()
+        .endpoint_url(&s.proxy.endpoint)
+        .build();
+    lbs_of(&config, cluster, svc).await
+}
+
+async fn lbs_of(
+    config: &aws_config::SdkConfig,
+    cluster: &str,
+    svc: &str,
+) -> Vec<(String, String, i32)> {
+    let ecs = aws_sdk_ecs::Client::new(config);
     let out = ecs
         .describe_services()
         .cluster(cluster)
@@ -487,5 +507,128 @@ async fn a_priority_taken_while_the_deploy_ran_is_chosen_again_and_a_lost_answer
             .copied(),
         Some(2),
         "sent twice"
+    );
+}
+
+/// The protocol version of a target group, or None when it is gone.
+async fn protocol_version(c: &elb::Client, tg: &str) -> Option<String> {
+    let out = c
+        .describe_target_groups()
+        .target_group_arns(tg)
+        .send()
+        .await;
+    out.ok()?
+        .target_groups()
+        .first()
+        .and_then(|g| g.protocol_version())
+        .map(str::to_string)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_protocol_version_moves_the_traffic_to_a_new_target_group_during_the_rollout() {
+    let s = Stage::new("httpswap");
+    let listener = s.copilot_environment().await;
+    let c = elb::Client::new(&s.sdk().await);
+    let (r, v) = deploy(&s, "api", &[]);
+    r.assert_code(0);
+    let cluster = v["cluster"].as_str().unwrap().to_string();
+    let before = rules(&c, &listener).await;
+    assert_eq!(before.len(), 1, "{before:?}");
+    let (_, _, tgs, rule_arn) = before[0].clone();
+    let old = tgs[0].clone();
+
+    // gRPC: a target group's protocol version cannot change in place.
+    s.write_manifest(
+        &s.manifest()
+            .replace("path: 'api'", "path: 'api'\n  version: grpc"),
+    );
+    let (r, v) = deploy(&s, "api", &["--dry-run"]);
+    r.assert_code(0);
+    let text = v.to_string();
+    assert!(
+        text.contains("during the rollout, once api-")
+            && text.contains("has as many healthy targets as"),
+        "the dry run says when the rule moves: {v}\n{}",
+        r.stderr
+    );
+    // Without watching the rollout nobody would move the rule: refused,
+    // before any write.
+    let (r, v) = deploy(&s, "api", &["--no-wait"]);
+    r.assert_code(2);
+    assert!(
+        v.to_string().contains("target-group-replacement"),
+        "{v}\n{}",
+        r.stderr
+    );
+    assert_eq!(rules(&c, &listener).await, before, "nothing was written");
+
+    // A rollout that fails: the new tasks never become healthy, so the rule
+    // never moves; ECS's circuit breaker restores the service's entries; the
+    // twin rule goes and the new group stays for the next try.
+    s.proxy.rollouts(1_500, &["fail"]);
+    let (r, v) = deploy(&s, "api", &[]);
+    r.assert_code(4);
+    assert_eq!(v["outcome"], "rolled-back", "{v}\n{}", r.stderr);
+    assert!(!r.stderr.contains("listener rules moved"), "{}", r.stderr);
+    assert_eq!(
+        rules(&c, &listener).await,
+        before,
+        "the rule still on the old group"
+    );
+    assert_eq!(
+        simulated_service_lbs(&s, &cluster, "api").await,
+        [(old.clone(), "nginx".to_string(), 80)]
+    );
+
+    // A rollout that completes in 3 s with two tasks: the rule moves when the
+    // new group has as many healthy targets as the old one, before the
+    // rollout ends; then the twin and the old group go.
+    s.proxy.rollouts(3_000, &[]);
+    let (r, v) = deploy(&s, "api", &[]);
+    r.assert_code(0);
+    assert_eq!(v["outcome"], "deployed", "{v}\n{}", r.stderr);
+    let done = changes(&v);
+    assert!(
+        !done.iter().any(|c| c.starts_with("create target group")),
+        "the group the failed try made is taken up: {done:?}"
+    );
+    let moved = r
+        .stderr
+        .find("listener rules moved to target group api-")
+        .unwrap_or_else(|| panic!("{}", r.stderr));
+    let line = r.stderr[moved..].lines().next().unwrap_or_default();
+    assert!(
+        line.contains("1 healthy target(s) there, 1 left behind"),
+        "moved when half the tasks were healthy, not when the rollout ended:\n{}",
+        r.stderr
+    );
+    let completed = r
+        .stderr
+        .find("deployment completed")
+        .unwrap_or_else(|| panic!("{}", r.stderr));
+    assert!(moved < completed, "{}", r.stderr);
+    assert!(
+        done.iter().any(|c| c.starts_with("delete target group"))
+            && done.iter().any(|c| c.starts_with("delete twin rule")),
+        "{done:?}"
+    );
+    let after = rules(&c, &listener).await;
+    assert_eq!(after.len(), 1, "the twin is gone: {after:?}");
+    assert_eq!(
+        (after[0].0, &after[0].1, &after[0].3),
+        (before[0].0, &before[0].1, &rule_arn),
+        "the same rule, at the same priority"
+    );
+    let new = after[0].2[0].clone();
+    assert_ne!(new, old);
+    assert_eq!(protocol_version(&c, &new).await.as_deref(), Some("GRPC"));
+    assert_eq!(
+        service_lbs(&s, &cluster, "api").await,
+        [(new, "nginx".to_string(), 80)]
+    );
+    assert_eq!(
+        protocol_version(&c, &old).await,
+        None,
+        "the old group is gone"
     );
 }

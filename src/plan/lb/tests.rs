@@ -342,24 +342,139 @@ fn health_check_and_attributes_change_in_place_and_a_new_port_moves_the_service_
     );
 }
 
-#[test]
-fn a_target_group_that_would_need_replacing_is_refused() {
-    let lb = want(&format!("{WEB}http:\n  path: /\n  version: http2\n"), false);
-    let mut tg = existing_tg(&lb.rules[0].target_group, "tg-api");
+fn http1_service(lb: &DesiredLb, priority: i32) -> (LbState, [LoadBalancer; 1]) {
+    let mut tg = existing_tg(&lb.rules[0].target_group, "tg-old");
     tg.protocol_version = "HTTP1".into();
+    tg.name = "api-old".into();
     let cur = LbState {
         records: Vec::new(),
         target_groups: vec![tg],
-        listeners: vec![(HTTP_LISTENER.into(), Vec::new())],
+        listeners: vec![(
+            HTTP_LISTENER.into(),
+            vec![rule(
+                "rule-api",
+                priority,
+                &["/*"],
+                RuleAction::Forward(vec!["tg-old".into()]),
+            )],
+        )],
     };
     let service = [LoadBalancer {
-        target_group: "tg-api".into(),
+        target_group: "tg-old".into(),
         container: "api".into(),
         port: 8080,
     }];
+    (cur, service)
+}
+
+#[test]
+fn a_new_protocol_version_gets_a_new_target_group_that_takes_the_traffic_during_the_rollout() {
+    let lb = want(&format!("{WEB}http:\n  path: /\n  version: grpc\n"), false);
+    let (cur, service) = http1_service(&lb, 49999);
+    let p = plan_lb(&lb, &cur, &service).unwrap();
+    // The new group, with a name of its own, beside the old one.
+    assert_ne!(lb.rules[0].target_group.name, "api-old");
+    assert_eq!(p.first, [LbStep::CreateTargetGroup { rule: 0 }]);
+    // It joins the load balancer through a twin of the rule that never
+    // matches first (same conditions, the next priority), so that the
+    // service can register in it before any traffic goes there.
+    assert_eq!(
+        p.second,
+        [
+            LbStep::SetTargetGroupAttributes {
+                rule: 0,
+                target_group: TgRef::New(0)
+            },
+            LbStep::CreateRule {
+                rule: 0,
+                listener: HTTP_LISTENER.into(),
+                priority: 50000,
+                conditions: cur.listeners[0].1[0].conditions.clone(),
+                action: UseAction::Forward,
+                target_group: TgRef::New(0),
+            }
+        ]
+    );
+    // The service moves to it; the rule follows during the rollout, and
+    // goes back to the old group on a rollback.
+    assert_eq!(
+        p.load_balancers,
+        Some(vec![(TgRef::New(0), "api".into(), 8080)])
+    );
+    assert_eq!(p.swaps.len(), 1);
+    let swap = &p.swaps[0];
+    assert_eq!((swap.from.as_str(), &swap.to), ("tg-old", &TgRef::New(0)));
+    assert!(matches!(
+        &swap.moves[..],
+        [LbStep::ModifyRule { arn, target_group: TgRef::New(0), .. }] if arn == "rule-api"
+    ));
+    assert!(matches!(
+        &swap.back[..],
+        [LbStep::ModifyRule { arn, target_group: TgRef::Existing(tg), .. }] if arn == "rule-api" && tg == "tg-old"
+    ));
+    assert!(p.cleanup.is_empty(), "the old group goes after the rollout");
+}
+
+#[test]
+fn a_replacement_takes_up_the_new_group_an_interrupted_try_made() {
+    let lb = want(&format!("{WEB}http:\n  path: /\n  version: grpc\n"), false);
+    let (mut cur, service) = http1_service(&lb, 49999);
+    cur.target_groups
+        .push(existing_tg(&lb.rules[0].target_group, "tg-new"));
+    let p = plan_lb(&lb, &cur, &service).unwrap();
+    assert!(p.first.is_empty(), "{:?}", p.first);
+    assert_eq!(p.swaps[0].to, TgRef::Existing("tg-new".into()));
+}
+
+#[test]
+fn a_replacement_interrupted_before_the_rule_moved_moves_it_on_the_next_deploy() {
+    let lb = want(&format!("{WEB}http:\n  path: /\n  version: grpc\n"), false);
+    let (mut cur, _) = http1_service(&lb, 49999);
+    // The service is on the new group; the rule still forwards to the old
+    // one, its twin to the new one.
+    cur.target_groups
+        .push(existing_tg(&lb.rules[0].target_group, "tg-new"));
+    let twin = rule(
+        "rule-twin",
+        50000,
+        &["/*"],
+        RuleAction::Forward(vec!["tg-new".into()]),
+    );
+    cur.listeners[0].1.push(twin);
+    let service = [LoadBalancer {
+        target_group: "tg-new".into(),
+        container: "api".into(),
+        port: 8080,
+    }];
+    let p = plan_lb(&lb, &cur, &service).unwrap();
+    assert!(p.swaps.is_empty());
+    assert!(
+        matches!(
+            &p.second[..],
+            [LbStep::ModifyRule { arn, target_group: TgRef::Existing(tg), .. }] if arn == "rule-api" && tg == "tg-new"
+        ),
+        "{:?}",
+        p.second
+    );
+    assert_eq!(
+        p.cleanup,
+        [LbStep::DeleteRule {
+            arn: "rule-twin".into()
+        }]
+    );
+}
+
+#[test]
+fn a_replacement_with_no_priority_free_after_the_rule_is_refused_before_any_write() {
+    let lb = want(&format!("{WEB}http:\n  path: /\n  version: http2\n"), false);
+    let (cur, service) = http1_service(&lb, 50000);
     let refused = plan_lb(&lb, &cur, &service).unwrap_err();
     assert_eq!(refused.len(), 1);
-    assert_eq!(refused[0].what, "HTTP HTTP1 to HTTP HTTP2");
+    assert!(
+        refused[0].what.contains("no free priority"),
+        "{:?}",
+        refused[0]
+    );
     assert_eq!(refused[0].diagnostic().code, "target-group-replacement");
 }
 

@@ -4,7 +4,10 @@
 //! and never fails. This proxy forwards every request and
 //! - plays rollouts: DescribeServices answers show each deployment progress to
 //!   COMPLETED (or FAILED, or stuck IN_PROGRESS) over `--rollout-ms`, and
-//!   ListTasks and DescribeTasks show the tasks each deployment runs;
+//!   ListTasks and DescribeTasks show the tasks each deployment runs, and
+//!   DescribeTargetHealth shows them healthy in the target groups their
+//!   deployment registers in (a new task definition or new load balancer
+//!   entries start a deployment, as in ECS);
 //! - injects faults by operation: throttling, 500 and 503 answers, connections
 //!   reset before or after the request is carried out, slow answers;
 //! - counts requests by operation and records when each started and ended;
@@ -255,6 +258,12 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Resp, Dro
         Some((Kind::Slow, ms)) => tokio::time::sleep(Duration::from_millis(ms)).await,
         Some((Kind::ResetAfter, _)) | None => {}
     }
+    if op == "elasticloadbalancing:DescribeTargetHealth"
+        && let Some(xml) = target_health(&shared, &body)
+    {
+        finish(200);
+        return Ok(respond(200, &[("content-type", "text/xml".into())], xml));
+    }
     let one_at_a_time = if op == "ssm:PutParameter" {
         Some(shared.ssm_writes.lock().await)
     } else {
@@ -288,6 +297,55 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Resp, Dro
     Ok(Response::from_parts(uparts, Full::new(ubody)))
 }
 
+/// DescribeTargetHealth for a target group a simulated deployment registers
+/// in (the emulator's ECS registers no targets): its running tasks, healthy.
+fn target_health(shared: &Shared, body: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    let arn = text
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("TargetGroupArn="))
+        .map(form_decode)?;
+    let targets = shared.state.lock().unwrap().rollouts.targets(&arn)?;
+    let members: String = targets
+        .iter()
+        .map(|ip| {
+            format!(
+                "<member><Target><Id>{ip}</Id><Port>80</Port></Target><HealthCheckPort>80</HealthCheckPort><TargetHealth><State>healthy</State></TargetHealth></member>"
+            )
+        })
+        .collect();
+    Some(format!(
+        r#"<DescribeTargetHealthResponse xmlns="http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"><DescribeTargetHealthResult><TargetHealthDescriptions>{members}</TargetHealthDescriptions></DescribeTargetHealthResult><ResponseMetadata><RequestId>sim-target-health</RequestId></ResponseMetadata></DescribeTargetHealthResponse>"#
+    ))
+}
+
+/// A form value, percent-decoded.
+fn form_decode(v: &str) -> String {
+    let bytes = v.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                match u8::from_str_radix(&v[i + 1..i + 3], 16) {
+                    Ok(b) => out.push(b),
+                    Err(_) => out.extend_from_slice(&bytes[i..i + 3]),
+                }
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Service Connect's configuration on the service's primary deployment, where
 /// ECS reports it.
 fn show_connect(service: &mut Value, config: &Value) {
@@ -310,6 +368,11 @@ fn simulate(shared: &Shared, op: &str, request: &[u8], response: Bytes) -> Bytes
             edit_json(response, |resp| {
                 let mut st = shared.state.lock().unwrap();
                 st.rollouts.on_update(&req, resp);
+                // ECS answers with the deployment it started as primary (its
+                // events come with the next DescribeServices).
+                let events = resp["service"]["events"].take();
+                st.rollouts.rewrite(&mut resp["service"]);
+                resp["service"]["events"] = events;
                 let arn = resp["service"]["serviceArn"]
                     .as_str()
                     .unwrap_or_default()

@@ -39,6 +39,10 @@ struct Deployment {
     desired: i64,
     /// FAILED or COMPLETED once decided.
     finished: Option<&'static str>,
+    /// The service's load balancer entries when it started: its tasks
+    /// register in their target groups, and a rollback to it restores them.
+    load_balancers: Value,
+    target_groups: Vec<String>,
 }
 
 #[derive(Default)]
@@ -132,8 +136,33 @@ impl Rollouts {
         if cluster.starts_with("arn:") {
             sim.cluster_arn = cluster.to_string();
         }
-        let same_td = sim.deployments.first().is_some_and(|d| d.td == td);
-        if same_td {
+        // The load balancer entries asked for, else those the service has.
+        let listed = |v: &Value| -> Option<Vec<String>> {
+            v.as_array().map(|a| {
+                a.iter()
+                    .filter_map(|l| l["targetGroupArn"].as_str().map(str::to_string))
+                    .collect()
+            })
+        };
+        // Asked for, else the newest deployment's, else the emulator's.
+        let load_balancers = Some(&request["loadBalancers"])
+            .filter(|v| v.is_array())
+            .or_else(|| {
+                sim.deployments
+                    .first()
+                    .map(|d| &d.load_balancers)
+                    .filter(|v| v.is_array())
+            })
+            .unwrap_or(&svc["loadBalancers"])
+            .clone();
+        let target_groups = listed(&load_balancers).unwrap_or_default();
+        // ECS starts a deployment for a new task definition or new load
+        // balancer entries.
+        let same = sim
+            .deployments
+            .first()
+            .is_some_and(|d| d.td == td && d.target_groups == target_groups);
+        if same {
             // Only the count changed: ECS keeps the deployment.
             if let Some(d) = sim.deployments.first_mut() {
                 d.desired = desired;
@@ -152,6 +181,8 @@ impl Rollouts {
                 created: now_epoch(),
                 desired,
                 finished: None,
+                load_balancers,
+                target_groups,
             },
         );
         let mut c = self.counter;
@@ -200,6 +231,14 @@ impl Rollouts {
         // unless the circuit breaker started a rollback, which is then newest).
         if let Some(primary) = snaps.first() {
             svc["taskDefinition"] = json!(primary.td);
+        }
+        // The primary deployment's load balancer entries are the service's
+        // (a circuit-breaker rollback restores the previous ones, as ECS does).
+        let sim = &self.sims[&key(&cluster, &name)];
+        if let Some(lbs) = sim.deployments.first().map(|d| &d.load_balancers)
+            && lbs.is_array()
+        {
+            svc["loadBalancers"] = lbs.clone();
         }
         svc["deployments"] = Value::Array(deployments);
         svc["runningCount"] = json!(snaps.iter().map(|d| d.running).sum::<i64>());
@@ -303,6 +342,43 @@ impl Rollouts {
                 }
             })
             .collect()
+    }
+
+    /// The healthy targets of a target group, as DescribeTargetHealth shows
+    /// them: each running task of a deployment registered in it (a task is
+    /// running once healthy: the simulation starts no unhealthy ones). None
+    /// when no simulated deployment uses the group.
+    pub fn targets(&mut self, target_group: &str) -> Option<Vec<String>> {
+        let keys: Vec<(String, String)> = self
+            .sims
+            .iter()
+            .filter(|(_, sim)| {
+                sim.deployments
+                    .iter()
+                    .any(|d| d.target_groups.iter().any(|t| t == target_group))
+            })
+            .map(|(k, sim)| {
+                let name = k.rsplit('/').next().unwrap_or_default().to_string();
+                (sim.cluster_arn.clone(), name)
+            })
+            .collect();
+        if keys.is_empty() {
+            return None;
+        }
+        let mut out = Vec::new();
+        for (cluster, name) in keys {
+            let tasks = self.tasks(&cluster, &name);
+            let sim = &self.sims[&key(&cluster, &name)];
+            for (n, t) in tasks.iter().enumerate() {
+                let registered = sim.deployments.iter().any(|d| {
+                    d.id == t.deployment && d.target_groups.iter().any(|g| g == target_group)
+                });
+                if registered {
+                    out.push(format!("10.0.{}.{}", n / 250, n % 250 + 1));
+                }
+            }
+        }
+        Some(out)
     }
 
     /// Every simulated task, for DescribeTasks.
@@ -426,6 +502,8 @@ fn advance(sim: &mut Sim, name: &str, duration: Duration, counter: &mut u64) {
                         created: now_epoch(),
                         desired: prev.desired,
                         finished: None,
+                        load_balancers: prev.load_balancers,
+                        target_groups: prev.target_groups,
                     },
                 );
                 sim.deployments.truncate(2);
