@@ -694,74 +694,76 @@ fn tune(plan: &mut LbPlan, i: usize, w: &DesiredTargetGroup, have: &TargetGroup)
     }
 }
 
-/// From what is to what the manifest asks. `service_lbs`: the service's
-/// load balancer entries (empty for a new service). Refuses (before any
-/// write) a replacement that has no free priority for its twin rules.
-pub fn plan_lb(
-    want: &DesiredLb,
-    cur: &LbState,
-    service_lbs: &[LoadBalancer],
-) -> Result<LbPlan, Vec<Replacement>> {
-    let mut plan = LbPlan::default();
-    let mut refused = Vec::new();
-    let by_arn: BTreeMap<&str, &TargetGroup> = cur
-        .target_groups
-        .iter()
-        .map(|t| (t.arn.as_str(), t))
-        .collect();
-    // The service's application load balancer entries, in order: rule i is the i-th.
-    let alb_entries: Vec<&LoadBalancer> = service_lbs
-        .iter()
-        .filter(|l| {
-            by_arn
-                .get(l.target_group.as_str())
-                .is_some_and(|t| t.protocol == "HTTP" || t.protocol == "HTTPS")
-        })
-        .collect();
-    let mut taken: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
-    let mut entries = Vec::new();
-    for (i, rule) in want.rules.iter().enumerate() {
-        // The service's i-th entry; else a target group of sidecarctl's name
-        // for this rule that an interrupted deploy created.
-        let existing = alb_entries
-            .get(i)
-            .and_then(|l| by_arn.get(l.target_group.as_str()))
-            .or_else(|| by_arn.values().find(|t| t.name == rule.target_group.name));
-        let w = &rule.target_group;
+/// What `plan_lb` works out rule by rule.
+struct Planner<'a> {
+    want: &'a DesiredLb,
+    cur: &'a LbState,
+    by_arn: BTreeMap<&'a str, &'a TargetGroup>,
+    /// Priorities chosen so far, by listener.
+    taken: BTreeMap<&'a str, Vec<i32>>,
+    plan: LbPlan,
+    refused: Vec<Replacement>,
+}
+
+impl<'a> Planner<'a> {
+    /// Rule `i`'s target group: `existing` when it speaks the rule's protocol
+    /// and version (its settings tuned), else one of the rule's name an
+    /// interrupted deploy made, else a new one; and the ARN of the one it
+    /// replaces.
+    fn target_group(
+        &mut self,
+        i: usize,
+        w: &DesiredTargetGroup,
+        existing: Option<&'a TargetGroup>,
+    ) -> (TgRef, Option<String>) {
         let speaks =
             |t: &TargetGroup| t.protocol == w.protocol && t.protocol_version == w.protocol_version;
-        // A target group that must be replaced: the one of the new name an
-        // interrupted deploy created, else a new one.
         let swap_from = existing.filter(|t| !speaks(t)).map(|t| t.arn.clone());
         let kept = match &swap_from {
-            Some(from) => by_arn
+            Some(from) => self
+                .by_arn
                 .values()
-                .find(|t| t.name == w.name && &t.arn != from && speaks(t)),
+                .find(|t| t.name == w.name && &t.arn != from && speaks(t))
+                .copied(),
             None => existing,
         };
         let tg = match kept {
             Some(have) => {
-                tune(&mut plan, i, w, have);
+                tune(&mut self.plan, i, w, have);
                 TgRef::Existing(have.arn.clone())
             }
             None => {
-                plan.first.push(LbStep::CreateTargetGroup { rule: i });
-                plan.second.push(LbStep::SetTargetGroupAttributes {
+                self.plan.first.push(LbStep::CreateTargetGroup { rule: i });
+                self.plan.second.push(LbStep::SetTargetGroupAttributes {
                     rule: i,
                     target_group: TgRef::New(i),
                 });
                 TgRef::New(i)
             }
         };
+        (tg, swap_from)
+    }
+
+    /// Rule `i`'s listener rules, forwarding to `tg`; with `swap_from`, the
+    /// twins now and the moves for the rollout.
+    fn listener_rules(
+        &mut self,
+        i: usize,
+        rule: &'a DesiredRule,
+        tg: &TgRef,
+        swap_from: Option<&str>,
+    ) {
+        let cur = self.cur;
         // The target group serving the rule now.
-        let serving = swap_from.clone().or(match &tg {
+        let serving = swap_from.map(str::to_string).or(match tg {
             TgRef::Existing(arn) => Some(arn.clone()),
             TgRef::New(_) | TgRef::NewNlb(_) => None,
         });
         // The rule on each listener: the one forwarding to this target group;
         // for a redirect, the redirect with the conditions of its HTTPS twin.
         let forwarded: Option<&ListenerRule> = serving.as_deref().and_then(|arn| {
-            want.listeners
+            self.want
+                .listeners
                 .iter()
                 .flat_map(|l| cur.rules_of(l))
                 .find(|r| r.forwards_to(arn))
@@ -779,16 +781,25 @@ pub fn plan_lb(
                         .find(|r| r.action == RuleAction::RedirectToHttps && &r.conditions == like)
                 }
             };
-            let t = taken.entry(u.listener.as_str()).or_default();
-            match (found, &swap_from) {
+            let plan = &mut self.plan;
+            let t = self.taken.entry(u.listener.as_str()).or_default();
+            let modify =
+                |arn: &str, conditions: &Conditions, target_group: TgRef| LbStep::ModifyRule {
+                    rule: i,
+                    arn: arn.to_string(),
+                    conditions: conditions.clone(),
+                    action: u.action.clone(),
+                    target_group,
+                };
+            match (found, swap_from) {
                 // A rule forwarding to the target group replaced: a twin now,
                 // the rule itself once the new group is healthy.
                 (Some(r), Some(from)) if u.action == UseAction::Forward => {
                     let Some(p) = r.priority.and_then(|after| twin_priority(rules, t, after))
                     else {
-                        refused.push(Replacement {
+                        self.refused.push(Replacement {
                             rule: i,
-                            arn: from.clone(),
+                            arn: from.to_string(),
                             what: format!(
                                 "no free priority after rule {} on {}",
                                 r.arn.rsplit('/').next().unwrap_or_default(),
@@ -806,45 +817,26 @@ pub fn plan_lb(
                         action: UseAction::Forward,
                         target_group: tg.clone(),
                     });
-                    moves.push(LbStep::ModifyRule {
-                        rule: i,
-                        arn: r.arn.clone(),
-                        conditions: u.conditions.clone(),
-                        action: UseAction::Forward,
-                        target_group: tg.clone(),
-                    });
-                    back.push(LbStep::ModifyRule {
-                        rule: i,
-                        arn: r.arn.clone(),
-                        conditions: r.conditions.clone(),
-                        action: UseAction::Forward,
-                        target_group: TgRef::Existing(from.clone()),
-                    });
+                    moves.push(modify(&r.arn, &u.conditions, tg.clone()));
+                    back.push(modify(
+                        &r.arn,
+                        &r.conditions,
+                        TgRef::Existing(from.to_string()),
+                    ));
                 }
                 // A twin whose rule still forwards elsewhere: a replacement
                 // interrupted before the rule moved. The service is on the
                 // new group already: the rule moves now, the twin goes.
                 (Some(twin), None) if let Some(original) = shadowing(rules, twin, u) => {
-                    plan.second.push(LbStep::ModifyRule {
-                        rule: i,
-                        arn: original.arn.clone(),
-                        conditions: u.conditions.clone(),
-                        action: u.action.clone(),
-                        target_group: tg.clone(),
-                    });
+                    plan.second
+                        .push(modify(&original.arn, &u.conditions, tg.clone()));
                     plan.cleanup.push(LbStep::DeleteRule {
                         arn: twin.arn.clone(),
                     });
                 }
                 (Some(r), _) => {
-                    if r.conditions != u.conditions || !action_matches(&u.action, &tg, &r.action) {
-                        plan.second.push(LbStep::ModifyRule {
-                            rule: i,
-                            arn: r.arn.clone(),
-                            conditions: u.conditions.clone(),
-                            action: u.action.clone(),
-                            target_group: tg.clone(),
-                        });
+                    if r.conditions != u.conditions || !action_matches(&u.action, tg, &r.action) {
+                        plan.second.push(modify(&r.arn, &u.conditions, tg.clone()));
                     }
                 }
                 (None, _) => {
@@ -862,21 +854,19 @@ pub fn plan_lb(
             }
         }
         if let Some(from) = swap_from {
-            plan.swaps.push(Swap {
+            self.plan.swaps.push(Swap {
                 rule: i,
-                from,
+                from: from.to_string(),
                 to: tg.clone(),
                 moves,
                 back,
             });
         }
-        plan.targets.push(tg.clone());
-        entries.push((tg, rule.container.clone(), rule.port));
     }
-    if !refused.is_empty() {
-        return Err(refused);
-    }
-    // Alias records that are missing or point elsewhere, a change per zone.
+}
+
+/// Alias records that are missing or point elsewhere, a change per zone.
+fn stale_records(want: &DesiredLb, cur: &LbState) -> Vec<LbStep> {
     let stale: Vec<&AliasRecord> = want
         .records
         .iter()
@@ -884,16 +874,80 @@ pub fn plan_lb(
         .collect();
     let mut zones: Vec<&str> = stale.iter().map(|r| r.zone.as_str()).collect();
     zones.dedup();
-    for zone in zones {
-        plan.first.push(LbStep::UpsertRecords {
+    zones
+        .into_iter()
+        .map(|zone| LbStep::UpsertRecords {
             zone: zone.to_string(),
             records: stale
                 .iter()
                 .filter(|r| r.zone == zone)
                 .map(|r| (*r).clone())
                 .collect(),
-        });
+        })
+        .collect()
+}
+
+fn entry(l: &LoadBalancer) -> (TgRef, String, i32) {
+    (
+        TgRef::Existing(l.target_group.clone()),
+        l.container.clone(),
+        l.port,
+    )
+}
+
+/// From what is to what the manifest asks. `service_lbs`: the service's
+/// load balancer entries (empty for a new service). Refuses (before any
+/// write) a replacement that has no free priority for its twin rules.
+pub fn plan_lb(
+    want: &DesiredLb,
+    cur: &LbState,
+    service_lbs: &[LoadBalancer],
+) -> Result<LbPlan, Vec<Replacement>> {
+    let by_arn: BTreeMap<&str, &TargetGroup> = cur
+        .target_groups
+        .iter()
+        .map(|t| (t.arn.as_str(), t))
+        .collect();
+    // The service's application load balancer entries, in order: rule i is the i-th.
+    let alb_entries: Vec<&LoadBalancer> = service_lbs
+        .iter()
+        .filter(|l| {
+            by_arn
+                .get(l.target_group.as_str())
+                .is_some_and(|t| t.protocol == "HTTP" || t.protocol == "HTTPS")
+        })
+        .collect();
+    let mut p = Planner {
+        want,
+        cur,
+        by_arn,
+        taken: BTreeMap::new(),
+        plan: LbPlan::default(),
+        refused: Vec::new(),
+    };
+    let mut entries = Vec::new();
+    for (i, rule) in want.rules.iter().enumerate() {
+        // The service's i-th entry; else a target group of sidecarctl's name
+        // for this rule that an interrupted deploy created.
+        let existing = alb_entries
+            .get(i)
+            .and_then(|l| p.by_arn.get(l.target_group.as_str()).copied())
+            .or_else(|| {
+                p.by_arn
+                    .values()
+                    .find(|t| t.name == rule.target_group.name)
+                    .copied()
+            });
+        let (tg, swap_from) = p.target_group(i, &rule.target_group, existing);
+        p.listener_rules(i, rule, &tg, swap_from.as_deref());
+        p.plan.targets.push(tg.clone());
+        entries.push((tg, rule.container.clone(), rule.port));
     }
+    if !p.refused.is_empty() {
+        return Err(p.refused);
+    }
+    let mut plan = p.plan;
+    plan.first.extend(stale_records(want, cur));
     // Rules forwarding to target groups of rules the manifest dropped.
     for gone in alb_entries.iter().skip(want.rules.len()) {
         for l in &want.listeners {
@@ -906,26 +960,8 @@ pub fn plan_lb(
     }
     // Entries of other load balancers (a network load balancer's) stay as they are.
     let others = service_lbs.iter().filter(|l| !alb_entries.contains(l));
-    let wanted: Vec<(TgRef, String, i32)> = entries
-        .into_iter()
-        .chain(others.map(|l| {
-            (
-                TgRef::Existing(l.target_group.clone()),
-                l.container.clone(),
-                l.port,
-            )
-        }))
-        .collect();
-    let now: Vec<(TgRef, String, i32)> = service_lbs
-        .iter()
-        .map(|l| {
-            (
-                TgRef::Existing(l.target_group.clone()),
-                l.container.clone(),
-                l.port,
-            )
-        })
-        .collect();
+    let wanted: Vec<(TgRef, String, i32)> = entries.into_iter().chain(others.map(entry)).collect();
+    let now: Vec<(TgRef, String, i32)> = service_lbs.iter().map(entry).collect();
     if wanted != now {
         plan.load_balancers = Some(wanted);
     }
