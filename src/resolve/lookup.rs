@@ -72,38 +72,13 @@ pub async fn resolve(aws: &Aws, req: &Request<'_>) -> Result<Resolved, Failure> 
 /// come from the service's reads when it exists; otherwise (a first deploy)
 /// round trip 2 asks STS and DescribeClusters.
 pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answers, AwsError> {
-    let images = join_all(q.images.iter().map(|c| async {
-        match &c.lookup {
-            ImageLookup::Ecr {
-                registry,
-                repository,
-                reference,
-                ..
-            } => aws::ecr::image(&aws.ecr, Some(registry), repository, reference)
-                .await
-                .map(Some),
-            ImageLookup::Build { repository, tag } => {
-                aws::ecr::image(&aws.ecr, None, repository, tag)
-                    .await
-                    .map(Some)
-            }
-            ImageLookup::Elsewhere => Ok(None),
-        }
-    }));
+    let images = read_images(aws, q);
     let secrets = join_all(
         q.secrets
             .iter()
             .map(|id| keyed(id, aws::secrets::secret_arn(&aws.secrets, id))),
     );
-    let parameters = async {
-        if q.parameters.is_empty() {
-            return Ok(BTreeSet::new());
-        }
-        let names: Vec<String> = q.parameters.iter().cloned().collect();
-        aws::secrets::existing_parameters(&aws.ssm, &names)
-            .await
-            .map(|found| found.into_iter().collect())
-    };
+    let parameters = read_parameters(aws, q);
     let file_systems = join_all(
         q.file_systems
             .iter()
@@ -114,27 +89,7 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
             .iter()
             .map(|id| keyed(id, aws::efs::access_point(&aws.efs, id))),
     );
-    let iam = async {
-        match req.roles {
-            Roles::Given { .. } => Ok(None),
-            Roles::Managed(names) => {
-                let (er, tr, ep, tp, attached) = tokio::join!(
-                    aws::iam::role(&aws.iam, &names.execution),
-                    aws::iam::role(&aws.iam, &names.task),
-                    aws::iam::role_policy(&aws.iam, &names.execution, EXECUTION_POLICY),
-                    aws::iam::role_policy(&aws.iam, &names.task, TASK_POLICY),
-                    aws::iam::attached_policies(&aws.iam, &names.task),
-                );
-                Ok::<_, AwsError>(Some(IamState {
-                    execution_role: er?,
-                    task_role: tr?,
-                    execution_policy: ep?,
-                    task_policy: tp?,
-                    attached: attached?,
-                }))
-            }
-        }
-    };
+    let iam = read_iam(aws, req);
     let who = Who {
         app: req.app,
         env: req.env,
@@ -172,50 +127,9 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
     } else {
         0
     };
-    let rules = req.svc.http_rules();
-    let named_tgs = try_join_all((0..rules_wanted).map(|i| {
-        let (protocol, version) = req.svc.rule_protocol(rules[i]);
-        let name = target_group_name(
-            req.app,
-            req.env,
-            &req.svc.name.value,
-            i,
-            (&protocol, &version),
-        );
-        async move { aws::elb::target_group_named(&aws.elb, &name).await }
-    }));
-    // The aliases' records, in the hosted zones the manifest names.
-    let wanted_records: Vec<(String, String)> = req
-        .svc
-        .http_rules()
-        .into_iter()
-        .filter(|_| req.manage_lb)
-        .flat_map(|rule| {
-            rule.alias.iter().filter_map(move |a| {
-                let zone = a.hosted_zone.as_ref().or(rule.hosted_zone.as_ref())?;
-                Some((zone.value.clone(), a.name.value.clone()))
-            })
-        })
-        .collect();
-    let records = try_join_all(
-        wanted_records
-            .iter()
-            .map(|(zone, name)| aws::route53::a_record(&aws.route53, zone, name)),
-    );
-    // A Worker Service's queues, for `count.queue_delay`.
-    let queue_delay = req
-        .svc
-        .count
-        .as_ref()
-        .is_some_and(|c| c.value.queue_delay.is_some());
-    let queues = async {
-        if queue_delay {
-            let stack = copilot::service_stack(req.app, req.env, &req.svc.name.value);
-            aws::cfn::event_queues(&aws.cfn, &stack).await
-        } else {
-            Ok(Vec::new())
-        }
-    };
+    let named_tgs = named_target_groups(aws, req, rules_wanted);
+    let records = alias_records(aws, req);
+    let queues = event_queues(aws, req);
     let (
         (stacks, imported_alb, named_tgs, records, queues),
         (service, scaling),
@@ -307,26 +221,20 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
                 scaling
             }
         },
-        async {
-            match (super::wanted_access_point(req), &managed_fs) {
-                (Some(want), Some(fs)) => aws::efs::managed_access_point(&aws.efs, fs, &want).await,
-                _ => Ok(None),
-            }
-        },
+        managed_access_point(aws, req, managed_fs.as_deref()),
         try_join_all(listeners.iter().map(|l| async move {
             Ok::<_, AwsError>((l.clone(), aws::elb::rules(&aws.elb, l).await?))
         })),
-        async {
+        // Read only when the load balancer's rules are.
+        known_target_groups(
+            aws,
             if listeners.is_empty() {
-                return Ok(Vec::new());
-            }
-            let named = named_tgs.iter().cloned();
-            let (named, others) = tokio::join!(
-                try_join_all(named.map(|t| aws::elb::with_attributes(&aws.elb, t))),
-                read_target_groups(aws, &known_tgs)
-            );
-            Ok::<_, AwsError>(named?.into_iter().chain(others?).collect::<Vec<_>>())
-        },
+                &[]
+            } else {
+                &named_tgs
+            },
+            &known_tgs
+        ),
         async {
             match &namespace {
                 Some(ns) => {
@@ -347,43 +255,13 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
     let search = service.is_none()
         && placement.service_from == discover::Source::Default
         && placement.environment.is_some();
-    let tags = [
-        (copilot::TAG_APP, req.app),
-        (copilot::TAG_ENV, req.env),
-        (copilot::TAG_SVC, req.svc.name.value.as_str()),
-    ];
     let latest = latest?;
     let (found, known) = tokio::join!(
-        async {
-            if search {
-                aws::ecs::services_tagged(&aws.ecs, &placement.cluster, &tags).await
-            } else {
-                Ok(Vec::new())
-            }
-        },
+        tagged_service(aws, req, &placement.cluster, search),
         identity_and_cluster(aws, service.as_ref(), latest.as_ref(), &placement.cluster),
     );
-    let (mut found, (identity, cluster_active)) = (found?, known?);
-    if found.len() > 1 {
-        return Err(AwsError::new(
-            "ecs:DescribeServices",
-            crate::aws::ErrorKind::Invalid,
-            format!(
-                "{} ACTIVE services in cluster {} carry Copilot's tags for {}/{}/{} ({}): sidecarctl cannot tell which one to deploy to",
-                found.len(),
-                placement.cluster,
-                req.app,
-                req.env,
-                req.svc.name.value,
-                found
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        ));
-    }
-    if let Some(s) = found.pop() {
+    let (found, (identity, cluster_active)) = (found?, known?);
+    if let Some(s) = found {
         placement.service = s.name.clone();
         placement.service_from = discover::Source::Tagged;
         tracing::info!("ECS service {}: from {}", s.name, placement.service_from);
@@ -407,18 +285,7 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
             records: records?.into_iter().flatten().collect(),
         })
     };
-    if let Some(s) = &service
-        && placement.service_from != discover::Source::Default
-        && !discover::tagged_for(&s.tags, who)
-    {
-        tracing::warn!(
-            "the ECS service {} is not tagged for {}/{}/{} as Copilot tags its services",
-            s.name,
-            req.app,
-            req.env,
-            req.svc.name.value
-        );
-    }
+    warn_if_untagged(service.as_ref(), &placement, who);
     Ok(Answers {
         scaling,
         managed_access_point,
@@ -560,6 +427,211 @@ async fn env_outputs(aws: &Aws, stack: &str) -> Result<Option<BTreeMap<String, S
     ENV_OUTPUTS
         .get(stack, || aws::cfn::stack_outputs(&aws.cfn, stack))
         .await
+}
+
+/// For an `efs: true` volume: the service's access point on the
+/// environment's managed file system, when there is one.
+async fn managed_access_point(
+    aws: &Aws,
+    req: &Request<'_>,
+    managed_fs: Option<&str>,
+) -> Result<Option<String>, AwsError> {
+    match (super::wanted_access_point(req), managed_fs) {
+        (Some(want), Some(fs)) => aws::efs::managed_access_point(&aws.efs, fs, &want).await,
+        _ => Ok(None),
+    }
+}
+
+/// The target groups known before the service is: sidecarctl's (their
+/// attributes added) and those of the service's entries.
+async fn known_target_groups(
+    aws: &Aws,
+    named: &[TargetGroup],
+    others: &[String],
+) -> Result<Vec<TargetGroup>, AwsError> {
+    let (named, others) = tokio::join!(
+        try_join_all(
+            named
+                .iter()
+                .cloned()
+                .map(|t| aws::elb::with_attributes(&aws.elb, t))
+        ),
+        read_target_groups(aws, others)
+    );
+    Ok(named?.into_iter().chain(others?).collect())
+}
+
+/// Warns when a service found other than by its default name does not carry
+/// Copilot's tags for this service.
+fn warn_if_untagged(service: Option<&ServiceState>, placement: &discover::Placement, who: Who<'_>) {
+    if let Some(s) = service
+        && placement.service_from != discover::Source::Default
+        && !discover::tagged_for(&s.tags, who)
+    {
+        tracing::warn!(
+            "the ECS service {} is not tagged for {}/{}/{} as Copilot tags its services",
+            s.name,
+            who.app,
+            who.env,
+            who.svc
+        );
+    }
+}
+
+/// The cluster's one ACTIVE service carrying Copilot's tags for this
+/// service, when `search`; two or more are an error, not a guess.
+async fn tagged_service(
+    aws: &Aws,
+    req: &Request<'_>,
+    cluster: &str,
+    search: bool,
+) -> Result<Option<ServiceState>, AwsError> {
+    if !search {
+        return Ok(None);
+    }
+    let tags = [
+        (copilot::TAG_APP, req.app),
+        (copilot::TAG_ENV, req.env),
+        (copilot::TAG_SVC, req.svc.name.value.as_str()),
+    ];
+    let mut found = aws::ecs::services_tagged(&aws.ecs, cluster, &tags).await?;
+    if found.len() > 1 {
+        return Err(AwsError::new(
+            "ecs:DescribeServices",
+            crate::aws::ErrorKind::Invalid,
+            format!(
+                "{} ACTIVE services in cluster {cluster} carry Copilot's tags for {}/{}/{} ({}): sidecarctl cannot tell which one to deploy to",
+                found.len(),
+                req.app,
+                req.env,
+                req.svc.name.value,
+                found
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    Ok(found.pop())
+}
+
+/// What ECR says of each image checked, in order (`None` for images elsewhere).
+async fn read_images(
+    aws: &Aws,
+    q: &Questions,
+) -> Vec<Result<Option<crate::state::ImageFound>, AwsError>> {
+    join_all(q.images.iter().map(|c| async {
+        match &c.lookup {
+            ImageLookup::Ecr {
+                registry,
+                repository,
+                reference,
+                ..
+            } => aws::ecr::image(&aws.ecr, Some(registry), repository, reference)
+                .await
+                .map(Some),
+            ImageLookup::Build { repository, tag } => {
+                aws::ecr::image(&aws.ecr, None, repository, tag)
+                    .await
+                    .map(Some)
+            }
+            ImageLookup::Elsewhere => Ok(None),
+        }
+    }))
+    .await
+}
+
+/// The SSM parameters asked for that exist.
+async fn read_parameters(aws: &Aws, q: &Questions) -> Result<BTreeSet<String>, AwsError> {
+    if q.parameters.is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    let names: Vec<String> = q.parameters.iter().cloned().collect();
+    aws::secrets::existing_parameters(&aws.ssm, &names)
+        .await
+        .map(|found| found.into_iter().collect())
+}
+
+/// The roles sidecarctl manages and their policies (none when given).
+async fn read_iam(aws: &Aws, req: &Request<'_>) -> Result<Option<IamState>, AwsError> {
+    let Roles::Managed(names) = req.roles else {
+        return Ok(None);
+    };
+    let (er, tr, ep, tp, attached) = tokio::join!(
+        aws::iam::role(&aws.iam, &names.execution),
+        aws::iam::role(&aws.iam, &names.task),
+        aws::iam::role_policy(&aws.iam, &names.execution, EXECUTION_POLICY),
+        aws::iam::role_policy(&aws.iam, &names.task, TASK_POLICY),
+        aws::iam::attached_policies(&aws.iam, &names.task),
+    );
+    Ok(Some(IamState {
+        execution_role: er?,
+        task_role: tr?,
+        execution_policy: ep?,
+        task_policy: tp?,
+        attached: attached?,
+    }))
+}
+
+/// The target groups of sidecarctl's names for the first `n` routing rules.
+async fn named_target_groups(
+    aws: &Aws,
+    req: &Request<'_>,
+    n: usize,
+) -> Result<Vec<Option<TargetGroup>>, AwsError> {
+    let rules = req.svc.http_rules();
+    try_join_all(rules.into_iter().take(n).enumerate().map(|(i, rule)| {
+        let (protocol, version) = req.svc.rule_protocol(rule);
+        let name = target_group_name(
+            req.app,
+            req.env,
+            &req.svc.name.value,
+            i,
+            (&protocol, &version),
+        );
+        async move { aws::elb::target_group_named(&aws.elb, &name).await }
+    }))
+    .await
+}
+
+/// The aliases' records, in the hosted zones the manifest names.
+async fn alias_records(
+    aws: &Aws,
+    req: &Request<'_>,
+) -> Result<Vec<Option<crate::state::lb::AliasRecord>>, AwsError> {
+    let wanted: Vec<(String, String)> = req
+        .svc
+        .http_rules()
+        .into_iter()
+        .filter(|_| req.manage_lb)
+        .flat_map(|rule| {
+            rule.alias.iter().filter_map(move |a| {
+                let zone = a.hosted_zone.as_ref().or(rule.hosted_zone.as_ref())?;
+                Some((zone.value.clone(), a.name.value.clone()))
+            })
+        })
+        .collect();
+    try_join_all(
+        wanted
+            .iter()
+            .map(|(zone, name)| aws::route53::a_record(&aws.route53, zone, name)),
+    )
+    .await
+}
+
+/// A Worker Service's queues, for `count.queue_delay`: from its Copilot stack.
+async fn event_queues(aws: &Aws, req: &Request<'_>) -> Result<Vec<String>, AwsError> {
+    let queue_delay = req
+        .svc
+        .count
+        .as_ref()
+        .is_some_and(|c| c.value.queue_delay.is_some());
+    if !queue_delay {
+        return Ok(Vec::new());
+    }
+    let stack = copilot::service_stack(req.app, req.env, &req.svc.name.value);
+    aws::cfn::event_queues(&aws.cfn, &stack).await
 }
 
 /// A lookup's answer under the name it was asked by; `None` when not found.
