@@ -48,6 +48,8 @@ pub struct Switch {
     listeners: Vec<String>,
     /// The moves made, described.
     pub done: Vec<String>,
+    /// Target health could not be read (said once).
+    health_unread: bool,
 }
 
 fn moves(
@@ -107,6 +109,7 @@ impl Switch {
             items,
             listeners: listeners.to_vec(),
             done: Vec::new(),
+            health_unread: false,
         })
     }
 
@@ -138,10 +141,24 @@ impl Switch {
             let why = if settled {
                 "the rollout ended".to_string()
             } else {
-                let (on, left) = tokio::try_join!(
+                let read = tokio::try_join!(
                     aws::elb::healthy_targets(&aws.elb, onto),
                     aws::elb::healthy_targets(&aws.elb, off)
-                )?;
+                );
+                let (on, left) = match read {
+                    Ok(counts) => counts,
+                    // Without target health, the rules move when ECS ends
+                    // the rollout (it saw the tasks healthy in every group).
+                    Err(e) => {
+                        if !self.health_unread {
+                            self.health_unread = true;
+                            progress.problem(&format!(
+                                "target health could not be read ({e}); the listener rules move when the rollout ends"
+                            ));
+                        }
+                        continue;
+                    }
+                };
                 if on == 0 || on < left {
                     continue;
                 }

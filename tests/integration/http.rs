@@ -632,3 +632,47 @@ async fn a_new_protocol_version_moves_the_traffic_to_a_new_target_group_during_t
         "the old group is gone"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_target_health_a_replaced_groups_rule_moves_when_the_rollout_ends() {
+    let s = Stage::new("httpswapnohealth");
+    let listener = s.copilot_environment().await;
+    let c = elb::Client::new(&s.sdk().await);
+    let (r, _) = deploy(&s, "api", &[]);
+    r.assert_code(0);
+    let before = rules(&c, &listener).await;
+    s.write_manifest(
+        &s.manifest()
+            .replace("path: 'api'", "path: 'api'\n  version: http2"),
+    );
+    // Target health cannot be read (a deployer role without
+    // DescribeTargetHealth would see the same): said once, and the rule
+    // moves when ECS ends the rollout, which it does only once the new
+    // tasks are healthy in the new group.
+    s.proxy.faults(serde_json::json!([
+        {"op": "elasticloadbalancing:DescribeTargetHealth", "kind": "error500", "times": 1000}
+    ]));
+    s.proxy.rollouts(1_000, &[]);
+    let (r, v) = deploy(&s, "api", &[]);
+    r.assert_code(0);
+    assert_eq!(v["outcome"], "deployed", "{v}\n{}", r.stderr);
+    assert_eq!(
+        r.stderr.matches("target health could not be read").count(),
+        1,
+        "{}",
+        r.stderr
+    );
+    assert!(
+        changes(&v)
+            .iter()
+            .any(|c| c.ends_with("(the rollout ended)")),
+        "{v}"
+    );
+    let after = rules(&c, &listener).await;
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(after[0].3, before[0].3, "the same rule");
+    assert_eq!(
+        protocol_version(&c, &after[0].2[0]).await.as_deref(),
+        Some("HTTP2")
+    );
+}
