@@ -626,7 +626,8 @@ async fn retire(d: &mut Deploy<'_>, switch: &Switch, ending: &Ending, ledger: &m
         }
         Err(e) => {
             let text = format!(
-                "the replaced target groups could not be cleaned up: {e}; the next deploy tries again"
+                "cleaning up after the target group replacement failed: {e}; what is left takes no traffic, delete it by hand: {}",
+                switch.leftovers(matches!(ending, Ending::Completed(_)))
             );
             d.progress.problem(&text);
             tracing::warn!("{text}");

@@ -219,6 +219,33 @@ impl Switch {
     }
 }
 
+impl Switch {
+    /// What a cleanup that failed leaves, for the user to delete: the twin
+    /// rules, and after a rollout that completed the old target groups.
+    pub fn leftovers(&self, completed: bool) -> String {
+        self.items
+            .iter()
+            .map(|i| {
+                format!(
+                    "{}the rules forwarding to {} other than {}",
+                    if completed {
+                        format!("target group {}, ", i.from)
+                    } else {
+                        String::new()
+                    },
+                    short(&i.to),
+                    i.forward
+                        .iter()
+                        .map(|m| crate::names::arn::last_segment(&m.arn))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
 /// A target group's name from its ARN.
 fn short(arn: &str) -> &str {
     arn.split('/').nth(1).unwrap_or(arn)

@@ -649,8 +649,11 @@ async fn without_target_health_a_replaced_groups_rule_moves_when_the_rollout_end
     // DescribeTargetHealth would see the same): said once, and the rule
     // moves when ECS ends the rollout, which it does only once the new
     // tasks are healthy in the new group.
+    // And the old group cannot be deleted: the deploy succeeds and names
+    // what is left to delete by hand.
     s.proxy.faults(serde_json::json!([
-        {"op": "elasticloadbalancing:DescribeTargetHealth", "kind": "error500", "times": 1000}
+        {"op": "elasticloadbalancing:DescribeTargetHealth", "kind": "error500", "times": 1000},
+        {"op": "elasticloadbalancing:DeleteTargetGroup", "kind": "error500", "times": 1000}
     ]));
     s.proxy.rollouts(1_000, &[]);
     let (r, v) = deploy(&s, "api", &[]);
@@ -668,8 +671,16 @@ async fn without_target_health_a_replaced_groups_rule_moves_when_the_rollout_end
             .any(|c| c.ends_with("(the rollout ended)")),
         "{v}"
     );
+    let old = &before[0].2[0];
+    assert!(
+        r.stderr
+            .contains(&format!("delete it by hand: target group {old}, ")),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(protocol_version(&c, old).await.as_deref(), Some("HTTP1"));
     let after = rules(&c, &listener).await;
-    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(after.len(), 1, "the twin went before: {after:?}");
     assert_eq!(after[0].3, before[0].3, "the same rule");
     assert_eq!(
         protocol_version(&c, &after[0].2[0]).await.as_deref(),
