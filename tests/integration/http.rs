@@ -580,6 +580,33 @@ async fn a_new_protocol_version_moves_the_traffic_to_a_new_target_group_during_t
         [(old.clone(), "nginx".to_string(), 80)]
     );
 
+    // A rollout whose tasks become healthy, then fails: the rule moves to the
+    // new group, and back to the old one as the circuit breaker's rollback
+    // brings the old tasks back.
+    s.proxy.rollouts(2_000, &["fail-late"]);
+    let (r, v) = deploy(&s, "api", &[]);
+    r.assert_code(4);
+    assert_eq!(v["outcome"], "rolled-back", "{v}\n{}", r.stderr);
+    let old_name = old.split('/').nth(1).unwrap();
+    let there = r
+        .stderr
+        .find("listener rules moved to target group api-")
+        .unwrap_or_else(|| panic!("{}", r.stderr));
+    let back = r
+        .stderr
+        .find(&format!("listener rules moved to target group {old_name}"))
+        .unwrap_or_else(|| panic!("{}", r.stderr));
+    assert!(there < back, "{}", r.stderr);
+    assert_eq!(
+        rules(&c, &listener).await,
+        before,
+        "the rule back on the old group, the twin gone"
+    );
+    assert_eq!(
+        simulated_service_lbs(&s, &cluster, "api").await,
+        [(old.clone(), "nginx".to_string(), 80)]
+    );
+
     // A rollout that completes in 3 s with two tasks: the rule moves when the
     // new group has as many healthy targets as the old one, before the
     // rollout ends; then the twin and the old group go.

@@ -25,7 +25,7 @@
 //!   GET  /_sim/stats      {"counts": {"ecs:DescribeServices": 3, ...}, "injected": {...}, "total": N, "log": [...]}
 //!   POST /_sim/reset      clear counts, log and faults
 //!   POST /_sim/faults     [{"op": "ecs:RegisterTaskDefinition", "kind": "throttle", "times": 2}, ...]
-//!   POST /_sim/rollouts   {"durationMs": 500, "outcomes": ["fail", "complete"]}
+//!   POST /_sim/rollouts   {"durationMs": 500, "outcomes": ["fail", "fail-late", "complete", "hang"]}
 
 mod faults;
 mod ops;

@@ -15,7 +15,11 @@ use serde_json::{Value, json};
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     Complete,
+    /// No task ever runs; the deployment fails at the end.
     Fail,
+    /// Tasks run (healthy in the deployment's target groups) as for
+    /// `complete`, then the deployment fails at the end.
+    FailLate,
     Hang,
 }
 
@@ -280,7 +284,7 @@ impl Rollouts {
                     d.desired * 2,
                     "ECS deployment circuit breaker: tasks failed to start.".to_string(),
                 ),
-                (None, Outcome::Complete) => {
+                (None, Outcome::Complete | Outcome::FailLate) => {
                     let r = ((d.desired as f64) * frac).floor() as i64;
                     ("IN_PROGRESS", r, d.desired - r, 0, in_progress)
                 }
@@ -462,7 +466,7 @@ fn advance(sim: &mut Sim, name: &str, duration: Duration, counter: &mut u64) {
                 format!("(service {name}) has reached a steady state."),
             );
         }
-        Outcome::Fail => {
+        Outcome::Fail | Outcome::FailLate => {
             sim.deployments[0].finished = Some("FAILED");
             Rollouts::event(
                 sim,
