@@ -181,17 +181,29 @@ struct Made<'a> {
     current: &'a Current,
 }
 
+/// A target group's ARN: the one there, or the one this deploy created.
+fn target_group_arn(
+    tg: &TgRef,
+    rules: &BTreeMap<usize, String>,
+    listeners: &BTreeMap<usize, String>,
+) -> Result<String, AwsError> {
+    match tg {
+        TgRef::Existing(arn) => Ok(arn.clone()),
+        TgRef::New(i) => rules.get(i).cloned().ok_or_else(not_created),
+        TgRef::NewNlb(i) => listeners.get(i).cloned().ok_or_else(not_created),
+    }
+}
+
+impl Applied {
+    /// A target group's ARN: the one there, or the one this deploy created.
+    pub fn target_group(&self, tg: &TgRef) -> Result<String, AwsError> {
+        target_group_arn(tg, &self.target_groups, &self.nlb_target_groups)
+    }
+}
+
 impl Made<'_> {
     fn target_group(&self, tg: &TgRef) -> Result<String, AwsError> {
-        match tg {
-            TgRef::Existing(arn) => Ok(arn.clone()),
-            TgRef::New(i) => self.target_groups.get(i).cloned().ok_or_else(not_created),
-            TgRef::NewNlb(i) => self
-                .nlb_target_groups
-                .get(i)
-                .cloned()
-                .ok_or_else(not_created),
-        }
+        target_group_arn(tg, self.target_groups, self.nlb_target_groups)
     }
 
     /// The network load balancer's security group: the one there, or the
@@ -590,24 +602,12 @@ async fn nlb_step(
             listener,
             target_group,
             certificates,
-        } => {
-            let w = want(listener)?;
-            let tg = made.target_group(target_group)?;
-            let spec = aws::nlb::ListenerSpec {
-                port: w.port,
-                protocol: &w.protocol,
-                ssl_policy: w.ssl_policy.as_deref(),
-                certificates,
-                target_group: &tg,
-            };
-            aws::nlb::create_listener(&aws.elb, &made.load_balancer()?.arn, &spec, &d.tags).await?;
-            Ok(Output::None)
         }
-        NlbStep::ModifyListener {
+        | NlbStep::ModifyListener {
             listener,
-            arn,
             target_group,
             certificates,
+            ..
         } => {
             let w = want(listener)?;
             let tg = made.target_group(target_group)?;
@@ -618,7 +618,15 @@ async fn nlb_step(
                 certificates,
                 target_group: &tg,
             };
-            aws::nlb::modify_listener(&aws.elb, arn, &spec).await?;
+            match step {
+                NlbStep::ModifyListener { arn, .. } => {
+                    aws::nlb::modify_listener(&aws.elb, arn, &spec).await?;
+                }
+                _ => {
+                    let lb = &made.load_balancer()?.arn;
+                    aws::nlb::create_listener(&aws.elb, lb, &spec, &d.tags).await?;
+                }
+            }
             Ok(Output::None)
         }
         NlbStep::DeleteListener { arn, .. } => {

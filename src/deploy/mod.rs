@@ -593,17 +593,24 @@ async fn carry_out(
             RollBack::No("not rolled back (--no-rollback)".into())
         },
         circuit_breaker_rollback: d.opts.rollback,
-        previous_load_balancers: (!switch.is_empty())
-            .then_some(current.map(|s| s.load_balancers.as_slice()))
-            .flatten(),
+        previous_load_balancers: current
+            .filter(|_| switch.is_some())
+            .map(|s| s.load_balancers.as_slice()),
     };
-    let gate = (!switch.is_empty()).then_some(&mut switch);
-    let ending = rollout::follow(d.aws, &follow, &mut seen, d.progress, &d.cancel, gate).await;
+    let ending = rollout::follow(
+        d.aws,
+        &follow,
+        &mut seen,
+        d.progress,
+        &d.cancel,
+        switch.as_mut(),
+    )
+    .await;
     d.progress.finish();
     ledger.report.timings_ms.rollout = rollout_started.elapsed().as_millis() as u64;
-    if !switch.is_empty() {
+    if let Some(switch) = &switch {
         ledger.report.changes.extend(switch.done.iter().cloned());
-        retire(d, &switch, &ending, &mut ledger).await;
+        retire(d, switch, &ending, &mut ledger).await;
     }
     let advice = interrupted_advice(d, &desired.cluster, &desired.service, previous.as_deref());
     conclude(ledger, ending, &target, advice)

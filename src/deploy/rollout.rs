@@ -87,10 +87,7 @@ fn pinned_rollout_of(
     pinned: Option<&str>,
     reason: Option<String>,
 ) -> Rollout {
-    let d = match pinned {
-        Some(id) => s.deployments.iter().find(|d| d.id == id),
-        None => s.deployment_of(target),
-    };
+    let d = s.deployment_pinned(target, pinned);
     Rollout {
         state: d.map_or_else(|| "GONE".into(), |d| d.rollout_state.as_str().to_string()),
         running: d.map_or(0, |d| d.running),

@@ -8,7 +8,7 @@ use futures_util::future::try_join_all;
 
 use super::apply::Applied;
 use super::progress::Progress;
-use crate::aws::{self, Aws, AwsError, ErrorKind};
+use crate::aws::{self, Aws, AwsError};
 use crate::plan::Plan;
 use crate::plan::lb::{LbStep, TgRef};
 use crate::state::lb::Conditions;
@@ -41,7 +41,7 @@ struct Item {
 }
 
 /// The swaps of one deploy, their target groups known.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug)]
 pub struct Switch {
     items: Vec<Item>,
     /// The listeners the service's rules are on.
@@ -75,23 +75,17 @@ fn moves(
 }
 
 impl Switch {
-    /// The plan's swaps, with the target groups the apply created.
-    pub fn new(plan: &Plan, applied: &Applied, listeners: &[String]) -> Result<Switch, AwsError> {
-        let tg = |r: &TgRef| match r {
-            TgRef::Existing(arn) => Ok(arn.clone()),
-            TgRef::New(i) => applied.target_groups.get(i).cloned().ok_or_else(|| {
-                AwsError::new(
-                    "elasticloadbalancing:ModifyRule",
-                    ErrorKind::Other,
-                    "the replacing target group was not created",
-                )
-            }),
-            TgRef::NewNlb(_) => Err(AwsError::new(
-                "elasticloadbalancing:ModifyRule",
-                ErrorKind::Other,
-                "a network load balancer's target group does not swap",
-            )),
-        };
+    /// The plan's swaps, with the target groups the apply created; `None`
+    /// when the plan replaces none.
+    pub fn new(
+        plan: &Plan,
+        applied: &Applied,
+        listeners: &[String],
+    ) -> Result<Option<Switch>, AwsError> {
+        if plan.swaps.is_empty() {
+            return Ok(None);
+        }
+        let tg = |r: &TgRef| applied.target_group(r);
         let items = plan
             .swaps
             .iter()
@@ -105,16 +99,12 @@ impl Switch {
                 })
             })
             .collect::<Result<_, AwsError>>()?;
-        Ok(Switch {
+        Ok(Some(Switch {
             items,
             listeners: listeners.to_vec(),
             done: Vec::new(),
             health_unread: false,
-        })
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        }))
     }
 
     /// Whether any rule was moved to a new target group.

@@ -76,7 +76,7 @@ pub async fn watch(
                     progress.event(&e.message);
                 }
             }
-            progress.status(&progress_line(&state, w.target));
+            progress.status(&progress_line(&state, w.target, w.deployment));
             let verdict = judge_pinned(&state, w.target, w.deployment);
             if let Some((switch, way)) = gate.as_mut() {
                 let settled = verdict == Verdict::Completed;

@@ -643,45 +643,21 @@ fn decode_nlb_port(d: &mut Decoder, n: &Node, path: &str) -> Option<(At<u16>, Nl
     Some((d.at(port, n.pos, path), protocol))
 }
 
+/// `nlb.healthcheck`: `http.healthcheck`'s fields but `path` and `success_codes`.
 fn decode_nlb_healthcheck(d: &mut Decoder, n: &Node, path: &str) -> NlbHealthCheck {
-    let Some(mut f) = d.fields(n, path) else {
-        return NlbHealthCheck::default();
-    };
-    let at = |k: &str| join(path, k);
-    let hc = NlbHealthCheck {
-        port: f
-            .take("port")
-            .and_then(|n| d.int(n, &at("port"), 1, 65535))
-            .map(|p| p.map(|v| v as u16)),
-        healthy_threshold: f
-            .take("healthy_threshold")
-            .and_then(|n| d.int(n, &at("healthy_threshold"), 2, 10)),
-        unhealthy_threshold: f
-            .take("unhealthy_threshold")
-            .and_then(|n| d.int(n, &at("unhealthy_threshold"), 2, 10)),
-        interval: f
-            .take("interval")
-            .and_then(|n| d.duration_secs(n, &at("interval"))),
-        timeout: f
-            .take("timeout")
-            .and_then(|n| d.duration_secs(n, &at("timeout"))),
-        grace_period: f
-            .take("grace_period")
-            .and_then(|n| d.duration_secs(n, &at("grace_period"))),
-    };
-    f.finish(
-        d,
-        &[
-            "port",
-            "healthy_threshold",
-            "unhealthy_threshold",
-            "interval",
-            "timeout",
-            "grace_period",
-        ],
-        &[],
-    );
-    hc
+    let keys: Vec<&str> = LB_HEALTH_KEYS
+        .into_iter()
+        .filter(|k| !["path", "success_codes"].contains(k))
+        .collect();
+    let hc = decode_target_health(d, n, path, &keys);
+    NlbHealthCheck {
+        port: hc.port,
+        healthy_threshold: hc.healthy_threshold,
+        unhealthy_threshold: hc.unhealthy_threshold,
+        interval: hc.interval,
+        timeout: hc.timeout,
+        grace_period: hc.grace_period,
+    }
 }
 
 /// `alias`: a name, a list of names, or a list of `{name, hosted_zone}`.
@@ -727,50 +703,45 @@ fn decode_alias(d: &mut Decoder, n: &Node, path: &str) -> Vec<Alias> {
     }
 }
 
+/// `http.healthcheck`'s fields.
+const LB_HEALTH_KEYS: [&str; 8] = [
+    "path",
+    "port",
+    "success_codes",
+    "healthy_threshold",
+    "unhealthy_threshold",
+    "interval",
+    "timeout",
+    "grace_period",
+];
+
 fn decode_lb_healthcheck(d: &mut Decoder, n: &Node, path: &str) -> LbHealthCheck {
+    decode_target_health(d, n, path, &LB_HEALTH_KEYS)
+}
+
+/// A target group's health check, of the fields in `keys` (any other is an
+/// unknown key).
+fn decode_target_health(d: &mut Decoder, n: &Node, path: &str, keys: &[&str]) -> LbHealthCheck {
     let Some(mut f) = d.fields(n, path) else {
         return LbHealthCheck::default();
     };
     let at = |k: &str| join(path, k);
+    let mut take = |k: &str| keys.contains(&k).then(|| f.take(k)).flatten();
     let hc = LbHealthCheck {
-        path: f.take("path").and_then(|n| d.string(n, &at("path"))),
-        port: f
-            .take("port")
+        path: take("path").and_then(|n| d.string(n, &at("path"))),
+        port: take("port")
             .and_then(|n| d.int(n, &at("port"), 1, 65535))
             .map(|p| p.map(|v| v as u16)),
-        success_codes: f
-            .take("success_codes")
-            .and_then(|n| d.string(n, &at("success_codes"))),
-        healthy_threshold: f
-            .take("healthy_threshold")
+        success_codes: take("success_codes").and_then(|n| d.string(n, &at("success_codes"))),
+        healthy_threshold: take("healthy_threshold")
             .and_then(|n| d.int(n, &at("healthy_threshold"), 2, 10)),
-        unhealthy_threshold: f
-            .take("unhealthy_threshold")
+        unhealthy_threshold: take("unhealthy_threshold")
             .and_then(|n| d.int(n, &at("unhealthy_threshold"), 2, 10)),
-        interval: f
-            .take("interval")
-            .and_then(|n| d.duration_secs(n, &at("interval"))),
-        timeout: f
-            .take("timeout")
-            .and_then(|n| d.duration_secs(n, &at("timeout"))),
-        grace_period: f
-            .take("grace_period")
-            .and_then(|n| d.duration_secs(n, &at("grace_period"))),
+        interval: take("interval").and_then(|n| d.duration_secs(n, &at("interval"))),
+        timeout: take("timeout").and_then(|n| d.duration_secs(n, &at("timeout"))),
+        grace_period: take("grace_period").and_then(|n| d.duration_secs(n, &at("grace_period"))),
     };
-    f.finish(
-        d,
-        &[
-            "path",
-            "port",
-            "success_codes",
-            "healthy_threshold",
-            "unhealthy_threshold",
-            "interval",
-            "timeout",
-            "grace_period",
-        ],
-        &[],
-    );
+    f.finish(d, keys, &[]);
     hc
 }
 

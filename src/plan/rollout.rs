@@ -29,11 +29,7 @@ pub fn judge(s: &ServiceState, target: &str) -> Verdict {
 /// balancer entries start one, and a circuit-breaker rollback of them
 /// another).
 pub fn judge_pinned(s: &ServiceState, target: &str, pinned: Option<&str>) -> Verdict {
-    let ours = match pinned {
-        Some(id) => s.deployments.iter().find(|d| d.id == id),
-        None => s.deployment_of(target),
-    };
-    let Some(ours) = ours else {
+    let Some(ours) = s.deployment_pinned(target, pinned) else {
         return Verdict::Failed(match s.primary() {
             Some(p) => format!(
                 "the deployment was replaced: the service now deploys {}",
@@ -94,9 +90,10 @@ pub fn unfinished(s: &ServiceState) -> Option<&crate::state::Deployment> {
     })
 }
 
-/// One line on the rollout's progress.
-pub fn progress_line(s: &ServiceState, target: &str) -> String {
-    match s.deployment_of(target) {
+/// One line on the rollout's progress (of the deployment `pinned` when
+/// it is known).
+pub fn progress_line(s: &ServiceState, target: &str, pinned: Option<&str>) -> String {
+    match s.deployment_pinned(target, pinned) {
         Some(d) => format!(
             "{} {} · running {}/{} · pending {}{}",
             short_td(target),
@@ -253,7 +250,7 @@ mod tests {
         let td = "arn:aws:ecs:r:1:task-definition/demo-test-api:2";
         let s = state(vec![dep(td, Primary, InProgress, 1, 2)]);
         assert_eq!(
-            progress_line(&s, td),
+            progress_line(&s, td, None),
             "demo-test-api:2 IN_PROGRESS · running 1/2 · pending 0"
         );
     }

@@ -552,14 +552,7 @@ mod tests {
     #[test]
     fn a_target_port_no_container_exposes_becomes_the_target_containers_port_mapping() {
         let ports = |td: &TaskDefinition, name: &str| -> Vec<i32> {
-            td.container_definitions
-                .iter()
-                .find(|c| c.name == name)
-                .unwrap()
-                .port_mappings
-                .iter()
-                .map(|p| p.container_port)
-                .collect()
+            port_mappings(td, name).into_iter().map(|p| p.0).collect()
         };
         let td = render(&format!(
             "{API}http:\n  path: /\n  target_port: 3001\n  additional_rules:\n    - path: /admin\n      target_container: envoy\n      target_port: 9901\n    - path: /same\n      target_port: 8080\nsidecars:\n  envoy:\n    image: envoy\n    port: 8080\n"

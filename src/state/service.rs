@@ -145,6 +145,19 @@ impl ServiceState {
             .iter()
             .find(|d| d.task_definition == task_definition)
     }
+
+    /// The deployment `pinned` (by id) when it is known, else the one of
+    /// `task_definition`.
+    pub fn deployment_pinned(
+        &self,
+        task_definition: &str,
+        pinned: Option<&str>,
+    ) -> Option<&Deployment> {
+        match pinned {
+            Some(id) => self.deployments.iter().find(|d| d.id == id),
+            None => self.deployment_of(task_definition),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]

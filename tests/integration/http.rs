@@ -362,19 +362,8 @@ async fn an_imported_load_balancer_gets_the_rule_and_a_missing_one_changes_nothi
     );
 
     // With an alias in a hosted zone: its A record aliases the load balancer.
+    let zone = s.hosted_zone(&format!("{}.example.com", s.app)).await;
     let r53 = aws_sdk_route53::Client::new(&s.sdk().await);
-    let zone = r53
-        .create_hosted_zone()
-        .name(format!("{}.example.com", s.app))
-        .caller_reference(&s.app)
-        .send()
-        .await
-        .unwrap()
-        .hosted_zone()
-        .unwrap()
-        .id()
-        .trim_start_matches("/hostedzone/")
-        .to_string();
     let host = format!("api.{}.example.com", s.app);
     s.write_manifest(&text.replace(
         "path: 'api'",

@@ -167,19 +167,8 @@ async fn a_new_service_gets_its_network_load_balancer_and_a_change_is_made_in_pl
     let s = Stage::new("nlbnew");
     // An environment with a domain: its hosted zone gets `api-nlb.{subdomain}`.
     let subdomain = format!("test.{}.example.com", s.app);
+    let zone = s.hosted_zone(&subdomain).await;
     let r53 = aws_sdk_route53::Client::new(&s.sdk().await);
-    let zone = r53
-        .create_hosted_zone()
-        .name(&subdomain)
-        .caller_reference(&s.app)
-        .send()
-        .await
-        .unwrap()
-        .hosted_zone()
-        .unwrap()
-        .id()
-        .trim_start_matches("/hostedzone/")
-        .to_string();
     s.copilot_environment_with(serde_json::json!({
         "EnvironmentHostedZone": zone,
         "EnvironmentSubdomain": subdomain,

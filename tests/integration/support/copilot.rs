@@ -385,6 +385,22 @@ impl Stage {
             .unwrap();
     }
 
+    /// A public hosted zone for `name`: its id, without `/hostedzone/`.
+    pub async fn hosted_zone(&self, name: &str) -> String {
+        let r53 = aws_sdk_route53::Client::new(&self.sdk().await);
+        r53.create_hosted_zone()
+            .name(name)
+            .caller_reference(format!("{}-{name}", self.app))
+            .send()
+            .await
+            .unwrap()
+            .hosted_zone()
+            .unwrap()
+            .id()
+            .trim_start_matches("/hostedzone/")
+            .to_string()
+    }
+
     /// Only the environment stack, as `copilot env deploy` leaves it before
     /// any service: returns the HTTP listener's ARN.
     pub async fn copilot_environment(&self) -> String {

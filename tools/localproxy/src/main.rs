@@ -300,11 +300,9 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Resp, Dro
 /// DescribeTargetHealth for a target group a simulated deployment registers
 /// in (the emulator's ECS registers no targets): its running tasks, healthy.
 fn target_health(shared: &Shared, body: &[u8]) -> Option<String> {
-    let text = std::str::from_utf8(body).ok()?;
-    let arn = text
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("TargetGroupArn="))
-        .map(form_decode)?;
+    let arn = form_urlencoded::parse(body)
+        .find(|(k, _)| k == "TargetGroupArn")
+        .map(|(_, v)| v.into_owned())?;
     let targets = shared.state.lock().unwrap().rollouts.targets(&arn)?;
     let members: String = targets
         .iter()
@@ -317,33 +315,6 @@ fn target_health(shared: &Shared, body: &[u8]) -> Option<String> {
     Some(format!(
         r#"<DescribeTargetHealthResponse xmlns="http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"><DescribeTargetHealthResult><TargetHealthDescriptions>{members}</TargetHealthDescriptions></DescribeTargetHealthResult><ResponseMetadata><RequestId>sim-target-health</RequestId></ResponseMetadata></DescribeTargetHealthResponse>"#
     ))
-}
-
-/// A form value, percent-decoded.
-fn form_decode(v: &str) -> String {
-    let bytes = v.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(&v[i + 1..i + 3], 16) {
-                    Ok(b) => out.push(b),
-                    Err(_) => out.extend_from_slice(&bytes[i..i + 3]),
-                }
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Service Connect's configuration on the service's primary deployment, where
