@@ -41,8 +41,8 @@ pub fn role_names(app: &str, env: &str, svc: &str) -> RoleNames {
             return full;
         }
         let hash = fnv1a(&full);
-        let keep = 64 - suffix.len() - 1 - 9;
-        format!("{}-{hash:08x}-{suffix}", &fam[..keep.min(fam.len())])
+        let keep = fam.floor_char_boundary(64 - suffix.len() - 1 - 9);
+        format!("{}-{hash:08x}-{suffix}", &fam[..keep])
     };
     RoleNames {
         execution: name("ExecutionRole"),
@@ -129,6 +129,10 @@ mod tests {
             long.execution,
             role_names(&"a".repeat(40), "production", "frontend-servicf").execution
         );
+        // The cut falls on a character's boundary (a fuzzed environment name).
+        let wide = role_names("fuzzy", &"\u{e9}".repeat(30), "api");
+        assert!(wide.execution.len() <= 64 && wide.task.len() <= 64);
+        assert!(wide.execution.starts_with("fuzzy-\u{e9}"));
     }
 
     #[test]
