@@ -6,7 +6,7 @@ use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
 use crate::manifest::{self, EnvManifest, LoadContext, Service};
 use crate::render::limits::check_size;
 use crate::render::{Facts, render_task_definition};
-use crate::validate::validate;
+use crate::validate::{family_problem, name_part_problem, validate};
 use crate::yaml::Node;
 
 /// A service manifest loaded for one environment, valid.
@@ -72,6 +72,11 @@ pub fn load_target(
     };
     let (service, d) = manifest::load_service(&file, &root, &cx);
     diags.extend(d.into_vec());
+    if let (Some(svc), Some(env)) = (&service, env)
+        && let Some(d) = bad_env_name(target, env, &svc.name.value)
+    {
+        diags.push(d);
+    }
     if let Some(svc) = &service {
         diags.extend(validate(svc).into_vec());
         // What only the rendered task definition shows (its size), with
@@ -109,6 +114,30 @@ fn known_environments(target: &Target, root: &Node) -> Vec<String> {
     envs.sort();
     envs.dedup();
     envs
+}
+
+/// `--env` cannot be part of AWS names (the application's name is checked
+/// where it is read): said before anything is asked of AWS, not by IAM
+/// halfway through a deploy.
+fn bad_env_name(target: &Target, env: &str, svc: &str) -> Option<Diagnostic> {
+    let (message, help) = match name_part_problem("environment", env) {
+        Some(m) => (
+            m,
+            "--env is part of the task definition family {app}-{env}-{svc}, the roles and the log group",
+        ),
+        None => (
+            family_problem(&crate::names::copilot::family(&target.app, env, svc))?,
+            "the family is {app}-{env}-{svc}: a shorter application, environment or service name makes it fit",
+        ),
+    };
+    Some(
+        Diagnostic::error("bad-env", message)
+            .in_file(&crate::diag::SourceFile::new(
+                manifest::display_path(&target.manifest),
+                "",
+            ))
+            .help(help),
+    )
 }
 
 /// `--env` names an environment nothing in the workspace knows: a typo, or a

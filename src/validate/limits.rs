@@ -19,6 +19,23 @@ fn name_chars_ok(n: &str) -> bool {
         .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
+/// What is wrong with a part of the task definition family
+/// `{app}-{env}-{svc}` (`what`: "environment", say), if anything: the family,
+/// the roles and the log group are named after it, so it takes what family
+/// names take (letters, digits, '-' and '_').
+pub fn name_part_problem(what: &str, name: &str) -> Option<String> {
+    (name.is_empty() || !name_chars_ok(name))
+        .then(|| format!("{what} name {name:?} can only contain letters, digits, '-' and '_'"))
+}
+
+/// The task definition family, when it is longer than ECS takes.
+pub fn family_problem(family: &str) -> Option<String> {
+    let n = family.chars().count();
+    (n > MAX_NAME).then(|| {
+        format!("the task definition family {family} is {n} characters long; ECS takes at most {MAX_NAME}")
+    })
+}
+
 pub fn container_count(svc: &Service, v: &mut Check) {
     let n = svc.container_names().len();
     if n > MAX_CONTAINERS {
@@ -181,11 +198,26 @@ pub fn mount_paths(svc: &Service, v: &mut Check) {
 
 #[cfg(test)]
 mod tests {
-    use super::bad_variable_name;
+    use super::{bad_variable_name, family_problem, name_part_problem};
     use crate::validate::testing::{BASE, codes};
 
     fn with(extra: &str) -> Vec<&'static str> {
         codes(&format!("{BASE}{extra}"))
+    }
+
+    #[test]
+    fn environment_names_take_what_family_names_take() {
+        assert_eq!(name_part_problem("environment", "prod-eu_1"), None);
+        for bad in ["", "Pr\u{f6}d", "pr od", "a.b", "a/b"] {
+            let m = name_part_problem("environment", bad).expect(bad);
+            assert!(m.contains("letters, digits, '-' and '_'"), "{m}");
+        }
+        assert_eq!(family_problem(&"f".repeat(255)), None);
+        let m = family_problem(&"f".repeat(256)).expect("too long");
+        assert!(
+            m.contains("256 characters long; ECS takes at most 255"),
+            "{m}"
+        );
     }
 
     #[test]

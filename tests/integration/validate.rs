@@ -1,6 +1,6 @@
 //! `sidecarctl validate` on good and broken manifests.
 
-use crate::support::{OFFLINE_VARS, TempDir, root, run, sidecarctl};
+use crate::support::{OFFLINE_VARS, Proxy, TempDir, root, run, sidecarctl};
 
 fn examples() -> std::path::PathBuf {
     root().join("examples")
@@ -277,4 +277,33 @@ fn an_environment_nothing_knows_is_refused_unless_new() {
         .args(["validate", "api", "--env", "staging", "--new-env"]));
     r.assert_code(0);
     assert!(r.stderr.contains("is valid for staging"), "{}", r.stderr);
+}
+
+#[test]
+fn an_environment_aws_cannot_name_things_after_is_refused_before_any_request() {
+    // A new environment's name becomes part of the family, the roles and the
+    // log group; IAM would refuse it halfway through a deploy.
+    let proxy = Proxy::start("http://127.0.0.1:9", 0);
+    let long = "e".repeat(250);
+    for (env, said) in [
+        (
+            "Pr\u{f6}d",
+            "environment name \"Pr\u{f6}d\" can only contain letters, digits",
+        ),
+        (long.as_str(), "characters long; ECS takes at most 255"),
+    ] {
+        let r = run(sidecarctl(&examples())
+            .envs(OFFLINE_VARS.iter().copied())
+            .env("AWS_ENDPOINT_URL", &proxy.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .args(["deploy", "api", "--env", env, "--new-env"]));
+        r.assert_code(2);
+        assert!(r.stderr.contains(said), "{}", r.stderr);
+    }
+    assert!(
+        proxy.counts().is_empty(),
+        "AWS was called: {:?}",
+        proxy.counts()
+    );
 }
