@@ -96,15 +96,28 @@ def measure(name, fn):
     results[name] = (summary(samples), max(calls), max(depths))
 
 
-tags = ["v2", "v1"]
-measure("sidecarctl deploy, new image, --no-wait", lambda i: timed(deploy + ["--image-tag", tags[i % 2], "--no-wait"], env, cwd)[0])
-measure("sidecarctl deploy, new image, waits", lambda i: timed(deploy + ["--image-tag", tags[(i + 1) % 2]], env, cwd)[0])
+class NewImage:
+    """The seeded tag a service does not run: every "new image" run changes
+    the image, whatever the number of runs and whichever tool ran last."""
+
+    def __init__(self):
+        self.running = "v1"
+
+    def __call__(self):
+        self.running = "v2" if self.running == "v1" else "v1"
+        return self.running
+
+
+new_image = NewImage()
+measure("sidecarctl deploy, new image, --no-wait", lambda i: timed(deploy + ["--image-tag", new_image(), "--no-wait"], env, cwd)[0])
+measure("sidecarctl deploy, new image, waits", lambda i: timed(deploy + ["--image-tag", new_image()], env, cwd)[0])
 timed(deploy + ["--image-tag", "v1"], env, cwd)  # settle on v1: the runs below change nothing
+new_image.running = "v1"
 measure("sidecarctl deploy, no change", lambda i: timed(deploy + ["--image-tag", "v1"], env, cwd)[0])
-measure("ecs-deploy (Python), new image, no wait", lambda i: ecs_deploy(tags[i % 2], False))
-measure("ecs-deploy (Python), new image, waits", lambda i: ecs_deploy(tags[(i + 1) % 2], True))
-measure("AWS CLI sequence, new image, no wait", lambda i: cli_sequence(tags[i % 2], False))
-measure("AWS CLI sequence, new image, + wait services-stable", lambda i: cli_sequence(tags[(i + 1) % 2], True))
+measure("ecs-deploy (Python), new image, no wait", lambda i: ecs_deploy(new_image(), False))
+measure("ecs-deploy (Python), new image, waits", lambda i: ecs_deploy(new_image(), True))
+measure("AWS CLI sequence, new image, no wait", lambda i: cli_sequence(new_image(), False))
+measure("AWS CLI sequence, new image, + wait services-stable", lambda i: cli_sequence(new_image(), True))
 
 # A Load Balanced Web Service whose load balancer sidecarctl manages: an
 # environment stack shaped like Copilot's (cluster, load balancer, HTTP
@@ -137,12 +150,20 @@ env_template = {
 timed(aws + ["cloudformation", "create-stack", "--stack-name", f"{lb_app}-test",
              "--template-body", json.dumps(env_template)], lb_env, lb_ws)
 lb_deploy = [sidecarctl, "deploy", "api", "--env", "test", "--poll-interval", "200ms"]
-stack.reset()
-lb_first_ms, _ = timed(lb_deploy + ["--image-tag", "v1", "--no-wait"], lb_env, lb_ws)
-st = stack.stats()
-lb_first = (st["total"], serial_depth(st["log"], "ecs:CreateService"))
-measure("sidecarctl, web service with its rules, new image, --no-wait",
-        lambda i: timed(lb_deploy + ["--image-tag", tags[(i + 1) % 2], "--no-wait"], lb_env, lb_ws)[0])
+
+
+def first_then_new_images(name, env_, ws):
+    """A first deploy, counted (time, API calls, serial round trips up to
+    CreateService); then a new image each run, measured as `name`."""
+    stack.reset()
+    first_ms, _ = timed(lb_deploy + ["--image-tag", "v1", "--no-wait"], env_, ws)
+    st = stack.stats()
+    image = NewImage()
+    measure(name, lambda i: timed(lb_deploy + ["--image-tag", image(), "--no-wait"], env_, ws)[0])
+    return first_ms, st["total"], serial_depth(st["log"], "ecs:CreateService")
+
+
+lb_first = first_then_new_images("sidecarctl, web service with its rules, new image, --no-wait", lb_env, lb_ws)
 
 # The same service behind a network load balancer of its own (`http: false`,
 # `nlb`), in an environment stack of the same shape: the first deploy creates
@@ -169,12 +190,7 @@ start = text.index("http:\n")
 end = text.index("\ncpu:", start)
 with open(manifest, "w") as f:
     f.write(text[:start] + "http: false\nnlb:\n  port: 80/tcp\n  target_container: nginx\n" + text[end:])
-stack.reset()
-nlb_first_ms, _ = timed(lb_deploy + ["--image-tag", "v1", "--no-wait"], nlb_env, nlb_ws)
-st = stack.stats()
-nlb_first = (st["total"], serial_depth(st["log"], "ecs:CreateService"))
-measure("sidecarctl, service with its own NLB, new image, --no-wait",
-        lambda i: timed(lb_deploy + ["--image-tag", tags[(i + 1) % 2], "--no-wait"], nlb_env, nlb_ws)[0])
+nlb_first = first_then_new_images("sidecarctl, service with its own NLB, new image, --no-wait", nlb_env, nlb_ws)
 stack.stop()
 
 cli_version = subprocess.run(["aws", "--version"], env=env, capture_output=True, text=True)
@@ -182,10 +198,10 @@ print(f"deploy benchmark: {args.runs} runs each; {platform.machine()}, {os.cpu_c
       f"sidecarctl release build; ecs-deploy 1.17.0 (boto3); {(cli_version.stdout or cli_version.stderr).split()[0]}; "
       f"moto 5.2.5 behind sidecarctl-localproxy")
 print(f"first deploy (creates roles, policies, log group, task definition, service): {fmt_ms(first_ms)}, {first_calls} API calls")
-print(f"first deploy of a web service with its target group and listener rule (--no-wait): {fmt_ms(lb_first_ms)}, "
-      f"{lb_first[0]} API calls, {lb_first[1]} serial round trips up to CreateService")
-print(f"first deploy of a service with its own network load balancer (--no-wait): {fmt_ms(nlb_first_ms)}, "
-      f"{nlb_first[0]} API calls, {nlb_first[1]} serial round trips up to CreateService\n")
+print(f"first deploy of a web service with its target group and listener rule (--no-wait): {fmt_ms(lb_first[0])}, "
+      f"{lb_first[1]} API calls, {lb_first[2]} serial round trips up to CreateService")
+print(f"first deploy of a service with its own network load balancer (--no-wait): {fmt_ms(nlb_first[0])}, "
+      f"{nlb_first[1]} API calls, {nlb_first[2]} serial round trips up to CreateService\n")
 print(f"{'':54} {'median':>9} {'p90':>9} {'min':>9} {'API calls':>10} {'serial round trips':>19}")
 for name, (s, calls, depth) in results.items():
     print(f"{name:54} {fmt_ms(s['median']):>9} {fmt_ms(s['p90']):>9} {fmt_ms(s['min']):>9} {calls:>10} {depth:>19}")

@@ -3,7 +3,7 @@
 
 use aws_sdk_elasticloadbalancingv2::types as elb;
 
-use super::{AwsError, aws_err};
+use super::{AwsError, Found, aws_err};
 use crate::plan::lb::DesiredTargetGroup;
 use crate::state::lb::{
     Conditions, HealthCheck, ImportedAlb, ListenerRule, RuleAction, TargetGroup,
@@ -55,17 +55,14 @@ pub async fn target_group_named(
     client: &Client,
     name: &str,
 ) -> Result<Option<TargetGroup>, AwsError> {
-    match client.describe_target_groups().names(name).send().await {
-        Ok(out) => Ok(out.target_groups().first().map(target_group)),
-        Err(e) => {
-            let e = aws_err("elasticloadbalancing:DescribeTargetGroups")(e);
-            if e.is(super::ErrorKind::NotFound) {
-                Ok(None)
-            } else {
-                Err(e)
-            }
-        }
-    }
+    let out = client
+        .describe_target_groups()
+        .names(name)
+        .send()
+        .await
+        .map_err(aws_err("elasticloadbalancing:DescribeTargetGroups"))
+        .found()?;
+    Ok(out.and_then(|o| o.target_groups().first().map(target_group)))
 }
 
 /// A target group's deregistration delay and stickiness.
@@ -112,18 +109,9 @@ pub async fn imported_alb(
     } else {
         req.names(name_or_arn)
     };
-    let lb = match req.send().await {
-        Ok(out) => match out.load_balancers().first() {
-            Some(lb) => lb.clone(),
-            None => return Ok(None),
-        },
-        Err(e) => {
-            let e = aws_err(OP)(e);
-            if e.is(super::ErrorKind::NotFound) {
-                return Ok(None);
-            }
-            return Err(e);
-        }
+    let found = req.send().await.map_err(aws_err(OP)).found()?;
+    let Some(lb) = found.and_then(|o| o.load_balancers().first().cloned()) else {
+        return Ok(None);
     };
     let arn = lb.load_balancer_arn().unwrap_or_default().to_string();
     let listeners = client
@@ -425,21 +413,17 @@ pub async fn modify_rule(
     Ok(())
 }
 
-/// A deletion's error, unless what it deletes is gone already (a retry whose
-/// first attempt went through).
-fn unless_gone(e: AwsError) -> Result<(), AwsError> {
-    if e.is(super::ErrorKind::NotFound) {
-        Ok(())
-    } else {
-        Err(e)
-    }
-}
-
+/// DeleteRule; one gone already is fine (a retry whose first attempt went
+/// through).
 pub async fn delete_rule(client: &Client, arn: &str) -> Result<(), AwsError> {
-    match client.delete_rule().rule_arn(arn).send().await {
-        Ok(_) => Ok(()),
-        Err(e) => unless_gone(aws_err("elasticloadbalancing:DeleteRule")(e)),
-    }
+    client
+        .delete_rule()
+        .rule_arn(arn)
+        .send()
+        .await
+        .map_err(aws_err("elasticloadbalancing:DeleteRule"))
+        .found()?;
+    Ok(())
 }
 
 /// How many of a target group's targets are healthy (DescribeTargetHealth).
@@ -462,13 +446,12 @@ pub async fn healthy_targets(client: &Client, target_group: &str) -> Result<usiz
 
 /// DeleteTargetGroup; one gone already is fine (a retry).
 pub async fn delete_target_group(client: &Client, arn: &str) -> Result<(), AwsError> {
-    let sent = client
+    client
         .delete_target_group()
         .target_group_arn(arn)
         .send()
-        .await;
-    match sent {
-        Ok(_) => Ok(()),
-        Err(e) => unless_gone(aws_err("elasticloadbalancing:DeleteTargetGroup")(e)),
-    }
+        .await
+        .map_err(aws_err("elasticloadbalancing:DeleteTargetGroup"))
+        .found()?;
+    Ok(())
 }

@@ -4,7 +4,7 @@
 use aws_sdk_elasticloadbalancingv2::types as elb;
 
 use super::elb::{elb_tags, target_group};
-use super::{AwsError, ErrorKind, aws_err};
+use super::{AwsError, ErrorKind, Found, aws_err};
 use crate::plan::nlb::DesiredNlbTargetGroup;
 use crate::state::lb::{NetworkLb, NlbListenerState, TargetGroup};
 
@@ -35,17 +35,8 @@ pub async fn find(client: &Client, name_or_arn: &str) -> Result<Option<NetworkLb
     } else {
         req.names(name_or_arn)
     };
-    match req.send().await {
-        Ok(out) => Ok(out.load_balancers().first().map(load_balancer)),
-        Err(e) => {
-            let e = aws_err(DESCRIBE)(e);
-            if e.is(ErrorKind::NotFound) {
-                Ok(None)
-            } else {
-                Err(e)
-            }
-        }
-    }
+    let out = req.send().await.map_err(aws_err(DESCRIBE)).found()?;
+    Ok(out.and_then(|o| o.load_balancers().first().map(load_balancer)))
 }
 
 fn listener(l: &elb::Listener) -> NlbListenerState {
@@ -297,15 +288,12 @@ pub async fn modify_listener(
 
 /// DeleteListener; one already gone is fine.
 pub async fn delete_listener(client: &Client, arn: &str) -> Result<(), AwsError> {
-    match client.delete_listener().listener_arn(arn).send().await {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = aws_err("elasticloadbalancing:DeleteListener")(e);
-            if e.is(ErrorKind::NotFound) {
-                Ok(())
-            } else {
-                Err(e)
-            }
-        }
-    }
+    client
+        .delete_listener()
+        .listener_arn(arn)
+        .send()
+        .await
+        .map_err(aws_err("elasticloadbalancing:DeleteListener"))
+        .found()?;
+    Ok(())
 }

@@ -84,11 +84,7 @@ pub fn resolve(args: &TargetArgs) -> Result<Target, Diagnostic> {
                 .help("pass --app, or run inside a Copilot workspace (copilot/.workspace)"));
         }
     };
-    if app.is_empty()
-        || !app
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
+    if app.is_empty() || !crate::validate::name_chars_ok(&app) {
         return Err(Diagnostic::error(
             "bad-app",
             format!("\"{app}\" is not a valid application name"),

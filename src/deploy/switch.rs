@@ -9,6 +9,7 @@ use futures_util::future::try_join_all;
 use super::apply::Applied;
 use super::progress::Progress;
 use crate::aws::{self, Aws, AwsError};
+use crate::names::arn::{last_segment, target_group_name};
 use crate::plan::Plan;
 use crate::plan::lb::{LbStep, TgRef};
 use crate::state::lb::Conditions;
@@ -161,7 +162,7 @@ impl Switch {
             item.at = way;
             let text = format!(
                 "listener rules moved to target group {} ({why})",
-                short(onto)
+                target_group_name(onto)
             );
             progress.note(&text);
             self.done.push(text);
@@ -192,7 +193,10 @@ impl Switch {
         let mut done = self.drop_twins(aws).await?;
         for i in &self.items {
             aws::elb::delete_target_group(&aws.elb, &i.from).await?;
-            done.push(format!("delete target group {}", short(&i.from)));
+            done.push(format!(
+                "delete target group {}",
+                target_group_name(&i.from)
+            ));
         }
         Ok(done)
     }
@@ -204,12 +208,10 @@ impl Switch {
         try_join_all(twins.iter().map(|t| aws::elb::delete_rule(&aws.elb, t))).await?;
         Ok(twins
             .iter()
-            .map(|t| format!("delete twin rule {}", crate::names::arn::last_segment(t)))
+            .map(|t| format!("delete twin rule {}", last_segment(t)))
             .collect())
     }
-}
 
-impl Switch {
     /// What a cleanup that failed leaves, for the user to delete: the twin
     /// rules, and after a rollout that completed the old target groups.
     pub fn leftovers(&self, completed: bool) -> String {
@@ -223,10 +225,10 @@ impl Switch {
                     } else {
                         String::new()
                     },
-                    short(&i.to),
+                    target_group_name(&i.to),
                     i.forward
                         .iter()
-                        .map(|m| crate::names::arn::last_segment(&m.arn))
+                        .map(|m| last_segment(&m.arn))
                         .collect::<Vec<_>>()
                         .join(", ")
                 )
@@ -234,9 +236,4 @@ impl Switch {
             .collect::<Vec<_>>()
             .join("; ")
     }
-}
-
-/// A target group's name from its ARN.
-fn short(arn: &str) -> &str {
-    arn.split('/').nth(1).unwrap_or(arn)
 }

@@ -37,10 +37,6 @@ impl Service {
             .collect()
     }
 
-    /// Where `rule` sends traffic: its `target_container` (the main container
-    /// by default) on its `target_port`; without a target container, the
-    /// container exposing the target port; without a target port, the target
-    /// container's own port (80 when it has none).
     /// A routing rule's target group protocol and protocol version, as
     /// Copilot sets them: HTTPS to a target port of 443, else HTTP; `version`
     /// (HTTP1 by default).
@@ -57,6 +53,29 @@ impl Service {
         (protocol.to_string(), version)
     }
 
+    /// The name of sidecarctl's target group for routing rule `i` (`http` is
+    /// 0), which carries its protocol and version.
+    pub fn rule_target_group_name(
+        &self,
+        app: &str,
+        env: &str,
+        i: usize,
+        rule: &HttpRule,
+    ) -> String {
+        let (protocol, version) = self.rule_protocol(rule);
+        crate::names::sidecarctl::target_group_name(
+            app,
+            env,
+            &self.name.value,
+            i,
+            (&protocol, &version),
+        )
+    }
+
+    /// Where `rule` sends traffic: its `target_container` (the main container
+    /// by default) on its `target_port`; without a target container, the
+    /// container exposing the target port; without a target port, the target
+    /// container's own port (80 when it has none).
     pub fn rule_target(&self, rule: &HttpRule) -> Target {
         let own = self.own_ports();
         let main = self.name.value.as_str();

@@ -113,6 +113,11 @@ pub fn short_task_definition(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
 }
 
+/// A target group's name from its ARN (`…:targetgroup/NAME/ID`).
+pub fn target_group_name(arn: &str) -> &str {
+    arn.split('/').nth(1).unwrap_or(arn)
+}
+
 /// The last part of a resource path (`policy/NAME` → `NAME`).
 pub fn last_segment(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
@@ -189,6 +194,10 @@ mod tests {
         assert_eq!(
             short_task_definition("arn:aws:ecs:r:1:task-definition/f:3"),
             "f:3"
+        );
+        assert_eq!(
+            target_group_name("arn:aws:elasticloadbalancing:r:1:targetgroup/api-1a2b/0123abcd"),
+            "api-1a2b"
         );
     }
 

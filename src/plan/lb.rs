@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use crate::diag::Diagnostic;
 use crate::discover::Environment;
 use crate::manifest::{HttpRule, Service, ServiceType};
-use crate::names::sidecarctl::target_group_name;
 use crate::state::lb::{
     AliasRecord, Conditions, HealthCheck, ImportedAlb, LbState, ListenerRule, LoadBalancer,
     RuleAction, TargetGroup,
@@ -203,14 +202,16 @@ pub fn desired_lb(
             (site, e.vpc.clone()?, e.listeners(backend))
         }
     };
-    let name = svc.name.value.as_str();
     let out_rules = rules
         .iter()
         .enumerate()
         .map(|(i, rule)| {
-            let (protocol, version) = svc.rule_protocol(rule);
-            let tg_name = target_group_name(app, env, name, i, (&protocol, &version));
-            desired_rule(svc, rule, tg_name, site)
+            desired_rule(
+                svc,
+                rule,
+                svc.rule_target_group_name(app, env, i, rule),
+                site,
+            )
         })
         .collect();
     let grace_period_s = super::nlb::grace_period(svc);
@@ -435,7 +436,7 @@ impl TgRef {
     /// The target group's name or ARN's last part, or the new one's name.
     pub fn describe(&self, d: &super::Desired) -> String {
         match self {
-            TgRef::Existing(arn) => arn.split('/').nth(1).unwrap_or(arn.as_str()).to_string(),
+            TgRef::Existing(arn) => crate::names::arn::target_group_name(arn).to_string(),
             TgRef::New(i) => {
                 d.lb.as_ref()
                     .and_then(|l| l.rules.get(*i))
@@ -802,7 +803,7 @@ impl<'a> Planner<'a> {
                             arn: from.to_string(),
                             what: format!(
                                 "no free priority after rule {} on {}",
-                                r.arn.rsplit('/').next().unwrap_or_default(),
+                                crate::names::arn::last_segment(&r.arn),
                                 listener_name(&u.listener)
                             ),
                         });
@@ -971,16 +972,15 @@ pub fn plan_lb(
 impl Swap {
     /// What happens during and after the rollout, for the plan.
     pub fn describe(&self, d: &super::Desired) -> String {
+        let from = crate::names::arn::target_group_name(&self.from);
         format!(
-            "during the rollout, once {} has as many healthy targets as {}: {}; after it, delete {} and the twin rules",
+            "during the rollout, once {} has as many healthy targets as {from}: {}; after it, delete {from} and the twin rules",
             self.to.describe(d),
-            TgRef::Existing(self.from.clone()).describe(d),
             self.moves
                 .iter()
                 .map(|m| m.describe(d))
                 .collect::<Vec<_>>()
                 .join("; "),
-            TgRef::Existing(self.from.clone()).describe(d),
         )
     }
 }

@@ -16,7 +16,6 @@ use crate::aws::{self, Aws, AwsError};
 use crate::discover::{self, CopilotStacks, Who};
 use crate::names::copilot;
 use crate::names::sidecarctl::adopted_record;
-use crate::names::sidecarctl::target_group_name;
 use crate::names::sidecarctl::{EXECUTION_POLICY, TASK_POLICY};
 use crate::state::lb::{LbState, TargetGroup};
 use crate::state::{IamState, ServiceState};
@@ -582,14 +581,7 @@ async fn named_target_groups(
 ) -> Result<Vec<Option<TargetGroup>>, AwsError> {
     let rules = req.svc.http_rules();
     try_join_all(rules.into_iter().take(n).enumerate().map(|(i, rule)| {
-        let (protocol, version) = req.svc.rule_protocol(rule);
-        let name = target_group_name(
-            req.app,
-            req.env,
-            &req.svc.name.value,
-            i,
-            (&protocol, &version),
-        );
+        let name = req.svc.rule_target_group_name(req.app, req.env, i, rule);
         async move { aws::elb::target_group_named(&aws.elb, &name).await }
     }))
     .await

@@ -14,7 +14,8 @@ pub const MAX_CONTAINERS: usize = 10;
 /// Names ECS takes for containers and volumes.
 const MAX_NAME: usize = 255;
 
-fn name_chars_ok(n: &str) -> bool {
+/// Letters, digits, '-' and '_' only: what ECS takes in names.
+pub fn name_chars_ok(n: &str) -> bool {
     n.chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }

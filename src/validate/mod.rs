@@ -8,7 +8,7 @@ mod limits;
 mod storage;
 mod task;
 
-pub use limits::{MAX_CONTAINERS, family_problem, name_part_problem};
+pub use limits::{MAX_CONTAINERS, family_problem, name_chars_ok, name_part_problem};
 
 use std::sync::Arc;
 
