@@ -210,6 +210,17 @@ pub struct Who<'a> {
     pub svc: &'a str,
 }
 
+impl<'a> Who<'a> {
+    /// The tags Copilot puts on this service's resources.
+    pub fn copilot_tags(self) -> [(&'static str, &'a str); 3] {
+        [
+            (TAG_APP, self.app),
+            (TAG_ENV, self.env),
+            (TAG_SVC, self.svc),
+        ]
+    }
+}
+
 /// Places the service: `--cluster` wins, then the environment stack's
 /// `ClusterId`, then `{app}-{env}`; the service stack's service when it is in
 /// that cluster, then `{svc}`.
@@ -257,9 +268,9 @@ pub fn place(who: Who<'_>, cluster_flag: Option<&str>, stacks: &CopilotStacks) -
 /// Whether a service's tags say Copilot deployed it for this application,
 /// environment and service.
 pub fn tagged_for(tags: &BTreeMap<String, String>, who: Who<'_>) -> bool {
-    tags.get(TAG_APP).map(String::as_str) == Some(who.app)
-        && tags.get(TAG_ENV).map(String::as_str) == Some(who.env)
-        && tags.get(TAG_SVC).map(String::as_str) == Some(who.svc)
+    who.copilot_tags()
+        .iter()
+        .all(|(k, v)| tags.get(*k).map(String::as_str) == Some(*v))
 }
 
 /// `COPILOT_LB_DNS` as Copilot sets it: the public load balancer's DNS name

@@ -256,7 +256,7 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
         && placement.environment.is_some();
     let latest = latest?;
     let (found, known) = tokio::join!(
-        tagged_service(aws, req, &placement.cluster, search),
+        tagged_service(aws, who, &placement.cluster, search),
         identity_and_cluster(aws, service.as_ref(), latest.as_ref(), &placement.cluster),
     );
     let (found, (identity, cluster_active)) = (found?, known?);
@@ -481,19 +481,14 @@ fn warn_if_untagged(service: Option<&ServiceState>, placement: &discover::Placem
 /// service, when `search`; two or more are an error, not a guess.
 async fn tagged_service(
     aws: &Aws,
-    req: &Request<'_>,
+    who: Who<'_>,
     cluster: &str,
     search: bool,
 ) -> Result<Option<ServiceState>, AwsError> {
     if !search {
         return Ok(None);
     }
-    let tags = [
-        (copilot::TAG_APP, req.app),
-        (copilot::TAG_ENV, req.env),
-        (copilot::TAG_SVC, req.svc.name.value.as_str()),
-    ];
-    let mut found = aws::ecs::services_tagged(&aws.ecs, cluster, &tags).await?;
+    let mut found = aws::ecs::services_tagged(&aws.ecs, cluster, &who.copilot_tags()).await?;
     if found.len() > 1 {
         return Err(AwsError::new(
             "ecs:DescribeServices",
@@ -501,9 +496,9 @@ async fn tagged_service(
             format!(
                 "{} ACTIVE services in cluster {cluster} carry Copilot's tags for {}/{}/{} ({}): sidecarctl cannot tell which one to deploy to",
                 found.len(),
-                req.app,
-                req.env,
-                req.svc.name.value,
+                who.app,
+                who.env,
+                who.svc,
                 found
                     .iter()
                     .map(|s| s.name.as_str())
