@@ -171,10 +171,20 @@ impl OutputArgs {
     }
 }
 
+/// `--strict`.
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct StrictArgs {
+    /// Make keys Copilot ignores (unknown or misplaced ones) errors instead of warnings
+    #[arg(long)]
+    pub strict: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     #[command(flatten)]
     pub target: TargetArgs,
+    #[command(flatten)]
+    pub strict: StrictArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -191,6 +201,8 @@ pub enum DataFormat {
 pub struct RenderArgs {
     #[command(flatten)]
     pub target: TargetArgs,
+    #[command(flatten)]
+    pub strict: StrictArgs,
     /// Output format
     #[arg(long, short = 'o', value_enum, default_value_t = DataFormat::Json)]
     pub output: DataFormat,
@@ -216,6 +228,8 @@ pub struct RenderArgs {
 pub struct DeployArgs {
     #[command(flatten)]
     pub target: TargetArgs,
+    #[command(flatten)]
+    pub strict: StrictArgs,
     /// Deploy every service under copilot/, concurrently
     #[arg(long, conflicts_with_all = ["svc", "manifest"])]
     pub all: bool,

@@ -227,7 +227,7 @@ async fn deploy_one(
 
 /// Loads a service and its add-ons and checks what `deploy` needs beyond validity.
 fn prepare(target: &TargetArgs, args: &DeployArgs) -> Result<(Prepared, Diagnostics), Diagnostics> {
-    let loaded = load_for_env(target)?;
+    let loaded = load_for_env(target, args.strict.strict)?;
     let mut diags = loaded.diags.clone();
     let svc = &loaded.service;
     if let Some(b) = &svc.image.build

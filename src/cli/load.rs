@@ -22,10 +22,12 @@ pub fn env_lookup(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
-/// Loads for `--env`, applies its overrides and validates; every problem at once.
-pub fn load_for_env(args: &TargetArgs) -> Result<Loaded, Diagnostics> {
+/// Loads for `--env`, applies its overrides and validates; every problem at
+/// once. `strict`: keys Copilot ignores are errors.
+pub fn load_for_env(args: &TargetArgs, strict: bool) -> Result<Loaded, Diagnostics> {
     let target = target::resolve(args).map_err(one)?;
-    let (service, env_manifest, diags) = load_target(&target, Some(args.env()), args.new_env);
+    let (service, env_manifest, diags) =
+        load_target(&target, Some(args.env()), args.new_env, strict);
     match service {
         Some(service) if !diags.has_errors() => Ok(Loaded {
             target,
@@ -43,11 +45,12 @@ fn one(d: Diagnostic) -> Diagnostics {
 
 /// Reads and checks the target's manifest for `env` (and the environment's
 /// manifest, when the workspace has one). An environment nothing knows is an
-/// error unless `allow_new_env`.
+/// error unless `allow_new_env`; with `strict`, so is a key Copilot ignores.
 pub fn load_target(
     target: &Target,
     env: Option<&str>,
     allow_new_env: bool,
+    strict: bool,
 ) -> (Option<Service>, Option<EnvManifest>, Diagnostics) {
     let mut diags = Diagnostics::new();
     let file = match manifest::read_source(&target.manifest) {
@@ -72,6 +75,9 @@ pub fn load_target(
     };
     let (service, d) = manifest::load_service(&file, &root, &cx);
     diags.extend(d.into_vec());
+    if strict {
+        diags = diags.strict();
+    }
     if let (Some(svc), Some(env)) = (&service, env)
         && let Some(d) = bad_env_name(target, env, &svc.name.value)
     {
@@ -94,7 +100,7 @@ pub fn load_target(
             match manifest::read_source(&path) {
                 Ok(f) => {
                     let (m, d) = manifest::load_environment(&f, &cx);
-                    diags.extend(d.into_vec());
+                    diags.extend(if strict { d.strict() } else { d }.into_vec());
                     env_manifest = m;
                 }
                 Err(d) => diags.push(d),

@@ -12,7 +12,7 @@ use crate::logs::sink::Sink;
 use crate::logs::{FollowSettings, LogsError};
 
 pub fn run(args: &LogsArgs, global: &GlobalArgs) -> Exit {
-    let loaded = match load_for_env(&args.target) {
+    let loaded = match load_for_env(&args.target, false) {
         Ok(l) => l,
         Err(d) => {
             print_diagnostics(&d, global);

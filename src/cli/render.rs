@@ -10,7 +10,7 @@ use crate::exit::Exit;
 use crate::render::{self, Facts, facts};
 
 pub fn run(args: &RenderArgs, global: &GlobalArgs) -> Exit {
-    let loaded = match load_for_env(&args.target) {
+    let loaded = match load_for_env(&args.target, args.strict.strict) {
         Ok(l) => l,
         Err(diags) => {
             print_diagnostics(&diags, global);

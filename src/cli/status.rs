@@ -18,7 +18,7 @@ use crate::state::{LockHolder, Registered, RolloutState, ServiceState};
 const EVENTS: usize = 10;
 
 pub fn run(args: &ServiceArgs, global: &GlobalArgs) -> Exit {
-    let loaded = match load_for_env(&args.target) {
+    let loaded = match load_for_env(&args.target, false) {
         Ok(l) => l,
         Err(d) => {
             print_diagnostics(&d, global);

@@ -9,7 +9,7 @@ use crate::clock::{now_ms, rfc3339_ms};
 use crate::exit::Exit;
 
 pub fn run(args: &LockArgs, global: &GlobalArgs) -> Exit {
-    let loaded = match load_for_env(&args.target) {
+    let loaded = match load_for_env(&args.target, false) {
         Ok(l) => l,
         Err(d) => {
             print_diagnostics(&d, global);

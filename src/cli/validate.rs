@@ -33,7 +33,12 @@ pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> Exit {
     let mut ignored: Vec<(String, crate::yaml::Pos)> = Vec::new();
     let mut file = None;
     for env in &envs {
-        let (svc, _, diags) = load_target(&target, env.as_deref(), args.target.new_env);
+        let (svc, _, diags) = load_target(
+            &target,
+            env.as_deref(),
+            args.target.new_env,
+            args.strict.strict,
+        );
         all.extend(
             diags
                 .into_vec()
@@ -81,6 +86,7 @@ fn report(
             "environments": envs,
             "errors": diags.error_count(),
             "warnings": diags.warning_count(),
+            "strictFailures": diags.strict_count(),
             "diagnostics": render_json(diags),
         });
         print_data(&format!(
@@ -90,8 +96,13 @@ fn report(
         return exit;
     }
     print_diagnostics(diags, global);
+    let p = global.color.for_stderr();
+    match diags.strict_count() {
+        0 => {}
+        1 => eprintln!("1 warning is a key Copilot ignores: it fails under --strict"),
+        n => eprintln!("{n} warnings are keys Copilot ignores: they fail under --strict"),
+    }
     if exit == Exit::Ok {
-        let p = global.color.for_stderr();
         let envs = if envs.is_empty() {
             String::new()
         } else {

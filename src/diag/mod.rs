@@ -13,6 +13,10 @@ use std::sync::Arc;
 
 use crate::yaml::Pos;
 
+/// The code of a key Copilot's lenient decoder ignores (unknown or
+/// misplaced): a warning, an error under `--strict`.
+pub const UNKNOWN_KEY: &str = "unknown-key";
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -159,6 +163,29 @@ impl Diagnostics {
 
     pub fn has_errors(&self) -> bool {
         self.0.iter().any(Diagnostic::is_error)
+    }
+
+    /// Under `--strict`: a key Copilot ignores ([`UNKNOWN_KEY`]) is an error.
+    pub fn strict(self) -> Self {
+        Diagnostics(
+            self.0
+                .into_iter()
+                .map(|mut d| {
+                    if d.code == UNKNOWN_KEY {
+                        d.severity = Severity::Error;
+                    }
+                    d
+                })
+                .collect(),
+        )
+    }
+
+    /// The warnings `--strict` would make errors.
+    pub fn strict_count(&self) -> usize {
+        self.0
+            .iter()
+            .filter(|d| !d.is_error() && d.code == UNKNOWN_KEY)
+            .count()
     }
 
     pub fn error_count(&self) -> usize {

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::clock::parse_go_duration;
-use crate::diag::{Diagnostic, Diagnostics, SourceFile, did_you_mean};
+use crate::diag::{Diagnostic, Diagnostics, SourceFile, UNKNOWN_KEY, did_you_mean};
 use crate::yaml::{Key, Node, Pos, Value};
 
 /// A value with the place it was written.
@@ -448,8 +448,11 @@ impl<'n> Fields<'n> {
     }
 
     /// Ends the map: `known` are the keys this reader takes, `ignored` the keys
-    /// Copilot knows that are accepted without effect. Anything else is an error,
-    /// except top-level `x-` keys, the usual home of YAML anchors.
+    /// Copilot knows that are accepted without effect. Any other key is one
+    /// Copilot's decoder ignores (it reads manifests leniently): a warning
+    /// (`unknown-key`, an error under `--strict`) that says so, with where
+    /// Copilot reads a misplaced key or "did you mean". Top-level `x-` keys,
+    /// the usual home of YAML anchors, are free.
     pub fn finish(self, d: &mut Decoder, known: &[&str], ignored: &[&str]) {
         for (i, (key, _)) in self.entries.iter().enumerate() {
             if self.used[i] || (self.path.is_empty() && key.name.starts_with("x-")) {
@@ -462,33 +465,126 @@ impl<'n> Fields<'n> {
             }
             let candidates: Vec<&str> = known.iter().chain(ignored.iter()).copied().collect();
             let shown = d.path_at(key.pos, &path);
-            let map = match d.path_at(key.pos, &self.path) {
-                m if m.is_empty() => "the manifest".to_string(),
-                m => m,
-            };
-            let takes = || format!("{map} takes: {}", candidates.join(", "));
-            let diag = match invisible_in(&key.name) {
-                Some((visible, why)) => {
-                    let help = if candidates.contains(&visible.as_str()) {
-                        format!("delete the invisible character and write \"{visible}\"")
-                    } else {
-                        takes()
-                    };
-                    Diagnostic::error("unknown-key", format!("unknown key {:?}: {why}", key.name))
-                        .help(help)
-                }
-                None => {
-                    let d =
-                        Diagnostic::error("unknown-key", format!("unknown key \"{}\"", key.name));
-                    match did_you_mean(&key.name, candidates.iter().copied()) {
-                        Some(s) => d.help(format!("did you mean \"{s}\"?")),
-                        None => d.help(takes()),
-                    }
-                }
-            };
+            let map = d.path_at(key.pos, &self.path);
+            let diag = unknown_key(&key.name, &map, &candidates);
             d.diags.push(diag.at(&d.file, key.pos).field(shown));
         }
     }
+}
+
+/// The warning for a key Copilot's decoder ignores in the map `map` (its
+/// path as shown, `environments.{env}…` for an override), whose keys are
+/// `candidates`.
+fn unknown_key(key: &str, map: &str, candidates: &[&str]) -> Diagnostic {
+    let name = if map.is_empty() {
+        "the manifest".to_string()
+    } else {
+        map.to_string()
+    };
+    let takes = || format!("{name} takes: {}", candidates.join(", "));
+    let moved = misplaced(map, key);
+    let meaning = moved
+        .as_ref()
+        .map(|(_, m)| m.clone())
+        .unwrap_or_else(|| meaning_in(map));
+    let (message, help) = match invisible_in(key) {
+        Some((visible, why)) => {
+            let help = if candidates.contains(&visible.as_str()) {
+                format!("delete the invisible character and write \"{visible}\"")
+            } else {
+                takes()
+            };
+            (format!("unknown key {key:?}: {why}"), help)
+        }
+        None => {
+            let help = match (&moved, did_you_mean(key, candidates.iter().copied())) {
+                (Some((to, _)), _) => format!("Copilot reads it as {to}: move it there"),
+                (None, Some(s)) => format!("did you mean \"{s}\"?"),
+                (None, None) => takes(),
+            };
+            (format!("unknown key \"{key}\""), help)
+        }
+    };
+    Diagnostic::warning(
+        UNKNOWN_KEY,
+        format!("{message}; Copilot ignores it too: {meaning}"),
+    )
+    .help(help)
+}
+
+/// What a key Copilot ignores in `map` means for what is deployed.
+fn meaning_in(map: &str) -> String {
+    let env = map
+        .strip_prefix("environments.")
+        .filter(|rest| !rest.contains('.'));
+    match env {
+        Some(env) => format!("it overrides nothing in {env}"),
+        None if map.ends_with("healthcheck") => {
+            "the health check keeps its defaults for what it would set".to_string()
+        }
+        None => "it changes nothing in what is deployed".to_string(),
+    }
+}
+
+/// Keys Copilot reads somewhere else than where they were written, as found
+/// in real manifests: where Copilot reads it, and what writing it here means.
+fn misplaced(map: &str, key: &str) -> Option<(String, String)> {
+    const LB_HEALTH: [&str; 6] = [
+        "healthy_threshold",
+        "unhealthy_threshold",
+        "interval",
+        "timeout",
+        "success_codes",
+        "grace_period",
+    ];
+    let leaf = map.rsplit('.').next().unwrap_or(map);
+    let rule = leaf == "http" || leaf.starts_with("additional_rules[");
+    let found = if rule && LB_HEALTH.contains(&key) {
+        (
+            format!("{map}.healthcheck.{key}"),
+            "the load balancer's health check keeps its defaults".to_string(),
+        )
+    } else if leaf == "count" && key == "spot_from" {
+        (
+            format!("{map}.range.spot_from"),
+            "no task is placed on Fargate Spot".to_string(),
+        )
+    } else if leaf == "image"
+        && ["context", "dockerfile", "target", "args", "cache_from"].contains(&key)
+    {
+        (
+            format!("{map}.build.{key}"),
+            "nothing is built with it".to_string(),
+        )
+    } else if leaf == "healthcheck" && map.ends_with("http.healthcheck") && key == "retries" {
+        (
+            format!(
+                "{map}.unhealthy_threshold (retries is the container health check's, image.healthcheck.retries)"
+            ),
+            "the load balancer's health check keeps its defaults".to_string(),
+        )
+    } else if let Some(env) = map
+        .strip_prefix("environments.")
+        .filter(|e| !e.contains('.'))
+        && is_variable_name(key)
+    {
+        (
+            format!("environments.{env}.variables.{key}"),
+            format!("{env} gets no variable {key} from it"),
+        )
+    } else {
+        return None;
+    };
+    Some(found)
+}
+
+/// A name written like an environment variable (`LOG_LEVEL`), not like a
+/// manifest key (`log_level`).
+fn is_variable_name(key: &str) -> bool {
+    key.chars().any(|c| c.is_ascii_uppercase())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 #[cfg(test)]
@@ -509,8 +605,17 @@ mod tests {
         f.finish(&mut d, &["image", "port"], &["exec"]);
         let errs: Vec<_> = d.diags.iter().collect();
         assert_eq!(errs.len(), 1);
+        assert!(
+            !errs[0].is_error(),
+            "Copilot ignores unknown keys: a warning"
+        );
+        assert_eq!(
+            errs[0].message,
+            "unknown key \"imge\"; Copilot ignores it too: it changes nothing in what is deployed"
+        );
         assert_eq!(errs[0].field.as_deref(), Some("sidecars.nginx.imge"));
         assert_eq!(errs[0].help.as_deref(), Some("did you mean \"image\"?"));
+        assert!(d.diags.clone().strict().has_errors(), "--strict: an error");
         assert_eq!(
             d.ignored,
             vec![("sidecars.nginx.exec".to_string(), Pos::new(2, 1))]
@@ -546,13 +651,78 @@ mod tests {
                 ),
                 (
                     Some("environments.test.PORT"),
-                    "unknown key \"PORT\"",
-                    Some("environments.test takes: cpu, memory, exec")
+                    "unknown key \"PORT\"; Copilot ignores it too: test gets no variable PORT from it",
+                    Some("Copilot reads it as environments.test.variables.PORT: move it there")
                 ),
             ]
         );
         // A value outside the block keeps its own path.
         assert_eq!(d.path_at(Pos::new(1, 1), "cpu"), "cpu");
+    }
+
+    #[test]
+    fn misplaced_keys_say_where_copilot_reads_them_and_what_ignoring_them_means() {
+        let cases = [
+            (
+                "http",
+                "healthy_threshold",
+                "the load balancer's health check keeps its defaults",
+                "http.healthcheck.healthy_threshold",
+            ),
+            (
+                "http.additional_rules[0]",
+                "interval",
+                "the load balancer's health check keeps its defaults",
+                "http.additional_rules[0].healthcheck.interval",
+            ),
+            (
+                "count",
+                "spot_from",
+                "no task is placed on Fargate Spot",
+                "count.range.spot_from",
+            ),
+            (
+                "image",
+                "target",
+                "nothing is built with it",
+                "image.build.target",
+            ),
+            (
+                "http.healthcheck",
+                "retries",
+                "the load balancer's health check keeps its defaults",
+                "http.healthcheck.unhealthy_threshold",
+            ),
+            (
+                "environments.prod",
+                "LOG_LEVEL",
+                "prod gets no variable LOG_LEVEL from it",
+                "environments.prod.variables.LOG_LEVEL",
+            ),
+        ];
+        for (map, key, meaning, to) in cases {
+            let d = unknown_key(key, map, &["path"]);
+            assert!(d.message.ends_with(meaning), "{map}.{key}: {}", d.message);
+            assert!(
+                d.help.as_deref().unwrap().contains(to),
+                "{map}.{key}: {:?}",
+                d.help
+            );
+        }
+        // Not misplaced: the generic meaning and suggestion.
+        let d = unknown_key("log_level", "environments.prod", &["variables"]);
+        assert!(
+            d.message.ends_with("it overrides nothing in prod"),
+            "{}",
+            d.message
+        );
+        let d = unknown_key("retries", "image.healthcheck", &["retries"]);
+        assert!(
+            d.message
+                .ends_with("the health check keeps its defaults for what it would set"),
+            "{}",
+            d.message
+        );
     }
 
     #[test]

@@ -158,10 +158,7 @@ pub fn load_service(
         );
     }
     let mut tree = root.clone();
-    let mut predefined = vec![("COPILOT_APPLICATION_NAME", cx.app)];
-    if let Some(env) = cx.env {
-        predefined.push(("COPILOT_ENVIRONMENT_NAME", env));
-    }
+    let predefined = predefined(cx);
     let mut unresolved = BTreeSet::new();
     for e in yaml::interpolate(&mut tree, &file.text, &predefined, cx.lookup) {
         unresolved.insert(e.path.clone());
@@ -170,7 +167,7 @@ pub fn load_service(
         {
             unresolved.insert(merged.to_string());
         }
-        diags.push(interpolation_error(file, e, cx.env.is_none()));
+        diags.push(interpolation_error(file, e));
     }
 
     if let Some(envs) = tree.get("environments") {
@@ -299,22 +296,30 @@ fn override_span(text: &str, root: &Node, env: &str) -> Option<OverrideSpan> {
     })
 }
 
-fn interpolation_error(
-    file: &Arc<SourceFile>,
-    e: yaml::InterpolationError,
-    no_env: bool,
-) -> Diagnostic {
+fn interpolation_error(file: &Arc<SourceFile>, e: yaml::InterpolationError) -> Diagnostic {
     let d = Diagnostic::error("interpolation", e.message.clone())
         .at(file, e.pos)
         .field(e.path.clone());
-    if no_env && e.message.contains("\"COPILOT_ENVIRONMENT_NAME\"") {
-        d.help("COPILOT_ENVIRONMENT_NAME comes from --env")
-    } else if e.message.contains("is not defined") {
+    if e.message.contains("is not defined") {
         d.help("set it in the environment, or write \\${NAME} for a literal ${NAME}")
     } else {
         d
     }
 }
+
+/// What Copilot substitutes whatever the OS environment holds: the
+/// application's and the environment's names. Checked without an environment
+/// (`validate` in a workspace that names none), the environment's name is a
+/// stand-in, [`ANY_ENV`], so that a value built from it reads as it will.
+fn predefined<'a>(cx: &LoadContext<'a>) -> [(&'static str, &'a str); 2] {
+    [
+        ("COPILOT_APPLICATION_NAME", cx.app),
+        ("COPILOT_ENVIRONMENT_NAME", cx.env.unwrap_or(ANY_ENV)),
+    ]
+}
+
+/// The environment's name in a manifest checked without one.
+pub const ANY_ENV: &str = "env";
 
 /// One warning naming every known-but-ignored field.
 pub fn ignored_warning(file: &Arc<SourceFile>, ignored: &[(String, yaml::Pos)]) -> Diagnostic {
@@ -348,12 +353,9 @@ pub fn load_environment(
             return (None, diags);
         }
     };
-    let mut predefined = vec![("COPILOT_APPLICATION_NAME", cx.app)];
-    if let Some(env) = cx.env {
-        predefined.push(("COPILOT_ENVIRONMENT_NAME", env));
-    }
+    let predefined = predefined(cx);
     for e in yaml::interpolate(&mut root, &file.text, &predefined, cx.lookup) {
-        diags.push(interpolation_error(file, e, cx.env.is_none()));
+        diags.push(interpolation_error(file, e));
     }
     let (env, d) = decode_environment(file, &root);
     diags.extend(d.into_vec());

@@ -245,7 +245,8 @@ fn decode_main_image(d: &mut Decoder, n: &Node, kind: Option<ServiceType>) -> Ma
             None
         }
     });
-    image.port = f.take("port").and_then(|n| {
+    let worker = kind == Some(ServiceType::WorkerService);
+    image.port = (!worker).then(|| f.take("port")).flatten().and_then(|n| {
         let p = d.int(n, "image.port", 1, 65535)?;
         Some(p.map(|v| v as u16))
     });
@@ -263,43 +264,19 @@ fn decode_main_image(d: &mut Decoder, n: &Node, kind: Option<ServiceType>) -> Ma
         .take("depends_on")
         .map(|n| d.string_map(n, "image.depends_on"))
         .unwrap_or_default();
-    // Copilot has these under image.build only; here they would be ignored.
-    for misplaced in ["context", "dockerfile"] {
-        if let Some((k, _)) = f.take_entry(misplaced) {
-            d.error_help(
-                "misplaced-key",
-                format!(
-                    "\"image.{misplaced}\" is not a Copilot field: Copilot reads it under \"image.build\""
-                ),
-                format!("move it: image: {{ build: {{ {misplaced}: ... }} }}"),
-                k.pos,
-                &format!("image.{misplaced}"),
-            );
-        }
+    // Copilot's Worker Service image has no port: its decoder ignores one.
+    let mut known = vec![
+        "location",
+        "build",
+        "credentials",
+        "healthcheck",
+        "labels",
+        "depends_on",
+    ];
+    if !worker {
+        known.push("port");
     }
-    if kind == Some(ServiceType::WorkerService) && image.port.is_some() {
-        // Copilot's Worker Service image has no port.
-        let p = image.port.take().unwrap();
-        d.error(
-            "unknown-key",
-            "a Worker Service does not take \"port\"",
-            p.pos,
-            "image.port",
-        );
-    }
-    f.finish(
-        d,
-        &[
-            "location",
-            "build",
-            "port",
-            "credentials",
-            "healthcheck",
-            "labels",
-            "depends_on",
-        ],
-        &[],
-    );
+    f.finish(d, &known, &[]);
     image
 }
 
@@ -1142,7 +1119,9 @@ fn decode_exec(d: &mut Decoder, n: &Node) -> Option<At<bool>> {
     d.boolean(n, "exec")
 }
 
-/// `variables`: names to strings, or `{from_cfn: EXPORT}`.
+/// `variables`: names to strings, or `{from_cfn: EXPORT}`. A name with no
+/// value (`KEY:`) is the empty string: Copilot's decoder leaves the variable's
+/// value unset and its template renders it as `""`.
 fn decode_variables(d: &mut Decoder, n: &Node, path: &str) -> Vars {
     let mut out = BTreeMap::new();
     let Some(f) = d.fields(n, path) else {
@@ -1150,6 +1129,10 @@ fn decode_variables(d: &mut Decoder, n: &Node, path: &str) -> Vars {
     };
     for (key, value) in f.all() {
         let p = join(path, &key.name);
+        if value.is_null() {
+            out.insert(key.name.clone(), d.at(String::new(), value.pos, &p));
+            continue;
+        }
         if let Some(s) = string_or_export(d, value, &p) {
             out.insert(key.name.clone(), s);
         }

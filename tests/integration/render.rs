@@ -149,3 +149,80 @@ fn iam_policies_name_exact_resources() {
         "{task}"
     );
 }
+
+/// What Copilot's lenient decoder accepts renders as Copilot deploys it: a key
+/// it ignores changes nothing (a warning, an error under `--strict`), a
+/// variable with no value is the empty string, and the application's and
+/// environment's names are substituted wherever a value holds them.
+#[test]
+fn what_copilot_accepts_renders_as_copilot_deploys_it() {
+    let t = crate::support::TempDir::new("lenient");
+    let dir = t.path().join("copilot/api");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(t.path().join("copilot/.workspace"), "application: demo\n").unwrap();
+    let plain = "name: api\ntype: Backend Service\nimage:\n  location: nginx:1.27\n  port: 80\n\
+variables:\n  EMPTY:\n  WHERE: ${COPILOT_APPLICATION_NAME}-${COPILOT_ENVIRONMENT_NAME}\n\
+secrets:\n  DB: /copilot/${COPILOT_APPLICATION_NAME}/${COPILOT_ENVIRONMENT_NAME}/secrets/db\n";
+    let manifest = dir.join("manifest.yml");
+    let render = |extra: &[&str]| {
+        run(sidecarctl(t.path())
+            .args(["render", "api", "--env", "test", "--new-env"])
+            .args(["--account", "123456789012", "--region", "us-east-1"])
+            .args(extra))
+    };
+    std::fs::write(&manifest, plain).unwrap();
+    let r = render(&[]);
+    r.assert_code(0);
+    let clean = r.stdout.clone();
+    let td: serde_json::Value = serde_json::from_str(&clean).unwrap();
+    let main = &td["containerDefinitions"][0];
+    let var = |name: &str| {
+        main["environment"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == name)
+            .map(|v| v["value"].clone())
+    };
+    assert_eq!(var("EMPTY"), Some("".into()), "KEY: is the empty string");
+    assert_eq!(var("WHERE"), Some("demo-test".into()));
+    assert_eq!(
+        main["secrets"][0]["valueFrom"],
+        "arn:aws:ssm:us-east-1:123456789012:parameter/copilot/demo/test/secrets/db"
+    );
+
+    // Keys Copilot ignores: the same task definition, with warnings.
+    let ignored = format!(
+        "{plain}variabels:\n  X: y\ncount:\n  range: 1-3\n  spot_from: 2\nhttp:\n  path: /\n  healthy_threshold: 3\n"
+    );
+    std::fs::write(&manifest, &ignored).unwrap();
+    let r = render(&[]);
+    r.assert_code(0);
+    assert!(
+        r.stderr
+            .contains("unknown key \"variabels\"; Copilot ignores it too"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("Copilot reads it as count.range.spot_from"),
+        "{}",
+        r.stderr
+    );
+    let with: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(with["containerDefinitions"], td["containerDefinitions"]);
+    let r = render(&["--strict"]);
+    r.assert_code(2);
+    assert!(
+        r.stderr.contains("error: unknown key \"variabels\""),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.is_empty());
+
+    // Without any environment, validate reads the environment's name as a stand-in.
+    std::fs::write(&manifest, plain).unwrap();
+    let r = run(sidecarctl(t.path()).args(["validate", "api"]));
+    r.assert_code(0);
+}
