@@ -39,6 +39,121 @@ def _one_at_a_time(self, *args, **kwargs):
 
 moto.core.responses.BaseResponse.call_action = _one_at_a_time
 
+# moto replaces a nested stack (AWS::CloudFormation::Stack) whenever its parent
+# is updated: it deletes the nested stack, and every resource in it, then
+# creates it again under a new name. CloudFormation updates a nested stack in
+# place, keeping its id and its resources (a database stays a database).
+import moto.cloudformation.models as _cfn_models  # noqa: E402
+from moto.cloudformation.utils import get_stack_from_s3_url  # noqa: E402
+from moto.utilities.utils import get_partition  # noqa: E402
+
+
+def _update_nested_in_place(
+    cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+):
+    props = cloudformation_json["Properties"]
+    template = get_stack_from_s3_url(
+        props["TemplateURL"], account_id=account_id, partition=get_partition(region_name)
+    )
+    original_resource.update(template, parameters=dict(props.get("Parameters") or {}) or None)
+    return original_resource
+
+
+_cfn_models.Stack.update_from_cloudformation_json = classmethod(_update_nested_in_place)
+
+
+# ... and answers `Fn::GetAtt [Nested, Outputs.NAME]`, as CloudFormation does
+# (moto's nested stack has no attributes at all).
+def _nested_output(self, attribute_name):
+    name = attribute_name.removeprefix("Outputs.")
+    for o in self.outputs or []:
+        if o["OutputKey"] == name:
+            return o["OutputValue"]
+    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+
+    raise UnformattedGetAttTemplateException()
+
+
+_cfn_models.Stack.get_cfn_attribute = _nested_output
+
+# moto's CloudFormation does not create AWS::SecretsManager::Secret (it skips
+# the resource, and DescribeStackResources then fails on the stack); Copilot's
+# add-on templates create secrets and output their ARNs. Create them in moto's
+# Secrets Manager, `Ref` being the ARN, as in CloudFormation.
+import json as _json  # noqa: E402
+import secrets as _secrets  # noqa: E402
+
+from moto.core.common_models import CloudFormationModel  # noqa: E402
+from moto.secretsmanager.models import secretsmanager_backends  # noqa: E402
+
+
+class _CfnSecret(CloudFormationModel):
+    # moto files its models by the module they are defined in.
+    __module__ = "moto.secretsmanager.cloudformation"
+
+    def __init__(self, arn, name):
+        self.arn = arn
+        self.name = name
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "Name"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::SecretsManager::Secret"
+
+    @property
+    def physical_resource_id(self):
+        return self.arn
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr in ("Id",)
+
+    def get_cfn_attribute(self, attribute_name):
+        return self.arn
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    ):
+        props = cloudformation_json.get("Properties", {})
+        backend = secretsmanager_backends[account_id][region_name]
+        value = props.get("SecretString")
+        if value is None:
+            generate = props.get("GenerateSecretString") or {}
+            value = _secrets.token_urlsafe(24)
+            if generate.get("SecretStringTemplate") and generate.get("GenerateStringKey"):
+                doc = _json.loads(generate["SecretStringTemplate"])
+                doc[generate["GenerateStringKey"]] = value
+                value = _json.dumps(doc)
+        answer = _json.loads(
+            backend.create_secret(
+                name=props.get("Name") or resource_name,
+                secret_string=value,
+                secret_binary=None,
+                description=props.get("Description"),
+                tags=props.get("Tags"),
+                kms_key_id=props.get("KmsKeyId"),
+                client_request_token=None,
+                replica_regions=[],
+                force_overwrite=False,
+            )
+        )
+        return cls(answer["ARN"], answer["Name"])
+
+    @classmethod
+    def delete_from_cloudformation_json(
+        cls, resource_name, cloudformation_json, account_id, region_name
+    ):
+        backend = secretsmanager_backends[account_id][region_name]
+        backend.delete_secret(
+            secret_id=resource_name,
+            recovery_window_in_days=None,
+            force_delete_without_recovery=True,
+        )
+
 
 def alive(pid: int) -> bool:
     try:

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::{AwsError, Found, aws_err};
+use crate::state::stack::{Change, ChangeSet, Stack, StackResource};
 
 /// A stack's outputs; `None` when the stack does not exist (or was deleted).
 pub async fn stack_outputs(
@@ -106,16 +107,6 @@ pub async fn exports(
     Ok(out)
 }
 
-/// A stack as `adopt` needs it.
-#[derive(Clone, Debug)]
-pub struct Stack {
-    pub id: String,
-    pub status: String,
-    pub reason: Option<String>,
-    pub parameters: Vec<String>,
-    pub capabilities: Vec<String>,
-}
-
 /// A stack by name or id; `None` when it does not exist (or was deleted).
 pub async fn stack(
     client: &aws_sdk_cloudformation::Client,
@@ -130,24 +121,95 @@ pub async fn stack(
         .found()?;
     Ok(out
         .and_then(|o| o.stacks().first().cloned())
+        .filter(|s| {
+            !matches!(
+                s.stack_status(),
+                Some(aws_sdk_cloudformation::types::StackStatus::DeleteComplete)
+            )
+        })
         .map(|s| Stack {
             id: s.stack_id().unwrap_or_default().to_string(),
+            name: s.stack_name().unwrap_or_default().to_string(),
             status: s
                 .stack_status()
                 .map(|x| x.as_str().to_string())
                 .unwrap_or_default(),
             reason: s.stack_status_reason().map(str::to_string),
+            last_updated: s.last_updated_time().map(|t| t.to_string()),
             parameters: s
                 .parameters()
                 .iter()
                 .filter_map(|p| p.parameter_key().map(str::to_string))
                 .collect(),
-            capabilities: s
-                .capabilities()
+            outputs: s
+                .outputs()
                 .iter()
-                .map(|c| c.as_str().to_string())
+                .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string())))
+                .collect(),
+            exports: s
+                .outputs()
+                .iter()
+                .filter_map(|o| o.export_name().map(str::to_string))
                 .collect(),
         }))
+}
+
+/// Every resource of a stack (DescribeStackResources); none when the stack
+/// does not exist.
+pub async fn resources(
+    client: &aws_sdk_cloudformation::Client,
+    stack: &str,
+) -> Result<Vec<StackResource>, AwsError> {
+    let out = client
+        .describe_stack_resources()
+        .stack_name(stack)
+        .send()
+        .await
+        .map_err(aws_err("cloudformation:DescribeStackResources"))
+        .found()?;
+    Ok(out
+        .iter()
+        .flat_map(|o| o.stack_resources())
+        .map(|r| StackResource {
+            logical_id: r.logical_resource_id().unwrap_or_default().to_string(),
+            physical_id: r.physical_resource_id().map(str::to_string),
+            kind: r.resource_type().unwrap_or_default().to_string(),
+        })
+        .collect())
+}
+
+/// The stacks that import `export` (ListImports, every page); none when
+/// nothing imports it.
+pub async fn importers(
+    client: &aws_sdk_cloudformation::Client,
+    export: &str,
+) -> Result<Vec<String>, AwsError> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = match client
+            .list_imports()
+            .export_name(export)
+            .set_next_token(token.clone())
+            .send()
+            .await
+        {
+            Ok(p) => p,
+            Err(e) => {
+                let e = AwsError::from_sdk("cloudformation:ListImports", e);
+                // CloudFormation's answer for an export nothing imports.
+                if e.message.contains("is not imported by any stack") {
+                    return Ok(out);
+                }
+                return Err(e);
+            }
+        };
+        out.extend(page.imports().iter().cloned());
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
 }
 
 /// The template the stack was last deployed with, as written.
@@ -165,18 +227,25 @@ pub async fn template(
     Ok(out.template_body().unwrap_or_default().to_string())
 }
 
-/// Updates the stack to `body`, every parameter at its previous value and
-/// the capabilities an IAM-creating template needs. `Ok(false)` when
-/// CloudFormation has nothing to update.
-pub async fn update_template(
+/// Creates the change set `name` that updates the stack to `body`, every
+/// parameter at its previous value, with the capabilities a Copilot template
+/// needs; its id.
+pub async fn create_change_set(
     client: &aws_sdk_cloudformation::Client,
     stack: &Stack,
+    name: &str,
     body: &str,
-) -> Result<bool, AwsError> {
-    use aws_sdk_cloudformation::types::{Capability, Parameter};
+) -> Result<String, AwsError> {
+    use aws_sdk_cloudformation::types::{Capability, ChangeSetType, Parameter};
+    // By name: AWS takes a name or an id, some emulators a name only.
     let mut req = client
-        .update_stack()
-        .stack_name(&stack.id)
+        .create_change_set()
+        .stack_name(&stack.name)
+        .change_set_name(name)
+        .change_set_type(ChangeSetType::Update)
+        .description(
+            "sidecarctl adopt: DeletionPolicy and UpdateReplacePolicy Retain on every resource",
+        )
         .template_body(body)
         .capabilities(Capability::CapabilityIam)
         .capabilities(Capability::CapabilityNamedIam)
@@ -189,17 +258,94 @@ pub async fn update_template(
                 .build(),
         );
     }
-    match req.send().await {
-        Ok(_) => Ok(true),
-        Err(e) => {
-            let e = AwsError::from_sdk("cloudformation:UpdateStack", e);
-            if e.message.contains("No updates are to be performed") {
-                Ok(false)
-            } else {
-                Err(e)
-            }
+    let out = req
+        .send()
+        .await
+        .map_err(aws_err("cloudformation:CreateChangeSet"))?;
+    Ok(out.id().unwrap_or(name).to_string())
+}
+
+/// A change set and every change it would make (every page).
+pub async fn change_set(
+    client: &aws_sdk_cloudformation::Client,
+    id: &str,
+) -> Result<ChangeSet, AwsError> {
+    let mut set = ChangeSet {
+        id: id.to_string(),
+        ..ChangeSet::default()
+    };
+    let mut token: Option<String> = None;
+    loop {
+        let page = client
+            .describe_change_set()
+            .change_set_name(id)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(aws_err("cloudformation:DescribeChangeSet"))?;
+        set.status = page
+            .status()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default();
+        set.reason = page.status_reason().map(str::to_string);
+        set.changes.extend(
+            page.changes()
+                .iter()
+                .filter_map(|c| c.resource_change())
+                .map(|r| Change {
+                    action: r
+                        .action()
+                        .map(|a| a.as_str().to_string())
+                        .unwrap_or_default(),
+                    logical_id: r.logical_resource_id().unwrap_or_default().to_string(),
+                    kind: r.resource_type().unwrap_or_default().to_string(),
+                    replacement: r.replacement().map(|x| x.as_str().to_string()),
+                    scope: r.scope().iter().map(|x| x.as_str().to_string()).collect(),
+                    details: r
+                        .details()
+                        .iter()
+                        .map(|d| {
+                            (
+                                d.target()
+                                    .and_then(|t| t.attribute())
+                                    .map(|a| a.as_str().to_string()),
+                                d.change_source().map(|c| c.as_str().to_string()),
+                            )
+                        })
+                        .collect(),
+                }),
+        );
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(set);
         }
     }
+}
+
+pub async fn execute_change_set(
+    client: &aws_sdk_cloudformation::Client,
+    id: &str,
+) -> Result<(), AwsError> {
+    client
+        .execute_change_set()
+        .change_set_name(id)
+        .send()
+        .await
+        .map_err(aws_err("cloudformation:ExecuteChangeSet"))?;
+    Ok(())
+}
+
+pub async fn delete_change_set(
+    client: &aws_sdk_cloudformation::Client,
+    id: &str,
+) -> Result<(), AwsError> {
+    client
+        .delete_change_set()
+        .change_set_name(id)
+        .send()
+        .await
+        .map_err(aws_err("cloudformation:DeleteChangeSet"))?;
+    Ok(())
 }
 
 pub async fn delete_stack(

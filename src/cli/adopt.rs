@@ -3,24 +3,34 @@
 use std::time::Duration;
 
 use super::args::{AdoptArgs, GlobalArgs, TargetArgs};
+use super::load::check_env;
 use super::output::print_data;
-use super::target::resolve;
-use super::{connect, print_diagnostics, runtime};
+use super::target::{Target, resolve};
+use super::{cancel_on_signals, connect, interrupted_exit, print_diagnostics, runtime};
 use crate::adopt::run::{Options, Report, adopt};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::discover::Who;
 use crate::exit::Exit;
 use crate::manifest::Workspace;
+use crate::term::Palette;
 
 pub fn run(args: &AdoptArgs, global: &GlobalArgs) -> Exit {
-    let (app, services) = match targets(args) {
+    let env = args.target.env().to_string();
+    let targets = match targets(args) {
         Ok(t) => t,
         Err(d) => {
             print_diagnostics(&Diagnostics::from(vec![d]), global);
             return Exit::Invalid;
         }
     };
-    let env = args.target.env().to_string();
+    let problems: Vec<Diagnostic> = targets
+        .iter()
+        .filter_map(|(t, _)| check_env(t, &env, args.target.new_env))
+        .collect();
+    if !problems.is_empty() {
+        print_diagnostics(&Diagnostics::from(problems), global);
+        return Exit::Invalid;
+    }
     let opts = Options {
         dry_run: args.dry_run,
         timeout: args.timeout,
@@ -28,21 +38,23 @@ pub fn run(args: &AdoptArgs, global: &GlobalArgs) -> Exit {
     };
     let p = global.color.for_stderr();
     let reports: Vec<Report> = match runtime().block_on(async {
+        let cancel = cancel_on_signals();
         let aws = connect(global).await?;
         let mut reports = Vec::new();
         // One after another: each waits on CloudFormation, and a failure
-        // stops the rest before they are touched.
-        for svc in &services {
+        // stops the rest before they are touched. What was adopted already
+        // is said and passed over, so a rerun of `--all` finishes the job.
+        for (target, svc) in &targets {
             let who = Who {
-                app: &app,
+                app: &target.app,
                 env: &env,
                 svc,
             };
             let mut say = |s: &str| eprintln!("{} {s}", p.cyan("·"));
-            let r = adopt(&aws, who, &opts, &mut say).await;
-            let failed = r.exit != Exit::Ok;
+            let r = adopt(&aws, who, &opts, &cancel, &mut say).await;
+            let stop = r.exit != Exit::Ok;
             reports.push(r);
-            if failed {
+            if stop {
                 break;
             }
         }
@@ -56,7 +68,10 @@ pub fn run(args: &AdoptArgs, global: &GlobalArgs) -> Exit {
     };
     let exit = reports
         .iter()
-        .map(|r| r.exit)
+        .map(|r| match r.exit {
+            Exit::Interrupted => interrupted_exit(),
+            e => e,
+        })
         .max_by_key(|e| e.code())
         .unwrap_or(Exit::Ok);
     if args.output.json() {
@@ -71,34 +86,61 @@ pub fn run(args: &AdoptArgs, global: &GlobalArgs) -> Exit {
         ));
     }
     for r in &reports {
-        match (r.outcome, &r.error) {
-            ("dryRun", _) => {
-                eprintln!(
-                    "{} would hand over {} ({}):",
-                    p.cyan("dry run:"),
-                    r.service,
-                    r.stack
-                );
-                for s in &r.steps {
-                    eprintln!("  - {s}");
-                }
-            }
-            ("adopted", _) => eprintln!(
-                "{} {} adopted: the stack {} is gone, its {} resources stay; sidecarctl deploys it now",
-                p.success("✓"),
-                r.service,
-                r.stack,
-                r.resources
-            ),
-            (_, Some(e)) => eprintln!("{}: {}: {e}", p.error("error"), r.service),
-            _ => {}
-        }
+        say_report(r, &p);
     }
     exit
 }
 
-/// The application and the services to adopt.
-fn targets(args: &AdoptArgs) -> Result<(String, Vec<String>), Diagnostic> {
+/// The report for people, on stderr.
+fn say_report(r: &Report, p: &Palette) {
+    match (r.outcome, &r.error) {
+        ("dryRun", _) => {
+            eprintln!(
+                "{} would hand over {} ({}):",
+                p.cyan("dry run:"),
+                r.service,
+                r.stack
+            );
+            for s in &r.steps {
+                eprintln!("  - {s}");
+            }
+        }
+        ("alreadyAdopted", _) => eprintln!(
+            "{} {} was adopted already: {}",
+            p.success("✓"),
+            r.service,
+            r.service_arn.as_deref().unwrap_or_default()
+        ),
+        ("adopted", _) => eprintln!(
+            "{} {} adopted: the stack {} is gone, its {} resources stay; sidecarctl deploys it now",
+            p.success("✓"),
+            r.service,
+            r.stack,
+            r.resources
+        ),
+        (_, Some(e)) => eprintln!("{}: {}: {e}", p.error("error"), r.service),
+        _ => {}
+    }
+    if matches!(r.outcome, "adopted" | "dryRun") && !r.left_behind.is_empty() {
+        eprintln!("  what stays behind, outside CloudFormation:");
+        for l in &r.left_behind {
+            eprintln!(
+                "  - {} ({}, in {}): {}",
+                l.logical_id, l.kind, l.stack, l.note
+            );
+        }
+    }
+    if r.outcome == "adopted" {
+        eprintln!(
+            "  {} never run `copilot svc deploy`, `copilot svc delete` or `copilot env delete` for {} or its environment again (README: \"Never run again\")",
+            p.warning("!"),
+            r.service
+        );
+    }
+}
+
+/// The targets (and the service name of each) to adopt.
+fn targets(args: &AdoptArgs) -> Result<Vec<(Target, String)>, Diagnostic> {
     if args.all {
         let cwd = std::env::current_dir().unwrap_or_default();
         let ws = Workspace::find(&cwd).ok_or_else(|| {
@@ -106,15 +148,23 @@ fn targets(args: &AdoptArgs) -> Result<(String, Vec<String>), Diagnostic> {
                 .help("--all adopts every service of a Copilot workspace")
         })?;
         let services = ws.services();
-        let first = services.first().ok_or_else(|| {
-            Diagnostic::error("no-service", "no service manifests under copilot/")
-        })?;
-        let t = resolve(&TargetArgs {
-            svc: Some(first.clone()),
-            manifest: None,
-            ..args.target.clone()
-        })?;
-        return Ok((t.app, services));
+        if services.is_empty() {
+            return Err(Diagnostic::error(
+                "no-service",
+                "no service manifests under copilot/",
+            ));
+        }
+        return services
+            .into_iter()
+            .map(|svc| {
+                let t = resolve(&TargetArgs {
+                    svc: Some(svc.clone()),
+                    manifest: None,
+                    ..args.target.clone()
+                })?;
+                Ok((t, svc))
+            })
+            .collect();
     }
     let t = resolve(&args.target)?;
     let svc = match &args.target.svc {
@@ -126,5 +176,5 @@ fn targets(args: &AdoptArgs) -> Result<(String, Vec<String>), Diagnostic> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
     };
-    Ok((t.app, vec![svc]))
+    Ok(vec![(t, svc)])
 }

@@ -93,9 +93,11 @@ one start beside it: check `sidecarctl status` first."
     Unlock(LockArgs),
     /// Hand a Copilot-deployed service over from CloudFormation, leaving what runs in place
     #[command(
-        after_help = "Every resource of the stack {app}-{env}-{svc} gets DeletionPolicy: Retain, the stack is\n\
-deleted, and the service is checked to be still ACTIVE on the same task definition. The\n\
-environment stack {app}-{env} is left alone. See the README, \"Coming from Copilot\"."
+        after_help = "Every resource of the stack {app}-{env}-{svc} and of its nested stacks (add-ons) gets\n\
+DeletionPolicy and UpdateReplacePolicy: Retain, through change sets that may change nothing\n\
+else; only once every template, read back, retains every resource is the service stack\n\
+deleted (the nested stacks stay). Refused while another stack imports one of its exports.\n\
+A rerun finishes what an earlier run left. See the README, \"Coming from Copilot\"."
     )]
     Adopt(AdoptArgs),
     /// Read or follow a service's logs: every container, and FireLens's CloudWatch destination

@@ -175,6 +175,28 @@ fn unknown_environment(target: &Target, root: &Node, env: &str) -> Option<Diagno
     })
 }
 
+/// `--env` for a command that reads no manifest values (`adopt`): a name
+/// the workspace does not know is refused as `deploy` refuses it (unless
+/// `allow_new_env`), and so is one AWS cannot name things after.
+pub fn check_env(target: &Target, env: &str, allow_new_env: bool) -> Option<Diagnostic> {
+    let root = manifest::read_source(&target.manifest)
+        .and_then(|f| manifest::parse_tree(&f))
+        .ok();
+    if let Some(root) = &root
+        && !allow_new_env
+        && let Some(d) = unknown_environment(target, root, env)
+    {
+        return Some(d);
+    }
+    let svc = target
+        .manifest
+        .parent()
+        .and_then(|d| d.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    bad_env_name(target, env, &svc)
+}
+
 /// The environments `validate` checks when none is given.
 pub fn environments_to_check(target: &Target) -> Vec<String> {
     match manifest::read_source(&target.manifest).and_then(|f| manifest::parse_tree(&f)) {

@@ -387,7 +387,7 @@ pub async fn copilot_stacks(aws: &Aws, who: Who<'_>) -> Result<CopilotStacks, Aw
     Ok(CopilotStacks {
         env_outputs: env_outputs?,
         service_arn: service_arn?,
-        adopted_arn: adopted?,
+        adopted_arn: adopted?.map(|r| r.service),
     })
 }
 

@@ -3,7 +3,11 @@
 //! type appears here.
 
 pub mod lb;
+mod record;
 mod service;
+pub mod stack;
+
+pub use record::AdoptRecord;
 
 pub use service::{
     CapacityProvider, ConnectService, Deployment, DeploymentStatus, NewService, RolloutState,

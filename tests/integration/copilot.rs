@@ -6,14 +6,14 @@ use serde_json::Value;
 use crate::support::{Stage, changes, run};
 
 /// `deploy api --env test -v` with nothing but the environment and `extra`.
-fn deploy(s: &Stage, extra: &[&str]) -> (crate::support::Run, Value) {
+pub(crate) fn deploy(s: &Stage, extra: &[&str]) -> (crate::support::Run, Value) {
     let mut args = vec!["-v"];
     args.extend(extra);
     s.deploy_in_env("api", &args)
 }
 
 /// The Copilot-deployed service, as ECS describes it.
-async fn copilot_service(
+pub(crate) async fn copilot_service(
     s: &Stage,
     stacks: &crate::support::copilot::CopilotStacks,
 ) -> aws_sdk_ecs::types::Service {
@@ -28,11 +28,11 @@ async fn copilot_service(
         .clone()
 }
 
-async fn stack_exists(cfn: &aws_sdk_cloudformation::Client, name: &str) -> bool {
+pub(crate) async fn stack_exists(cfn: &aws_sdk_cloudformation::Client, name: &str) -> bool {
     cfn.describe_stacks().stack_name(name).send().await.is_ok()
 }
 
-async fn services_in(s: &Stage, cluster: &str) -> Vec<String> {
+pub(crate) async fn services_in(s: &Stage, cluster: &str) -> Vec<String> {
     let ecs = aws_sdk_ecs::Client::new(&s.sdk().await);
     match ecs.list_services().cluster(cluster).send().await {
         Ok(o) => o.service_arns().to_vec(),
@@ -259,117 +259,6 @@ async fn from_cfn_is_resolved_in_every_place_and_a_missing_export_changes_nothin
             .keys()
             .any(|op| op.starts_with("ecs:Register") || op.starts_with("ecs:Update")),
         "nothing written: {counts:?}"
-    );
-}
-
-fn adopt(s: &Stage, extra: &[&str]) -> (crate::support::Run, Value) {
-    let r = run(s
-        .cmd()
-        .args(["adopt", "api", "--env", "test", "-o", "json"])
-        .args(extra));
-    let v = serde_json::from_str(&r.stdout)
-        .unwrap_or_else(|e| panic!("{e}: one JSON document\n{}\n{}", r.stdout, r.stderr));
-    (r, v)
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn adopt_hands_the_stack_over_and_leaves_everything_running() {
-    let s = Stage::new("adopt");
-    let stacks = s.copilot_stacks().await;
-    let sdk = s.sdk().await;
-    let cfn = aws_sdk_cloudformation::Client::new(&sdk);
-    let ecs = aws_sdk_ecs::Client::new(&sdk);
-    let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
-    let td_before = copilot_service(&s, &stacks)
-        .await
-        .task_definition()
-        .unwrap()
-        .to_string();
-
-    // A dry run says what would happen and changes nothing.
-    let (r, v) = adopt(&s, &["--dry-run"]);
-    r.assert_code(0);
-    assert_eq!(v["outcome"], "dryRun");
-    assert_eq!(v["serviceArn"], stacks.service_arn.as_str());
-    assert!(v["steps"].as_array().unwrap().len() >= 3, "{v}");
-    assert!(stack_exists(&cfn, &stacks.svc_stack).await);
-
-    let (r, v) = adopt(&s, &[]);
-    r.assert_code(0);
-    assert_eq!(v["outcome"], "adopted", "{v}\n{}", r.stderr);
-    assert_eq!(
-        v["resources"], 5,
-        "LogGroup, TaskDefinition, TargetGroup, HTTPListenerRule, Service"
-    );
-    assert!(
-        !stack_exists(&cfn, &stacks.svc_stack).await,
-        "the service stack is gone"
-    );
-    let svc = copilot_service(&s, &stacks).await;
-    assert_eq!(svc.status(), Some("ACTIVE"));
-    assert_eq!(svc.task_definition(), Some(td_before.as_str()));
-    let groups = logs
-        .describe_log_groups()
-        .log_group_name_prefix(format!("/copilot/{}", s.family()))
-        .send()
-        .await
-        .unwrap();
-    let group = format!("/copilot/{}", s.family());
-    assert!(
-        groups
-            .log_groups()
-            .iter()
-            .any(|g| g.log_group_name() == Some(group.as_str())),
-        "the log group stays"
-    );
-    assert!(
-        ecs.describe_task_definition()
-            .task_definition(&td_before)
-            .send()
-            .await
-            .is_ok(),
-        "the task definition stays"
-    );
-    assert!(
-        stack_exists(&cfn, &stacks.env_stack).await,
-        "the environment stack is left alone"
-    );
-
-    // Later deploys find the service by adopt's record.
-    let (r, report) = deploy(&s, &["--image-tag", "v2"]);
-    r.assert_code(0);
-    assert_eq!(report["serviceArn"], stacks.service_arn.as_str());
-    assert!(
-        r.stderr.contains("sidecarctl adopt's record"),
-        "{}",
-        r.stderr
-    );
-    assert_eq!(services_in(&s, &stacks.cluster).await.len(), 1);
-
-    // Adopting again says it was done.
-    let (r, v) = adopt(&s, &[]);
-    r.assert_code(3);
-    assert!(
-        v["error"].as_str().unwrap().contains("adopted already"),
-        "{v}"
-    );
-
-    // With the record gone too (a stack handed over by hand), the service is
-    // found by Copilot's tags, as Copilot's own `svc` commands find it.
-    aws_sdk_ssm::Client::new(&sdk)
-        .delete_parameter()
-        .name(format!("/sidecarctl/services/{}/test/api", s.app))
-        .send()
-        .await
-        .unwrap();
-    let (r, report) = deploy(&s, &["--image-tag", "v1"]);
-    r.assert_code(0);
-    assert_eq!(report["serviceArn"], stacks.service_arn.as_str());
-    assert!(r.stderr.contains("Copilot's tags"), "{}", r.stderr);
-    assert_eq!(
-        services_in(&s, &stacks.cluster).await.len(),
-        1,
-        "no second service"
     );
 }
 

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod adopt;
 mod autoscaling;
 mod cli_errors;
 mod completions;

@@ -166,8 +166,95 @@ fn service_template(s: &Stage, env_stack: &str) -> Value {
                     }]
                 }
             }
+        },
+        // Copilot exports its service discovery ARN as `${AWS::StackName}-DiscoveryServiceARN`.
+        "Outputs": {
+            "DiscoveryServiceARN": {
+                "Value": {"Ref": "Service"},
+                "Export": {"Name": {"Fn::Sub": "${AWS::StackName}-DiscoveryServiceARN"}}
+            }
         }
     })
+}
+
+/// The add-ons template of `copilot/api/addons/`, as Copilot merges and
+/// uploads it: Copilot's parameters, and an output of each kind Copilot wires
+/// into the task (`workloads/partials/cf/envvars-common.yml`, `secrets.yml`,
+/// `taskrole.yml`): a queue's URL and a table's name (variables), a secret's
+/// ARN (a secret), a managed policy's ARN (attached to the task role).
+pub fn addons_template(s: &Stage) -> Value {
+    let app = &s.app;
+    json!({
+        "Parameters": {
+            "App": {"Type": "String"},
+            "Env": {"Type": "String"},
+            "Name": {"Type": "String"}
+        },
+        "Resources": {
+            "JobsQueue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": format!("{app}-test-api-jobs")}},
+            "DbSecret": {
+                "Type": "AWS::SecretsManager::Secret",
+                "Properties": {
+                    "Name": format!("{app}/test/api/db"),
+                    "GenerateSecretString": {"SecretStringTemplate": "{\"username\": \"app\"}", "GenerateStringKey": "password"}
+                }
+            },
+            "OrdersTable": {
+                "Type": "AWS::DynamoDB::Table",
+                "Properties": {
+                    "TableName": format!("{app}-test-api-orders"),
+                    "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+                    "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+                    "BillingMode": "PAY_PER_REQUEST"
+                }
+            },
+            "OrdersAccessPolicy": {
+                "Type": "AWS::IAM::ManagedPolicy",
+                "Properties": {
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [{"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"], "Resource": "*"}]
+                    }
+                }
+            }
+        },
+        "Outputs": {
+            "JobsQueueURL": {"Value": {"Ref": "JobsQueue"}},
+            "OrdersTableName": {"Value": {"Ref": "OrdersTable"}},
+            "DbSecret": {"Value": {"Ref": "DbSecret"}},
+            "OrdersAccessPolicy": {"Value": {"Ref": "OrdersAccessPolicy"}}
+        }
+    })
+}
+
+/// The service stack with Copilot's nested `AddonsStack` (its template in the
+/// application's bucket), whose outputs reach the main container as Copilot
+/// renders them.
+fn service_with_addons_template(s: &Stage, env_stack: &str) -> Value {
+    let mut t = service_template(s, env_stack);
+    let url = format!(
+        "https://{}.s3.amazonaws.com/api/addons.json",
+        addons_bucket(s)
+    );
+    t["Resources"]["AddonsStack"] = json!({
+        "Type": "AWS::CloudFormation::Stack",
+        "Properties": {
+            "TemplateURL": url,
+            "Parameters": {"App": s.app, "Env": "test", "Name": "api"}
+        }
+    });
+    let get = |out: &str| json!({"Fn::GetAtt": ["AddonsStack", format!("Outputs.{out}")]});
+    let api = &mut t["Resources"]["TaskDefinition"]["Properties"]["ContainerDefinitions"][0];
+    let env = api["Environment"].as_array_mut().unwrap();
+    env.push(json!({"Name": "JOBS_QUEUE_URL", "Value": get("JobsQueueURL")}));
+    env.push(json!({"Name": "ORDERS_TABLE_NAME", "Value": get("OrdersTableName")}));
+    api["Secrets"] = json!([{"Name": "DB_SECRET", "ValueFrom": get("DbSecret")}]);
+    t
+}
+
+/// The bucket Copilot keeps an application's templates in (here, one per stage).
+pub fn addons_bucket(s: &Stage) -> String {
+    format!("{}-copilot-templates", s.app.to_lowercase())
 }
 
 /// A Load Balanced Web Service with `http: false` and `nlb: {port: 80/tcp,
@@ -237,6 +324,19 @@ impl Stage {
     /// tags the service as Copilot does.
     pub async fn copilot_stacks(&self) -> CopilotStacks {
         self.copilot_stacks_with(service_template, "TargetGroup")
+            .await
+    }
+
+    /// As [`Stage::copilot_stacks`], with the nested add-ons stack Copilot
+    /// deploys from `copilot/api/addons/` ([`addons_template`]).
+    pub async fn copilot_stacks_with_addons(&self) -> CopilotStacks {
+        let emu = super::emulator();
+        emu.s3_put(&format!("/{}", addons_bucket(self)), b"");
+        emu.s3_put(
+            &format!("/{}/api/addons.json", addons_bucket(self)),
+            addons_template(self).to_string().as_bytes(),
+        );
+        self.copilot_stacks_with(service_with_addons_template, "TargetGroup")
             .await
     }
 

@@ -180,6 +180,8 @@ impl Emulator {
         let body = body.to_string();
         let service = if target.starts_with("AmazonEC2ContainerService") {
             "ecs"
+        } else if target.starts_with("AmazonSQS") {
+            "sqs"
         } else {
             "logs"
         };
@@ -207,6 +209,32 @@ impl Emulator {
             payload.to_string()
         };
         serde_json::from_str(&payload).expect("a JSON answer")
+    }
+}
+
+impl Emulator {
+    /// A raw S3 PUT, path-style (`/{bucket}` or `/{bucket}/{key}`): a bucket
+    /// or an object, as Copilot's application bucket holds its templates.
+    /// (The tests need no S3 client beyond this.)
+    pub fn s3_put(&self, path: &str, body: &[u8]) {
+        use std::io::{Read, Write};
+        let host = self.endpoint.trim_start_matches("http://");
+        let mut s = std::net::TcpStream::connect(host).expect("connect to the emulator");
+        write!(
+            s,
+            "PUT {path} HTTP/1.1\r\nHost: {host}\r\n\
+             Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0\r\n\
+             x-amz-content-sha256: UNSIGNED-PAYLOAD\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+        .unwrap();
+        s.write_all(body).unwrap();
+        let mut resp = String::new();
+        s.read_to_string(&mut resp).unwrap();
+        assert!(
+            resp.starts_with("HTTP/1.1 200") || resp.starts_with("HTTP/1.0 200"),
+            "PUT {path}: {resp}"
+        );
     }
 }
 

@@ -84,6 +84,12 @@ impl Proxy {
         );
     }
 
+    /// CloudFormation's behaviour (`{"emptyChangeSets": true}`: every change
+    /// set found to change nothing).
+    pub fn cfn(&self, config: Value) {
+        self.post("/_sim/cfn", config);
+    }
+
     /// Fault rules (see sidecarctl-localproxy's documentation).
     pub fn faults(&self, rules: Value) {
         self.post("/_sim/faults", rules);

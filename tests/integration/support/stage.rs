@@ -126,6 +126,19 @@ impl Stage {
     pub async fn sdk(&self) -> aws_config::SdkConfig {
         emulator().sdk_config().await
     }
+
+    /// An SDK configuration whose requests go through the stage's proxy (as
+    /// another tool's would: the proxy sees and plays them).
+    pub async fn sdk_via_proxy(&self) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(&self.proxy.endpoint)
+            .credentials_provider(aws_sdk_ecs::config::Credentials::new(
+                "test", "test", None, None, "tests",
+            ))
+            .load()
+            .await
+    }
 }
 
 impl Stage {

@@ -21,12 +21,18 @@
 //!   and shows them in CreateService, UpdateService and DescribeServices
 //!   answers.
 //!
+//! - plays CloudFormation where the emulator differs from AWS (see `cfn`):
+//!   ListImports, the DELETE_FAILED of a stack whose export is imported,
+//!   LastUpdatedTime, and on request change sets that find nothing to change.
+//!
 //! It is controlled over HTTP on the same port:
 //!   GET  /_sim/stats      {"counts": {"ecs:DescribeServices": 3, ...}, "injected": {...}, "total": N, "log": [...]}
 //!   POST /_sim/reset      clear counts, log and faults
 //!   POST /_sim/faults     [{"op": "ecs:RegisterTaskDefinition", "kind": "throttle", "times": 2}, ...]
 //!   POST /_sim/rollouts   {"durationMs": 500, "outcomes": ["fail", "fail-late", "complete", "hang"]}
+//!   POST /_sim/cfn        {"emptyChangeSets": true}
 
+mod cfn;
 mod faults;
 mod ops;
 mod rollout;
@@ -96,6 +102,7 @@ struct State {
     grace: std::collections::BTreeMap<String, i64>,
     /// `serviceConnectConfiguration` by service ARN, as last set.
     connect: std::collections::BTreeMap<String, Value>,
+    cfn: cfn::Cfn,
 }
 
 struct Shared {
@@ -138,6 +145,7 @@ async fn main() {
             exec: Default::default(),
             grace: Default::default(),
             connect: Default::default(),
+            cfn: cfn::Cfn::default(),
         }),
         ssm_writes: tokio::sync::Mutex::new(()),
     });
@@ -264,6 +272,12 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Resp, Dro
         finish(200);
         return Ok(respond(200, &[("content-type", "text/xml".into())], xml));
     }
+    if op.starts_with("cloudformation:")
+        && let Some((status, xml)) = cloudformation_before(&shared, &parts, &op, &body).await
+    {
+        finish(status);
+        return Ok(respond(status, &[("content-type", "text/xml".into())], xml));
+    }
     let one_at_a_time = if op == "ssm:PutParameter" {
         Some(shared.ssm_writes.lock().await)
     } else {
@@ -287,6 +301,9 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Resp, Dro
     if uparts.status == StatusCode::OK && protocol == Protocol::Json {
         ubody = simulate(&shared, &op, &body, ubody);
     }
+    if uparts.status == StatusCode::OK && op.starts_with("cloudformation:") {
+        ubody = cloudformation_after(&shared, &op, &body, ubody);
+    }
     if matches!(fault, Some((Kind::ResetAfter, _))) {
         finish(0);
         return Err(Dropped);
@@ -295,6 +312,169 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Resp, Dro
     uparts.headers.remove("transfer-encoding");
     uparts.headers.insert("content-length", ubody.len().into());
     Ok(Response::from_parts(uparts, Full::new(ubody)))
+}
+
+/// A request's form parameter.
+fn form_param(body: &[u8], name: &str) -> Option<String> {
+    form_urlencoded::parse(body)
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// CloudFormation requests the proxy answers itself (`cfn`): ListImports,
+/// and DeleteStack of a stack whose export is imported.
+async fn cloudformation_before(
+    shared: &Shared,
+    parts: &hyper::http::request::Parts,
+    op: &str,
+    body: &[u8],
+) -> Option<(u16, Bytes)> {
+    match op {
+        "cloudformation:ListImports" => {
+            let export = form_param(body, "ExportName")?;
+            let templates = all_templates(shared, parts).await.ok()?;
+            let found = cfn::importers(&export, &templates);
+            let (status, xml) = cfn::list_imports_answer(&export, &found);
+            Some((status, Bytes::from(xml)))
+        }
+        "cloudformation:DeleteStack" => {
+            let stack = form_param(body, "StackName")?;
+            let described = query(
+                shared,
+                parts,
+                &[("Action", "DescribeStacks"), ("StackName", &stack)],
+            )
+            .await
+            .ok()?;
+            let name = cfn::tag(&described, "StackName")?.to_string();
+            let exports: Vec<String> = cfn::list_members(&described, "Outputs")
+                .iter()
+                .filter_map(|m| cfn::tag(m, "ExportName").map(cfn::unescape))
+                .collect();
+            let templates = all_templates(shared, parts).await.ok()?;
+            let others: Vec<(String, String)> =
+                templates.into_iter().filter(|(n, _)| *n != name).collect();
+            let in_use: Vec<String> = exports
+                .iter()
+                .filter_map(|e| {
+                    let by = cfn::importers(e, &others);
+                    (!by.is_empty()).then(|| {
+                        format!(
+                            "Export {e} cannot be deleted as it is in use by {}",
+                            by.join(", ")
+                        )
+                    })
+                })
+                .collect();
+            let mut st = shared.state.lock().unwrap();
+            if in_use.is_empty() {
+                st.cfn.clear_delete_failed(&name);
+                return None;
+            }
+            st.cfn.mark_delete_failed(&name, in_use.join("; "));
+            Some((200, cfn::delete_stack_answer()))
+        }
+        _ => None,
+    }
+}
+
+/// CloudFormation answers as AWS gives them (`cfn`).
+fn cloudformation_after(shared: &Shared, op: &str, request: &[u8], response: Bytes) -> Bytes {
+    let text = String::from_utf8_lossy(&response);
+    let mut st = shared.state.lock().unwrap();
+    match op {
+        "cloudformation:DescribeStacks" => Bytes::from(st.cfn.describe_stacks(&text)),
+        "cloudformation:DescribeChangeSet" => st
+            .cfn
+            .describe_change_set(&text)
+            .map(Bytes::from)
+            .unwrap_or(response),
+        "cloudformation:CreateChangeSet" => {
+            if let (Some(id), Some(stack)) = (cfn::tag(&text, "Id"), cfn::tag(&text, "StackId")) {
+                st.cfn.remember_change_set(id, stack);
+            }
+            response
+        }
+        "cloudformation:UpdateStack" | "cloudformation:ExecuteChangeSet" => {
+            let stack = form_param(request, "StackName")
+                .or_else(|| cfn::tag(&text, "StackId").map(str::to_string))
+                .or_else(|| {
+                    form_param(request, "ChangeSetName").and_then(|c| st.cfn.change_set_stack(&c))
+                });
+            if let Some(stack) = stack {
+                st.cfn.mark_updated(&stack, cfn::now_rfc3339());
+            }
+            response
+        }
+        _ => response,
+    }
+}
+
+/// Every live stack's name and template, read from the emulator.
+async fn all_templates(
+    shared: &Shared,
+    parts: &hyper::http::request::Parts,
+) -> Result<Vec<(String, String)>, String> {
+    let listed = query(shared, parts, &[("Action", "DescribeStacks")]).await?;
+    let mut out = Vec::new();
+    for member in cfn::list_members(&listed, "Stacks") {
+        let (Some(name), Some(status)) = (
+            cfn::tag(member, "StackName"),
+            cfn::tag(member, "StackStatus"),
+        ) else {
+            continue;
+        };
+        if status == "DELETE_COMPLETE" {
+            continue;
+        }
+        let t = query(
+            shared,
+            parts,
+            &[("Action", "GetTemplate"), ("StackName", name)],
+        )
+        .await?;
+        let body = cfn::tag(&t, "TemplateBody")
+            .map(cfn::unescape)
+            .unwrap_or_default();
+        out.push((name.to_string(), body));
+    }
+    Ok(out)
+}
+
+/// A Query request of the proxy's own to the emulator, signed as the
+/// request it serves was (the emulator reads the service from it).
+async fn query(
+    shared: &Shared,
+    parts: &hyper::http::request::Parts,
+    params: &[(&str, &str)],
+) -> Result<String, String> {
+    let body: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params.iter().copied())
+        .append_pair("Version", "2010-05-15")
+        .finish();
+    let mut req = Request::builder().method("POST").uri("/");
+    for (k, v) in &parts.headers {
+        if k != "content-length" && k != "content-type" {
+            req = req.header(k, v);
+        }
+    }
+    let req = req
+        .header(
+            "content-type",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        )
+        .body(())
+        .map_err(|e| e.to_string())?;
+    let (p, _) = req.into_parts();
+    let (rparts, rbody) = forward(shared, &p, Bytes::from(body)).await?;
+    if !rparts.status.is_success() {
+        return Err(format!(
+            "{}: {}",
+            rparts.status,
+            String::from_utf8_lossy(&rbody)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&rbody).into_owned())
 }
 
 /// DescribeTargetHealth for a target group a simulated deployment registers
@@ -531,6 +711,7 @@ fn control(parts: &hyper::http::request::Parts, body: &[u8], shared: &Shared) ->
             st.injected.clear();
             st.log.clear();
             st.faults.set(Vec::new());
+            st.cfn.reset();
             ok(json!({"reset": true}))
         }
         ("POST", "/_sim/faults") => match serde_json::from_slice(body) {
@@ -539,6 +720,13 @@ fn control(parts: &hyper::http::request::Parts, body: &[u8], shared: &Shared) ->
                 ok(json!({"faults": true}))
             }
             Err(e) => bad(format!("faults: {e}")),
+        },
+        ("POST", "/_sim/cfn") => match serde_json::from_slice(body) {
+            Ok(c) => {
+                st.cfn.configure(c);
+                ok(json!({"cfn": true}))
+            }
+            Err(e) => bad(format!("cfn: {e}")),
         },
         ("POST", "/_sim/rollouts") => match serde_json::from_slice(body) {
             Ok(c) => {
