@@ -24,6 +24,10 @@ pub struct CopilotStacks {
     /// The ECS service `sidecarctl adopt` took over, once the service stack
     /// is gone.
     pub adopted_arn: Option<String>,
+    /// The service stack's nested add-ons stack (`AddonsStack`), when it has one.
+    pub addons_stack: Option<String>,
+    /// The add-ons stacks `adopt` left standing, from its record.
+    pub adopted_addons: Vec<String>,
 }
 
 /// The environment as Copilot's environment stack describes it. Many outputs
@@ -160,6 +164,9 @@ pub struct Placement {
     pub service_from: Source,
     /// The environment stack's facts, when it exists.
     pub environment: Option<Environment>,
+    /// The add-ons stacks Copilot deployed for the service placed: its
+    /// service stack's `AddonsStack`, or those `adopt` recorded.
+    pub addons_stacks: Vec<String>,
 }
 
 impl Placement {
@@ -240,21 +247,27 @@ pub fn place(who: Who<'_>, cluster_flag: Option<&str>, stacks: &CopilotStacks) -
             .filter(|(c, _)| c.is_none_or(|c| c == cluster))
             .map(|(_, name)| name.to_string())
     };
-    let (service, service_from) = match (
+    let ((service, service_from), addons_stacks) = match (
         in_cluster(stacks.service_arn.as_deref()),
         in_cluster(stacks.adopted_arn.as_deref()),
     ) {
         (Some(name), _) => (
-            name,
-            Source::ServiceStack(copilot::service_stack(who.app, who.env, who.svc)),
+            (
+                name,
+                Source::ServiceStack(copilot::service_stack(who.app, who.env, who.svc)),
+            ),
+            stacks.addons_stack.iter().cloned().collect(),
         ),
         (None, Some(name)) => (
-            name,
-            Source::Adopted(crate::names::sidecarctl::adopted_record(
-                who.app, who.env, who.svc,
-            )),
+            (
+                name,
+                Source::Adopted(crate::names::sidecarctl::adopted_record(
+                    who.app, who.env, who.svc,
+                )),
+            ),
+            stacks.adopted_addons.clone(),
         ),
-        (None, None) => (who.svc.to_string(), Source::Default),
+        (None, None) => ((who.svc.to_string(), Source::Default), Vec::new()),
     };
     Placement {
         cluster,
@@ -262,6 +275,7 @@ pub fn place(who: Who<'_>, cluster_flag: Option<&str>, stacks: &CopilotStacks) -
         service,
         service_from,
         environment,
+        addons_stacks,
     }
 }
 
@@ -318,6 +332,7 @@ mod tests {
                     .into(),
             ),
             adopted_arn: None,
+            ..CopilotStacks::default()
         };
         let p = place(WHO, None, &stacks);
         assert_eq!(p.cluster, "shop-prod-Cluster-AbC123");
@@ -336,6 +351,7 @@ mod tests {
             env_outputs: Some(outputs()),
             service_arn: Some("arn:aws:ecs:us-east-1:1:service/shop-prod-Cluster-AbC123/x".into()),
             adopted_arn: None,
+            ..CopilotStacks::default()
         };
         let p = place(WHO, Some("mine"), &stacks);
         assert_eq!((p.cluster.as_str(), p.cluster_from), ("mine", Source::Flag));
@@ -354,6 +370,7 @@ mod tests {
                 "arn:aws:ecs:us-east-1:1:service/shop-prod-Cluster-AbC123/shop-prod-api-Service-XyZ"
                     .into(),
             ),
+            ..CopilotStacks::default()
         };
         let p = place(WHO, None, &stacks);
         assert_eq!(p.service, "shop-prod-api-Service-XyZ");

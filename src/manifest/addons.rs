@@ -119,3 +119,162 @@ pub fn parse_addon(file: &Arc<SourceFile>, addons: &mut Addons, diags: &mut Diag
         });
     }
 }
+
+/// What Copilot makes of an add-on template's output (its
+/// `internal/pkg/addon/output.go`): by the type of the resource the output's
+/// value is a `Ref` of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputKind {
+    /// An environment variable of every container, named [`to_snake_case`].
+    Variable,
+    /// A Secrets Manager secret: a secret of the main container.
+    Secret,
+    /// A managed policy: attached to the task role.
+    ManagedPolicy,
+    /// A security group: the service's, and a variable too (Copilot gives
+    /// it both ways).
+    SecurityGroup,
+}
+
+/// The outputs of an add-on template (as deployed) and their kinds, in order.
+pub fn output_kinds(template: &str) -> Result<Vec<(String, OutputKind)>, String> {
+    let root =
+        yaml::parse(template).map_err(|e| format!("the template cannot be read: {}", e.message))?;
+    let types: Vec<(&str, String)> = root
+        .get("Resources")
+        .and_then(Node::as_map)
+        .ok_or("the template's \"Resources\" is not a map")?
+        .iter()
+        .map(|(k, v)| {
+            let t = v
+                .get("Type")
+                .and_then(Node::scalar_text)
+                .unwrap_or_default();
+            (k.name.as_str(), t)
+        })
+        .collect();
+    let Some(outputs) = root.get("Outputs") else {
+        return Ok(Vec::new());
+    };
+    let outputs = outputs
+        .as_map()
+        .ok_or("the template's \"Outputs\" is not a map")?;
+    Ok(outputs
+        .iter()
+        .map(|(k, v)| {
+            let value = v.get("Value");
+            // `!Ref X`, or `Ref: X`.
+            let target = value.and_then(|n| match (&n.tag, n.get("Ref")) {
+                (Some(t), _) if t == "!Ref" => n.scalar_text(),
+                (None, Some(r)) => r.scalar_text(),
+                _ => None,
+            });
+            let kind = target
+                .and_then(|t| types.iter().find(|(id, _)| *id == t.trim()))
+                .map(|(_, ty)| match ty.as_str() {
+                    "AWS::SecretsManager::Secret" => OutputKind::Secret,
+                    "AWS::IAM::ManagedPolicy" => OutputKind::ManagedPolicy,
+                    "AWS::EC2::SecurityGroup" => OutputKind::SecurityGroup,
+                    _ => OutputKind::Variable,
+                })
+                .unwrap_or(OutputKind::Variable);
+            (k.name.clone(), kind)
+        })
+        .collect())
+}
+
+/// An output's name as the environment variable Copilot makes of it
+/// (`toSnakeCase`: `StoreBucketName` → `STORE_BUCKET_NAME`, `myDDBTable` →
+/// `MY_DDB_TABLE`): a `_` between a lowercase letter or digit and a capital,
+/// then between a capital or digit and a capital that starts a word.
+pub fn to_snake_case(name: &str) -> String {
+    let c: Vec<char> = name.chars().collect();
+    let lower = |x: char| x.is_ascii_lowercase() || x.is_ascii_digit();
+    let mut first = Vec::with_capacity(c.len() + 4);
+    for (i, &x) in c.iter().enumerate() {
+        if i > 0 && x.is_ascii_uppercase() && lower(c[i - 1]) {
+            first.push('_');
+        }
+        first.push(x);
+    }
+    // Leftmost, non-overlapping `([A-Z0-9])([A-Z][a-z])`, as Go's regexp replaces.
+    let mut out = String::with_capacity(first.len() + 4);
+    let mut i = 0;
+    while i < first.len() {
+        let x = first[i];
+        if i + 2 < first.len()
+            && (x.is_ascii_uppercase() || x.is_ascii_digit())
+            && first[i + 1].is_ascii_uppercase()
+            && first[i + 2].is_ascii_lowercase()
+        {
+            out.extend([x, '_', first[i + 1], first[i + 2]]);
+            i += 3;
+        } else {
+            out.push(x);
+            i += 1;
+        }
+    }
+    out.to_ascii_uppercase()
+}
+
+#[cfg(test)]
+mod output_tests {
+    use super::*;
+
+    #[test]
+    fn names_are_snake_cased_as_copilot_does() {
+        // Copilot's own cases (template_functions_test.go).
+        for (i, o) in [
+            (
+                "AdditionalResourcesPolicyArn",
+                "ADDITIONAL_RESOURCES_POLICY_ARN",
+            ),
+            (
+                "additionalResourcesPolicyArn",
+                "ADDITIONAL_RESOURCES_POLICY_ARN",
+            ),
+            ("myddbtable", "MYDDBTABLE"),
+            ("myDDBTable", "MY_DDB_TABLE"),
+            ("my2ndDDBTable", "MY2ND_DDB_TABLE"),
+            ("myTableWithLSI", "MY_TABLE_WITH_LSI"),
+            ("StoreBucketName", "STORE_BUCKET_NAME"),
+            ("JobsQueueURL", "JOBS_QUEUE_URL"),
+        ] {
+            assert_eq!(to_snake_case(i), o, "{i}");
+        }
+    }
+
+    #[test]
+    fn outputs_are_classified_by_what_they_ref() {
+        let t = "\
+Resources:
+  Bucket: {Type: AWS::S3::Bucket}
+  DbSecret: {Type: AWS::SecretsManager::Secret}
+  Access: {Type: AWS::IAM::ManagedPolicy}
+  Group: {Type: AWS::EC2::SecurityGroup}
+Outputs:
+  BucketName: {Value: !Ref Bucket}
+  DbSecretArn:
+    Value: !Ref DbSecret
+  AccessPolicy:
+    Value:
+      Ref: Access
+  GroupId: {Value: !GetAtt Group.GroupId}
+  GroupRef: {Value: !Ref Group}
+  Literal: {Value: x}
+";
+        assert_eq!(
+            output_kinds(t).unwrap(),
+            [
+                ("BucketName".to_string(), OutputKind::Variable),
+                ("DbSecretArn".to_string(), OutputKind::Secret),
+                ("AccessPolicy".to_string(), OutputKind::ManagedPolicy),
+                ("GroupId".to_string(), OutputKind::Variable),
+                ("GroupRef".to_string(), OutputKind::SecurityGroup),
+                ("Literal".to_string(), OutputKind::Variable),
+            ]
+        );
+        assert!(output_kinds("Resources: {}\n").unwrap().is_empty());
+        assert!(output_kinds("Outputs: {}\n").is_err());
+    }
+}

@@ -69,6 +69,9 @@ pub fn service_stack(app: &str, env: &str, svc: &str) -> String {
 /// The logical id of the ECS service in a Copilot service stack.
 pub const SERVICE_LOGICAL_ID: &str = "Service";
 
+/// The logical id of the nested stack Copilot deploys from `copilot/{svc}/addons/`.
+pub const ADDONS_LOGICAL_ID: &str = "AddonsStack";
+
 /// The tags Copilot puts on what it creates.
 pub const TAG_APP: &str = "copilot-application";
 pub const TAG_ENV: &str = "copilot-environment";

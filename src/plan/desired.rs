@@ -23,6 +23,9 @@ pub struct DesiredIam {
     pub execution_policy: String,
     pub task_policy: Option<String>,
     pub addons: Vec<(RenderedPolicy, String)>,
+    /// Managed policies to attach to the task role as they are (the
+    /// add-ons stack Copilot deployed outputs them).
+    pub attach: Vec<String>,
     pub tags: Vec<(String, String)>,
 }
 
@@ -111,6 +114,7 @@ pub fn desired_state(
             execution_policy: p.execution.to_json(),
             task_policy: p.task.map(|p| p.to_json()),
             addons: r.addon_policies.clone(),
+            attach: facts.addon_outputs.policies.clone(),
             tags: tags.clone(),
         }
     });
@@ -146,6 +150,15 @@ pub fn desired_state(
             names::log_group(&s.app, &s.env, &svc.name),
             r.facts.region.clone(),
         ));
+        // The add-ons stack's security groups, as Copilot adds them (unless
+        // the command line names the groups).
+        if s.security_groups.is_empty() {
+            for g in &r.facts.addon_outputs.security_groups {
+                if !n.security_groups.contains(g) {
+                    n.security_groups.push(g.clone());
+                }
+            }
+        }
         n
     });
     Ok(Desired {

@@ -423,6 +423,15 @@ pub fn plan(d: &Desired, cur: &Current) -> Plan {
             iam.task_policy.as_ref(),
             &state.task_policy,
         );
+        // The add-ons stack's policies, attached as they are.
+        for arn in &iam.attach {
+            if !state.attached.contains(arn) {
+                second.push(Step::AttachPolicy {
+                    role: iam.task_role.clone(),
+                    arn: arn.clone(),
+                });
+            }
+        }
         // Add-on policies: the task role's tags record the document attached.
         for (policy, arn) in &iam.addons {
             let key = addon_tag(&policy.name);
@@ -718,6 +727,7 @@ mod tests {
                 execution_policy: "{\"Version\":\"2012-10-17\",\"Statement\":[]}".into(),
                 task_policy: None,
                 addons: Vec::new(),
+                attach: Vec::new(),
                 tags: Vec::new(),
             }),
             cluster: "demo-test".into(),

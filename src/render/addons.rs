@@ -256,6 +256,7 @@ mod tests {
             images: Default::default(),
             secret_arns: Default::default(),
             credential_arns: Default::default(),
+            addon_outputs: Default::default(),
         }
     }
 

@@ -27,6 +27,27 @@ pub struct Facts {
     /// The managed file system and the service's access point, for an
     /// `efs: true` volume.
     pub managed_efs: Option<ManagedEfs>,
+    /// What the add-ons stack Copilot deployed for the service gives its task.
+    pub addon_outputs: AddonOutputs,
+}
+
+/// The outputs of the service's add-ons stack (Copilot's nested
+/// `AddonsStack`), wired into the task as Copilot wired them
+/// (`workloads/partials/cf/envvars-common.yml`, `secrets.yml`,
+/// `taskrole.yml`, `service-base-properties.yml`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AddonOutputs {
+    /// The stack they come from.
+    pub stack: Option<String>,
+    /// Variables of every container (the main one, each sidecar, the
+    /// FireLens router): output names in Copilot's snake case → values.
+    pub variables: BTreeMap<String, String>,
+    /// Secrets of the main container: names → Secrets Manager ARNs.
+    pub secrets: BTreeMap<String, String>,
+    /// Managed policies attached to the task role.
+    pub policies: Vec<String>,
+    /// Security groups of the service's network configuration.
+    pub security_groups: Vec<String>,
 }
 
 /// The environment's managed file system and the service's access point on it.
@@ -116,6 +137,7 @@ impl Facts {
             credential_arns: BTreeMap::new(),
             lb_dns: None,
             managed_efs: svc.managed_volume().map(|_| ManagedEfs::placeholder()),
+            addon_outputs: AddonOutputs::default(),
         };
         facts.images = declared_images(svc, &facts, image_tag.unwrap_or("latest"));
         facts

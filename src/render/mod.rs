@@ -7,7 +7,7 @@ pub mod iam;
 pub mod limits;
 pub mod taskdef;
 
-pub use facts::{Facts, ManagedEfs};
+pub use facts::{AddonOutputs, Facts, ManagedEfs};
 pub use iam::{Policies, PolicyDocument, render_policies};
 pub use taskdef::{TaskDefinition, render_task_definition};
 

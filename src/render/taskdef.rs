@@ -233,7 +233,7 @@ pub fn render_task_definition(svc: &Service, facts: &Facts) -> TaskDefinition {
             })
             .chain(lb_ports(svc, name))
             .collect(),
-        secrets: secrets(&svc.secrets, facts),
+        secrets: main_secrets(svc, facts),
         depends_on: dependencies(&svc.image.depends_on),
         health_check: svc.image.healthcheck.as_ref().map(health_check),
         docker_labels: strings(&svc.image.labels),
@@ -461,6 +461,13 @@ fn copilot_variables(svc: &Service, facts: &Facts) -> Vec<KeyValue> {
     if let Some(dns) = &facts.lb_dns {
         vars.push(kv("COPILOT_LB_DNS", dns.clone()));
     }
+    vars.extend(
+        facts
+            .addon_outputs
+            .variables
+            .iter()
+            .map(|(n, v)| kv(n, v.clone())),
+    );
     vars
 }
 
@@ -486,6 +493,18 @@ fn environment(common: &[KeyValue], vars: &Vars, mounts: &[MountPoint]) -> Vec<K
     }
     env.into_iter()
         .map(|(name, value)| KeyValue { name, value })
+        .collect()
+}
+
+/// The main container's secrets: the manifest's, and the add-ons stack's
+/// secret outputs (the manifest's win a shared name); sorted by name.
+fn main_secrets(svc: &Service, facts: &Facts) -> Vec<Secret> {
+    let mut all: BTreeMap<String, String> = facts.addon_outputs.secrets.clone();
+    for s in secrets(&svc.secrets, facts) {
+        all.insert(s.name, s.value_from);
+    }
+    all.into_iter()
+        .map(|(name, value_from)| Secret { name, value_from })
         .collect()
 }
 

@@ -205,7 +205,20 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
         .as_ref()
         .and_then(|e| e.namespace_id.clone())
         .filter(|_| req.svc.kind.value != crate::manifest::ServiceType::WorkerService);
-    let (service, scaling, managed_access_point, rules, tgs, discovery) = tokio::join!(
+    let addon_stacks = join_all(placement.addons_stacks.iter().map(|id| async move {
+        let (stack, template) = tokio::join!(
+            aws::cfn::stack(&aws.cfn, id),
+            aws::cfn::template(&aws.cfn, id)
+        );
+        let read = match (stack?, template) {
+            (Some(s), Ok(t)) => Some((s, t)),
+            (None, _) => None,
+            (Some(_), Err(e)) if e.is(aws::ErrorKind::NotFound) => None,
+            (Some(_), Err(e)) => return Err(e),
+        };
+        Ok::<_, AwsError>((id.clone(), read))
+    }));
+    let (service, scaling, managed_access_point, rules, tgs, discovery, addon_stacks) = tokio::join!(
         async {
             if moved {
                 aws::ecs::describe_service(&aws.ecs, &placement.cluster, &placement.service).await
@@ -242,6 +255,7 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
                 None => Ok(None),
             }
         },
+        addon_stacks,
     );
     let (mut service, mut scaling, managed_access_point) =
         (service?, scaling?, managed_access_point?);
@@ -315,6 +329,7 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
         discovery: discovery?,
         imported_alb,
         queues: queues?,
+        addon_stacks: addon_stacks.into_iter().collect::<Result<_, _>>()?,
     })
 }
 
@@ -379,15 +394,19 @@ pub async fn copilot_stacks(aws: &Aws, who: Who<'_>) -> Result<CopilotStacks, Aw
         copilot::service_stack(who.app, who.env, who.svc),
     );
     let record = adopted_record(who.app, who.env, who.svc);
-    let (env_outputs, service_arn, adopted) = tokio::join!(
+    let (env_outputs, service_arn, addons_stack, adopted) = tokio::join!(
         env_outputs(aws, &env_stack),
         aws::cfn::stack_resource(&aws.cfn, &svc_stack, copilot::SERVICE_LOGICAL_ID),
+        aws::cfn::stack_resource(&aws.cfn, &svc_stack, copilot::ADDONS_LOGICAL_ID),
         aws::record::read(&aws.ssm, &record),
     );
+    let adopted = adopted?;
     Ok(CopilotStacks {
         env_outputs: env_outputs?,
         service_arn: service_arn?,
-        adopted_arn: adopted?.map(|r| r.service),
+        addons_stack: addons_stack?.filter(|s| !s.is_empty()),
+        adopted_arn: adopted.as_ref().map(|r| r.service.clone()),
+        adopted_addons: adopted.map(|r| r.addons_stacks).unwrap_or_default(),
     })
 }
 

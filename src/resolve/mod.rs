@@ -23,6 +23,7 @@ use crate::names::{self, Arn, EcrImage, RoleNames, arn, copilot};
 use crate::render::addons::{RenderedPolicy, render_addon_policies};
 use crate::render::facts::declared_images;
 use crate::render::{Facts, ManagedEfs};
+use crate::state::stack::Stack;
 use crate::state::{
     AccessPoint, Current, FileSystem, IamState, Identity, ImageFound, LogGroup, Registered,
     ServiceState,
@@ -141,6 +142,9 @@ pub struct Answers {
     pub imported_alb: Option<crate::state::lb::ImportedAlb>,
     /// The queues of Copilot's service stack, read for `count.queue_delay`.
     pub queues: Vec<String>,
+    /// The add-ons stacks Copilot deployed for the service (by id), each with
+    /// its outputs and template when it could be read.
+    pub addon_stacks: Vec<(String, Option<(Stack, String)>)>,
 }
 
 /// Everything a deploy knows once resolved.
@@ -405,7 +409,9 @@ pub fn interpret(req: &Request, q: &Questions, a: Answers) -> Result<Resolved, R
             }),
         },
         managed_efs: None,
+        addon_outputs: Default::default(),
     };
+    facts.addon_outputs = addon_outputs(req, &a.addon_stacks, &mut missing);
     let create_access_point = managed_efs(req, &a, &mut facts, &mut missing);
     let digests = images(req, q, &a, &mut facts, &mut missing);
     secrets(req, &a, &mut facts, &mut missing);
@@ -423,7 +429,10 @@ pub fn interpret(req: &Request, q: &Questions, a: Answers) -> Result<Resolved, R
     };
     facts.execution_role_arn = execution;
     facts.task_role_arn = task;
+    // The add-ons stack Copilot deployed holds the add-ons' policies: they
+    // are attached as they are, not deployed again.
     let addon_policies = match req.roles {
+        Roles::Managed(_) if facts.addon_outputs.stack.is_some() => Vec::new(),
         Roles::Managed(_) => render_addon_policies(req.addons, &facts, &svc.name)
             .map_err(|e| ResolveError::Invalid(Diagnostics::from(e)))?
             .into_iter()
@@ -464,6 +473,78 @@ pub fn interpret(req: &Request, q: &Questions, a: Answers) -> Result<Resolved, R
         imported_alb: a.imported_alb,
         queues: a.queues,
     })
+}
+
+/// The outputs of the add-ons stacks Copilot deployed for the service, as
+/// Copilot wired them into the task; a stack that cannot be read, or an
+/// output without a value, is missing (the deploy would take them away).
+fn addon_outputs(
+    req: &Request,
+    stacks: &[(String, Option<(Stack, String)>)],
+    missing: &mut Missing,
+) -> crate::render::AddonOutputs {
+    use crate::manifest::addons::{OutputKind, output_kinds, to_snake_case};
+    let mut out = crate::render::AddonOutputs::default();
+    let lost = "its outputs reach the containers (variables, secrets) and the task role (policies) as Copilot wired them; a deploy without them would take them away";
+    for (id, read) in stacks {
+        let Some((stack, template)) = read else {
+            missing.diags.push(
+                Diagnostic::error(
+                    "missing",
+                    format!(
+                        "the add-ons stack {id} that Copilot deployed for {} cannot be found",
+                        req.svc.name.value
+                    ),
+                )
+                .help(format!("{lost}; nothing was written")),
+            );
+            continue;
+        };
+        out.stack = Some(stack.name.clone());
+        let kinds = match output_kinds(template) {
+            Ok(k) => k,
+            Err(why) => {
+                missing.diags.push(
+                    Diagnostic::error(
+                        "missing",
+                        format!("the template of the add-ons stack {} {why}", stack.name),
+                    )
+                    .help(format!("{lost}; nothing was written")),
+                );
+                continue;
+            }
+        };
+        for (name, kind) in kinds {
+            let Some(value) = stack.outputs.get(&name) else {
+                missing.diags.push(
+                    Diagnostic::error(
+                        "missing",
+                        format!(
+                            "the add-ons stack {} has no value for its output {name}",
+                            stack.name
+                        ),
+                    )
+                    .help(format!("{lost}; nothing was written")),
+                );
+                continue;
+            };
+            let env = to_snake_case(&name);
+            match kind {
+                OutputKind::Secret => {
+                    out.secrets.insert(env, value.clone());
+                }
+                OutputKind::ManagedPolicy => out.policies.push(value.clone()),
+                OutputKind::Variable => {
+                    out.variables.insert(env, value.clone());
+                }
+                OutputKind::SecurityGroup => {
+                    out.variables.insert(env, value.clone());
+                    out.security_groups.push(value.clone());
+                }
+            }
+        }
+    }
+    out
 }
 
 /// What the service's POSIX user on its managed file system is.

@@ -43,6 +43,7 @@ fn everything_found(q: &Questions) -> Answers {
         discovery: None,
         imported_alb: None,
         queues: Vec::new(),
+        addon_stacks: Vec::new(),
         scaling: None,
         managed_access_point: None,
         missing_exports: Vec::new(),
@@ -370,6 +371,7 @@ fn copilots_environment_stack_places_the_service_and_gives_copilot_lb_dns() {
             "arn:aws:ecs:us-east-1:1:service/demo-test-Cluster-Q1/demo-test-api-Service-Z9".into(),
         ),
         adopted_arn: None,
+        ..Default::default()
     };
     let who = crate::discover::Who {
         app: "demo",
@@ -478,4 +480,91 @@ storage:\n  volumes:\n    data:\n      path: /data\n      efs: true\n",
         task.contains("access-point/fsap-0def") && task.contains("file-system/fs-0abc"),
         "mount through the service's own access point only: {task}"
     );
+}
+
+#[test]
+fn the_addons_stacks_outputs_reach_the_task_as_copilot_wired_them_and_a_lost_stack_stops_the_deploy()
+ {
+    let svc = manifest();
+    let roles = Roles::Managed(role_names("demo", "test", "api"));
+    let addons = Addons::default();
+    let req = request(&svc, &roles, &addons, true);
+    let q = questions(&req);
+    let template = r#"{"Resources": {
+        "Bucket": {"Type": "AWS::S3::Bucket"},
+        "Db": {"Type": "AWS::SecretsManager::Secret"},
+        "Access": {"Type": "AWS::IAM::ManagedPolicy"},
+        "Group": {"Type": "AWS::EC2::SecurityGroup"}},
+      "Outputs": {
+        "StoreBucketName": {"Value": {"Ref": "Bucket"}},
+        "DbSecret": {"Value": {"Ref": "Db"}},
+        "AccessPolicy": {"Value": {"Ref": "Access"}},
+        "ClientGroup": {"Value": {"Ref": "Group"}}}}"#;
+    let stack = crate::state::stack::Stack {
+        name: "demo-test-api-AddonsStack-X".into(),
+        outputs: [
+            ("StoreBucketName", "demo-bucket"),
+            (
+                "DbSecret",
+                "arn:aws:secretsmanager:us-east-1:1:secret:db-AbC",
+            ),
+            ("AccessPolicy", "arn:aws:iam::1:policy/access"),
+            ("ClientGroup", "sg-1"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect(),
+        ..Default::default()
+    };
+    let mut a = everything_found(&q);
+    a.addon_stacks = vec![("id".into(), Some((stack.clone(), template.to_string())))];
+    let r = interpret(&req, &q, a).unwrap();
+    let o = &r.facts.addon_outputs;
+    assert_eq!(o.variables["STORE_BUCKET_NAME"], "demo-bucket");
+    assert_eq!(
+        o.variables["CLIENT_GROUP"], "sg-1",
+        "a group is a variable too"
+    );
+    assert_eq!(
+        o.secrets["DB_SECRET"],
+        "arn:aws:secretsmanager:us-east-1:1:secret:db-AbC"
+    );
+    assert_eq!(o.policies, ["arn:aws:iam::1:policy/access"]);
+    assert_eq!(o.security_groups, ["sg-1"]);
+    assert!(
+        r.addon_policies.is_empty(),
+        "the stack's policies are not deployed again"
+    );
+    let td = crate::render::render_task_definition(&svc, &r.facts);
+    for c in &td.container_definitions {
+        assert!(
+            c.environment
+                .iter()
+                .any(|kv| kv.name == "STORE_BUCKET_NAME" && kv.value == "demo-bucket"),
+            "every container: {}",
+            c.name
+        );
+    }
+    let main = &td
+        .container_definitions
+        .iter()
+        .find(|c| c.name == "api")
+        .unwrap();
+    assert!(main.secrets.iter().any(|s| s.name == "DB_SECRET"));
+
+    // The stack is gone, or an output has no value: nothing may be written.
+    let mut a = everything_found(&q);
+    a.addon_stacks = vec![("arn:gone".into(), None)];
+    let Err(ResolveError::Missing(d)) = interpret(&req, &q, a) else {
+        panic!("a lost add-ons stack stops the deploy")
+    };
+    assert!(d.iter().next().unwrap().message.contains("arn:gone"));
+    let mut partial = stack;
+    partial.outputs.remove("DbSecret");
+    let mut a = everything_found(&q);
+    a.addon_stacks = vec![("id".into(), Some((partial, template.to_string())))];
+    let Err(ResolveError::Missing(d)) = interpret(&req, &q, a) else {
+        panic!("an output without a value stops the deploy")
+    };
+    assert!(d.iter().next().unwrap().message.contains("output DbSecret"));
 }

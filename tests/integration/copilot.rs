@@ -326,3 +326,165 @@ async fn efs_true_mounts_the_environments_file_system_through_the_services_own_a
         "{report}"
     );
 }
+
+/// The task definition the service runs, as ECS describes it.
+async fn running_task_definition(
+    s: &Stage,
+    stacks: &crate::support::copilot::CopilotStacks,
+) -> aws_sdk_ecs::types::TaskDefinition {
+    let arn = copilot_service(s, stacks)
+        .await
+        .task_definition()
+        .unwrap()
+        .to_string();
+    aws_sdk_ecs::Client::new(&s.sdk().await)
+        .describe_task_definition()
+        .task_definition(arn)
+        .send()
+        .await
+        .unwrap()
+        .task_definition()
+        .unwrap()
+        .clone()
+}
+
+/// Every container has the add-ons stack's variables, the main one its
+/// secret, and the task role its policy: as Copilot wired them.
+async fn assert_addon_outputs_kept(s: &Stage, stacks: &crate::support::copilot::CopilotStacks) {
+    let sdk = s.sdk().await;
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk);
+    let nested = cfn
+        .describe_stacks()
+        .send()
+        .await
+        .unwrap()
+        .stacks()
+        .iter()
+        .find(|x| {
+            x.stack_name()
+                .is_some_and(|n| n.starts_with(&format!("{}-AddonsStack", stacks.svc_stack)))
+        })
+        .unwrap()
+        .clone();
+    let output = |k: &str| {
+        nested
+            .outputs()
+            .iter()
+            .find(|o| o.output_key() == Some(k))
+            .and_then(|o| o.output_value())
+            .unwrap()
+            .to_string()
+    };
+    let td = running_task_definition(s, stacks).await;
+    let names: Vec<&str> = td
+        .container_definitions()
+        .iter()
+        .filter_map(|c| c.name())
+        .collect();
+    assert!(names.len() >= 3, "main, sidecars, router: {names:?}");
+    for c in td.container_definitions() {
+        let var = |n: &str| {
+            c.environment()
+                .iter()
+                .find(|kv| kv.name() == Some(n))
+                .and_then(|kv| kv.value())
+                .map(str::to_string)
+        };
+        assert_eq!(
+            var("JOBS_QUEUE_URL"),
+            Some(output("JobsQueueURL")),
+            "{:?}",
+            c.name()
+        );
+        assert_eq!(
+            var("ORDERS_TABLE_NAME"),
+            Some(output("OrdersTableName")),
+            "{:?}",
+            c.name()
+        );
+        let secret = c.secrets().iter().find(|x| x.name() == "DB_SECRET");
+        if c.name() == Some("api") {
+            assert_eq!(
+                secret.map(|x| x.value_from()),
+                Some(output("DbSecret").as_str())
+            );
+        } else {
+            assert!(secret.is_none(), "only the main container: {:?}", c.name());
+        }
+    }
+    let attached = aws_sdk_iam::Client::new(&sdk)
+        .list_attached_role_policies()
+        .role_name(format!("{}-test-api-TaskRole", s.app))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        attached
+            .attached_policies()
+            .iter()
+            .any(|p| p.policy_arn() == Some(output("OrdersAccessPolicy").as_str())),
+        "the add-on's policy is attached to the task role: {attached:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_copilot_service_keeps_its_addons_outputs_before_and_after_adopt() {
+    let s = Stage::new("addonsout");
+    let stacks = s.copilot_stacks_with_addons().await;
+
+    // Deployed into the stack Copilot left: the outputs stay.
+    let (r, report) = deploy(&s, &["--image-tag", "v2"]);
+    r.assert_code(0);
+    assert!(
+        report["taskDefinition"]["registered"].as_bool().unwrap(),
+        "{report}"
+    );
+    assert_addon_outputs_kept(&s, &stacks).await;
+
+    // Adopted: the add-ons stack stays, and so do its outputs.
+    let a = run(s
+        .cmd()
+        .args(["adopt", "api", "--env", "test", "-o", "json"]));
+    a.assert_code(0);
+    let (r, _) = deploy(&s, &["--image-tag", "v1"]);
+    r.assert_code(0);
+    assert!(
+        r.stderr.contains("sidecarctl adopt's record"),
+        "{}",
+        r.stderr
+    );
+    assert_addon_outputs_kept(&s, &stacks).await;
+
+    // A deploy that cannot find them stops before any write.
+    let cfn = aws_sdk_cloudformation::Client::new(&s.sdk().await);
+    let record: Value = serde_json::from_str(
+        aws_sdk_ssm::Client::new(&s.sdk().await)
+            .get_parameter()
+            .name(format!("/sidecarctl/services/{}/test/api", s.app))
+            .send()
+            .await
+            .unwrap()
+            .parameter()
+            .unwrap()
+            .value()
+            .unwrap(),
+    )
+    .unwrap();
+    let nested = record["addonsStacks"][0].as_str().unwrap();
+    cfn.delete_stack().stack_name(nested).send().await.unwrap();
+    s.proxy.reset();
+    let (r, report) = deploy(&s, &["--image-tag", "v2"]);
+    r.assert_code(3);
+    assert_eq!(report["outcome"], "missing", "{report}");
+    assert!(
+        report["diagnostics"].to_string().contains("add-ons stack"),
+        "{report}"
+    );
+    let counts = s.proxy.counts();
+    assert!(
+        !counts.keys().any(|op| op.starts_with("ecs:Register")
+            || op.starts_with("ecs:Update")
+            || op.starts_with("iam:Put")),
+        "nothing written: {counts:?}"
+    );
+}
