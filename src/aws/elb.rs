@@ -6,7 +6,7 @@ use aws_sdk_elasticloadbalancingv2::types as elb;
 use super::{AwsError, Found, aws_err};
 use crate::plan::lb::DesiredTargetGroup;
 use crate::state::lb::{
-    Conditions, HealthCheck, ImportedAlb, ListenerRule, RuleAction, TargetGroup,
+    Conditions, HealthCheck, ImportedAlb, ListenerRule, RuleAction, TargetGroup, Weighted,
 };
 
 type Client = aws_sdk_elasticloadbalancingv2::Client;
@@ -171,17 +171,25 @@ fn rule(r: &elb::Rule) -> ListenerRule {
     }
     let action = match r.actions().first() {
         Some(a) if a.r#type() == Some(&elb::ActionTypeEnum::Forward) => {
-            let mut tgs: Vec<String> = a
+            let mut tgs: Vec<Weighted> = a
                 .forward_config()
                 .map(|f| {
                     f.target_groups()
                         .iter()
-                        .filter_map(|t| t.target_group_arn().map(str::to_string))
+                        .filter_map(|t| {
+                            Some(Weighted {
+                                arn: t.target_group_arn()?.to_string(),
+                                weight: t.weight().unwrap_or(1),
+                            })
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
             if tgs.is_empty() {
-                tgs.extend(a.target_group_arn().map(str::to_string));
+                tgs.extend(a.target_group_arn().map(|arn| Weighted {
+                    arn: arn.to_string(),
+                    weight: 1,
+                }));
             }
             RuleAction::Forward(tgs)
         }
@@ -342,6 +350,33 @@ pub(crate) fn elb_tags(tags: &[(String, String)]) -> Vec<elb::Tag> {
         .collect()
 }
 
+/// Forward to target groups by weight (one group: plainly to it), or
+/// (`None`) redirect to HTTPS as Copilot does.
+fn weighted_action(forward: Option<&[Weighted]>) -> elb::Action {
+    match forward {
+        Some([one]) if one.weight > 0 => action(Some(&one.arn)),
+        Some(groups) => elb::Action::builder()
+            .r#type(elb::ActionTypeEnum::Forward)
+            .forward_config(
+                elb::ForwardActionConfig::builder()
+                    .set_target_groups(Some(
+                        groups
+                            .iter()
+                            .map(|g| {
+                                elb::TargetGroupTuple::builder()
+                                    .target_group_arn(&g.arn)
+                                    .weight(g.weight)
+                                    .build()
+                            })
+                            .collect(),
+                    ))
+                    .build(),
+            )
+            .build(),
+        None => action(None),
+    }
+}
+
 /// Forward to `target_group`, or (`None`) redirect to HTTPS as Copilot does.
 fn action(target_group: Option<&str>) -> elb::Action {
     match target_group {
@@ -411,6 +446,82 @@ pub async fn modify_rule(
         .await
         .map_err(aws_err(OP))?;
     Ok(())
+}
+
+/// ModifyRule to forward to target groups by weight (its priority stays).
+pub async fn weigh_rule(
+    client: &Client,
+    arn: &str,
+    c: &Conditions,
+    forward: &[Weighted],
+) -> Result<(), AwsError> {
+    const OP: &str = "elasticloadbalancing:ModifyRule";
+    client
+        .modify_rule()
+        .rule_arn(arn)
+        .set_conditions(Some(conditions(c)))
+        .actions(weighted_action(Some(forward)))
+        .send()
+        .await
+        .map_err(aws_err(OP))?;
+    Ok(())
+}
+
+/// The load balancers a target group is attached to (through a listener or a
+/// rule, at any weight); `None` when it does not exist.
+pub async fn attached_to(client: &Client, arn: &str) -> Result<Option<Vec<String>>, AwsError> {
+    let out = client
+        .describe_target_groups()
+        .target_group_arns(arn)
+        .send()
+        .await
+        .map_err(aws_err("elasticloadbalancing:DescribeTargetGroups"))
+        .found()?;
+    Ok(out.and_then(|o| {
+        o.target_groups()
+            .first()
+            .map(|t| t.load_balancer_arns().to_vec())
+    }))
+}
+
+/// What of a load balancer forwards to the target group (at any weight):
+/// its listeners' default actions and rules, by ARN. Read from the
+/// listeners and rules themselves, the proof that deleting the group takes
+/// nothing away.
+pub async fn forwarding_to(client: &Client, lb: &str, tg: &str) -> Result<Vec<String>, AwsError> {
+    let mut listeners = Vec::new();
+    let mut pages = client
+        .describe_listeners()
+        .load_balancer_arn(lb)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(aws_err("elasticloadbalancing:DescribeListeners"))?;
+        listeners.extend(page.listeners().iter().cloned());
+    }
+    let mut out = Vec::new();
+    for l in &listeners {
+        let arn = l.listener_arn().unwrap_or_default().to_string();
+        let by_default = l.default_actions().iter().any(|a| {
+            a.target_group_arn() == Some(tg)
+                || a.forward_config().is_some_and(|f| {
+                    f.target_groups()
+                        .iter()
+                        .any(|t| t.target_group_arn() == Some(tg))
+                })
+        });
+        if by_default {
+            out.push(arn.clone());
+        }
+        out.extend(
+            rules(client, &arn)
+                .await?
+                .into_iter()
+                .filter(|r| r.forwards_to(tg))
+                .map(|r| r.arn),
+        );
+    }
+    Ok(out)
 }
 
 /// DeleteRule; one gone already is fine (a retry whose first attempt went

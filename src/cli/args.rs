@@ -247,7 +247,7 @@ pub struct DeployArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// Return once the service is updated, without watching the rollout
-    /// (refused when a target group is replaced: its rules move during it)
+    /// (refused when a target group is replaced: the deploy carries it on after the rollout)
     #[arg(long)]
     pub no_wait: bool,
     /// How long to wait for the rollout before rolling back

@@ -715,6 +715,24 @@ async fn lb_step(
             aws::elb::modify_rule(&aws.elb, arn, conditions, tg.as_deref()).await?;
             Ok(Output::None)
         }
+        LbStep::WeighRule {
+            arn,
+            conditions,
+            weights,
+            ..
+        } => {
+            let weights = weights
+                .iter()
+                .map(|(tg, w)| {
+                    Ok(crate::state::lb::Weighted {
+                        arn: made.target_group(tg)?,
+                        weight: *w,
+                    })
+                })
+                .collect::<Result<Vec<_>, AwsError>>()?;
+            aws::elb::weigh_rule(&aws.elb, arn, conditions, &weights).await?;
+            Ok(Output::None)
+        }
         LbStep::DeleteRule { arn } => {
             aws::elb::delete_rule(&aws.elb, arn).await?;
             Ok(Output::None)

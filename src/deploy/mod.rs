@@ -13,9 +13,9 @@
 pub mod apply;
 pub mod lease;
 pub mod progress;
+pub mod replace;
 pub mod report;
 pub mod rollout;
-pub mod switch;
 pub mod watch;
 
 use std::time::{Duration, Instant};
@@ -36,9 +36,9 @@ use crate::resolve::{Request, ResolveError, Resolved, Roles};
 use crate::state::{DigestTags, LockHolder, RolloutState, ServiceState};
 use lease::Taken;
 use progress::Progress;
+use replace::Replace;
 use report::{ImageRef, LockNotReleased, Outcome, Report, Superseded, TaskDefinitionRef};
 use rollout::{Ending, Follow, RollBack, rollout_of};
-use switch::Switch;
 use watch::Seen;
 
 /// What to deploy.
@@ -392,7 +392,7 @@ async fn watch_unfinished(
         circuit_breaker_rollback: d.opts.rollback,
         previous_load_balancers: None,
     };
-    let ending = rollout::follow(d.aws, &follow, &mut seen, d.progress, &d.cancel, None).await;
+    let ending = rollout::follow(d.aws, &follow, &mut seen, d.progress, &d.cancel).await;
     d.progress.finish();
     ledger.report.timings_ms.rollout = started.elapsed().as_millis() as u64;
     let advice = interrupted_advice(d, cluster, &s.name, previous);
@@ -490,7 +490,7 @@ fn compare(d: &Deploy<'_>, resolved: &Resolved) -> Result<(Desired, Plan), Stop>
         refused.push(
             crate::diag::Diagnostic::error(
                 "target-group-replacement",
-                "a target group is replaced: its listener rules move to the new one during the rollout, which --no-wait would not watch",
+                "a target group is replaced: the deploy moves the traffic and the service off the old one after the rollout, which --no-wait would not wait for",
             )
             .help("deploy without --no-wait"),
         );
@@ -538,7 +538,12 @@ async fn carry_out(
     let service_touched = plan
         .steps()
         .any(|s| matches!(s, Step::UpdateService { .. } | Step::CreateService));
-    if !service_touched {
+    // Target groups replaced: carried on after the rollout.
+    let mut replace = match Replace::new(plan, &applied) {
+        Ok(r) => r,
+        Err(e) => return ledger.fail(Outcome::Error, e.to_string()),
+    };
+    if !service_touched && replace.is_none() {
         return ledger.end(Outcome::Deployed);
     }
     if !d.opts.wait {
@@ -548,19 +553,6 @@ async fn carry_out(
         ));
         return ledger.end(Outcome::Started);
     }
-
-    // The target groups replaced: their rules move during the rollout.
-    let mut switch = match Switch::new(
-        plan,
-        &applied,
-        desired
-            .lb
-            .as_ref()
-            .map_or(&[][..], |l| l.listeners.as_slice()),
-    ) {
-        Ok(s) => s,
-        Err(e) => return ledger.fail(Outcome::Error, e.to_string()),
-    };
 
     // 5 and 6. Watch, and roll back when it fails.
     let rollout_started = Instant::now();
@@ -594,52 +586,76 @@ async fn carry_out(
         },
         circuit_breaker_rollback: d.opts.rollback,
         previous_load_balancers: current
-            .filter(|_| switch.is_some())
+            .filter(|_| replace.is_some())
             .map(|s| s.load_balancers.as_slice()),
     };
-    let ending = rollout::follow(
-        d.aws,
-        &follow,
-        &mut seen,
-        d.progress,
-        &d.cancel,
-        switch.as_mut(),
-    )
-    .await;
+    let ending = if service_touched {
+        rollout::follow(d.aws, &follow, &mut seen, d.progress, &d.cancel).await
+    } else {
+        // Nothing rolls out for the plan itself: a replacement under way
+        // goes on from the service as it is.
+        Ending::Completed(current.map_or_else(Default::default, |s| {
+            rollout_of(s, &s.task_definition, None)
+        }))
+    };
+    let mut advice = interrupted_advice(d, &desired.cluster, &desired.service, previous.as_deref());
+    let mut target = target;
+    let ending = match replace.as_mut() {
+        Some(rep) => {
+            let cx = replace::Context {
+                cluster: &desired.cluster,
+                service: &desired.service,
+                desired: desired.desired_count,
+                seen: &mut seen,
+            };
+            let carried = carry_on_replacement(d, rep, cx, ending, &mut ledger).await;
+            advice = format!("{advice}. {}", rep.state());
+            if let Some(td) = carried.1 {
+                target = td;
+            }
+            carried.0
+        }
+        None => Ok(ending),
+    };
     d.progress.finish();
     ledger.report.timings_ms.rollout = rollout_started.elapsed().as_millis() as u64;
-    if let Some(switch) = &switch {
-        ledger.report.changes.extend(switch.done.iter().cloned());
-        retire(d, switch, &ending, &mut ledger).await;
+    match ending {
+        Ok(ending) => conclude(ledger, ending, &target, advice),
+        Err(why) => ledger.fail(Outcome::Incomplete, why),
     }
-    let advice = interrupted_advice(d, &desired.cluster, &desired.service, previous.as_deref());
-    conclude(ledger, ending, &target, advice)
 }
 
-/// After a rollout that replaced target groups: the old groups and the twin
-/// rules go when it completed; the twins when it rolled back.
-async fn retire(d: &mut Deploy<'_>, switch: &Switch, ending: &Ending, ledger: &mut Ledger) {
-    let done = match ending {
-        Ending::Completed(_) => switch.finish(d.aws).await,
-        Ending::RolledBack { .. } => switch.drop_twins(d.aws).await,
-        _ => return,
-    };
-    match done {
-        Ok(done) => {
-            for text in done {
-                d.progress.note(&text);
-                ledger.report.changes.push(text);
+/// The replacements after the first rollout: carried on when it completed,
+/// undone when it rolled back. The rollout that ends the deploy (the second
+/// one, when there was one, and its task definition), or why the
+/// replacement stopped part-way.
+async fn carry_on_replacement(
+    d: &mut Deploy<'_>,
+    rep: &mut Replace,
+    mut cx: replace::Context<'_>,
+    ending: Ending,
+    ledger: &mut Ledger,
+) -> (Result<Ending, String>, Option<String>) {
+    let result = match &ending {
+        Ending::Completed(_) => match rep.carry_on(d, &mut cx).await {
+            Ok(Some((second, td))) => (Ok(second), Some(td)),
+            Ok(None) => (Ok(ending), None),
+            Err(why) => (Err(format!("{why}; {}", rep.state())), None),
+        },
+        Ending::RolledBack { .. } => match rep.undo(d).await {
+            Ok(()) => (Ok(ending), None),
+            Err(e) => {
+                let text = format!(
+                    "the rules could not be set back to forward to the old target group alone ({e}); they send it all the traffic still, the new group at weight 0"
+                );
+                d.progress.problem(&text);
+                (Ok(ending), None)
             }
-        }
-        Err(e) => {
-            let text = format!(
-                "cleaning up after the target group replacement failed: {e}; what is left takes no traffic, delete it by hand: {}",
-                switch.leftovers(matches!(ending, Ending::Completed(_)))
-            );
-            d.progress.problem(&text);
-            tracing::warn!("{text}");
-        }
-    }
+        },
+        _ => (Ok(ending), None),
+    };
+    ledger.report.changes.extend(rep.done.iter().cloned());
+    result
 }
 
 /// Step 4: the plan's steps, group by group; the report says what was applied.

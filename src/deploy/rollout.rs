@@ -8,7 +8,6 @@ use tokio_util::sync::CancellationToken;
 
 use super::progress::Progress;
 use super::report::Rollout;
-use super::switch::{Direction, Switch};
 use super::watch::{Seen, Watch, WatchEnd, watch};
 use crate::aws::{self, Aws, AwsError};
 use crate::clock::humantime;
@@ -96,16 +95,13 @@ fn pinned_rollout_of(
     }
 }
 
-/// Watches the rollout to its end, rolling back when it fails; `switch`
-/// moves the listener rules of replaced target groups on the way (and back
-/// on a rollback).
+/// Watches the rollout to its end, rolling back when it fails.
 pub async fn follow(
     aws: &Aws,
     f: &Follow<'_>,
     seen: &mut Seen,
     progress: &mut dyn Progress,
     cancel: &CancellationToken,
-    mut switch: Option<&mut Switch>,
 ) -> Ending {
     let w = Watch {
         cluster: f.cluster,
@@ -115,39 +111,37 @@ pub async fn follow(
         timeout: f.timeout,
         poll: f.poll,
     };
-    let gate = switch.as_deref_mut().map(|s| (s, Direction::Forward));
     // The rollback's deployment, once known.
     let mut back_pin: Option<String> = None;
-    let (reason, rollout, circuit_breaker_to) =
-        match watch(aws, &w, seen, progress, cancel, gate).await {
-            Ok(WatchEnd::Completed(s)) => {
-                return Ending::Completed(pinned_rollout_of(&s, f.target, f.deployment, None));
-            }
-            Ok(WatchEnd::Interrupted) => {
-                return Ending::Interrupted {
-                    rolling_back_to: None,
-                };
-            }
-            Ok(WatchEnd::Failed { reason, state }) => {
-                let r = pinned_rollout_of(&state, f.target, f.deployment, Some(reason.clone()));
-                (reason, Some(r), None)
-            }
-            Ok(WatchEnd::RollingBack { reason, to, state }) => {
-                let r = pinned_rollout_of(&state, f.target, f.deployment, Some(reason.clone()));
-                back_pin = state.primary().map(|p| p.id.clone());
-                (reason, Some(r), Some(to))
-            }
-            Ok(WatchEnd::TimedOut(state)) => {
-                let reason = format!(
-                    "the rollout did not complete within {}",
-                    humantime(f.timeout)
-                );
-                let r = state
-                    .map(|s| pinned_rollout_of(&s, f.target, f.deployment, Some(reason.clone())));
-                (reason, r, None)
-            }
-            Err(e) => return Ending::Unwatched(e),
-        };
+    let (reason, rollout, circuit_breaker_to) = match watch(aws, &w, seen, progress, cancel).await {
+        Ok(WatchEnd::Completed(s)) => {
+            return Ending::Completed(pinned_rollout_of(&s, f.target, f.deployment, None));
+        }
+        Ok(WatchEnd::Interrupted) => {
+            return Ending::Interrupted {
+                rolling_back_to: None,
+            };
+        }
+        Ok(WatchEnd::Failed { reason, state }) => {
+            let r = pinned_rollout_of(&state, f.target, f.deployment, Some(reason.clone()));
+            (reason, Some(r), None)
+        }
+        Ok(WatchEnd::RollingBack { reason, to, state }) => {
+            let r = pinned_rollout_of(&state, f.target, f.deployment, Some(reason.clone()));
+            back_pin = state.primary().map(|p| p.id.clone());
+            (reason, Some(r), Some(to))
+        }
+        Ok(WatchEnd::TimedOut(state)) => {
+            let reason = format!(
+                "the rollout did not complete within {}",
+                humantime(f.timeout)
+            );
+            let r =
+                state.map(|s| pinned_rollout_of(&s, f.target, f.deployment, Some(reason.clone())));
+            (reason, r, None)
+        }
+        Err(e) => return Ending::Unwatched(e),
+    };
     progress.problem(&reason);
     if let (RollBack::No(why), None) = (&f.roll_back, &circuit_breaker_to) {
         return Ending::NotRolledBack {
@@ -211,8 +205,7 @@ pub async fn follow(
         deployment: back_pin.as_deref().filter(|id| !id.is_empty()),
         ..w
     };
-    let gate = switch.filter(|s| s.moved()).map(|s| (s, Direction::Back));
-    match watch(aws, &back, seen, progress, cancel, gate).await {
+    match watch(aws, &back, seen, progress, cancel).await {
         Ok(WatchEnd::Completed(s)) => Ending::RolledBack {
             reason,
             rollback: pinned_rollout_of(&s, &to, back.deployment, None),

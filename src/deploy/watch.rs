@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 use super::progress::Progress;
-use super::switch::{Direction, Switch};
 use crate::aws::ecs::describe_service;
 use crate::aws::{Aws, AwsError};
 use crate::plan::rollout::{Verdict, judge_pinned, progress_line};
@@ -52,16 +51,13 @@ pub struct Watch<'a> {
     pub poll: Duration,
 }
 
-/// Polls the service until the rollout of `w.target` ends. `gate`: target
-/// groups being replaced, whose listener rules move (in that direction) as
-/// the new tasks become healthy, at the latest when the rollout completes.
+/// Polls the service until the rollout of `w.target` ends.
 pub async fn watch(
     aws: &Aws,
     w: &Watch<'_>,
     seen: &mut Seen,
     progress: &mut dyn Progress,
     cancel: &CancellationToken,
-    mut gate: Option<(&mut Switch, Direction)>,
 ) -> Result<WatchEnd, AwsError> {
     let deadline = Instant::now() + w.timeout;
     let mut last = None;
@@ -77,14 +73,7 @@ pub async fn watch(
                 }
             }
             progress.status(&progress_line(&state, w.target, w.deployment));
-            let verdict = judge_pinned(&state, w.target, w.deployment);
-            if let Some((switch, way)) = gate.as_mut() {
-                let settled = verdict == Verdict::Completed;
-                if settled || verdict == Verdict::InProgress {
-                    switch.step(aws, *way, settled, progress).await?;
-                }
-            }
-            match verdict {
+            match judge_pinned(&state, w.target, w.deployment) {
                 Verdict::Completed => return Ok(WatchEnd::Completed(state)),
                 Verdict::Failed(reason) => return Ok(WatchEnd::Failed { reason, state }),
                 Verdict::RollingBack { reason, to } => {

@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::diag::Diagnostic;
 use crate::discover::Environment;
 use crate::manifest::{HttpRule, Service, ServiceType};
 use crate::state::lb::{
@@ -421,6 +420,14 @@ pub enum LbStep {
         action: UseAction,
         target_group: TgRef,
     },
+    /// A rule that forwards to target groups by weight: during a target
+    /// group's replacement, the new group joins at weight 0.
+    WeighRule {
+        rule: usize,
+        arn: String,
+        conditions: Conditions,
+        weights: Vec<(TgRef, i32)>,
+    },
     /// A rule of a routing rule the manifest no longer has.
     DeleteRule {
         arn: String,
@@ -490,7 +497,6 @@ fn listener_name(arn: &str) -> String {
 
 impl LbStep {
     pub fn describe(&self, d: &super::Desired) -> String {
-        let tg_of = |rule: &usize| TgRef::New(*rule).describe(d);
         match self {
             LbStep::CreateTargetGroup { rule } => {
                 let r = d.lb.as_ref().and_then(|l| l.rules.get(*rule));
@@ -536,16 +542,27 @@ impl LbStep {
                 describe_action(action, target_group, d)
             ),
             LbStep::ModifyRule {
-                rule,
                 conditions,
                 action,
                 target_group,
                 ..
             } => format!(
-                "update rule {} of {}: {}",
+                "update rule {}: {}",
                 describe_conditions(conditions),
-                tg_of(rule),
                 describe_action(action, target_group, d)
+            ),
+            LbStep::WeighRule {
+                conditions,
+                weights,
+                ..
+            } => format!(
+                "update rule {}: forward to {}",
+                describe_conditions(conditions),
+                weights
+                    .iter()
+                    .map(|(tg, w)| format!("{} at weight {w}", tg.describe(d)))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
             ),
             LbStep::DeleteRule { arn } => format!(
                 "delete rule {} (its routing rule left the manifest)",
@@ -570,7 +587,9 @@ impl LbStep {
                 "elasticloadbalancing:ModifyTargetGroupAttributes"
             }
             LbStep::CreateRule { .. } => "elasticloadbalancing:CreateRule",
-            LbStep::ModifyRule { .. } => "elasticloadbalancing:ModifyRule",
+            LbStep::ModifyRule { .. } | LbStep::WeighRule { .. } => {
+                "elasticloadbalancing:ModifyRule"
+            }
             LbStep::DeleteRule { .. } => "elasticloadbalancing:DeleteRule",
             LbStep::UpsertRecords { .. } => "route53:ChangeResourceRecordSets",
         }
@@ -611,70 +630,81 @@ fn action_matches(want: &UseAction, tg: &TgRef, have: &RuleAction) -> bool {
     match (want, tg, have) {
         (UseAction::RedirectToHttps, _, RuleAction::RedirectToHttps) => true,
         (UseAction::Forward, TgRef::Existing(arn), RuleAction::Forward(tgs)) => {
-            tgs.len() == 1 && &tgs[0] == arn
+            tgs.len() == 1 && &tgs[0].arn == arn
         }
         _ => false,
     }
 }
 
-/// A target group that cannot change in place (its protocol or protocol
-/// version changes) and is replaced while it serves traffic: the new one is
-/// created and joins the load balancer through a twin of each of the rule's
-/// listener rules (same conditions, a priority that never matches first),
-/// so that the service can register in it; the rollout starts the new tasks
-/// in it; once it has as many healthy targets as the old one, the listener
-/// rules move to it; after the rollout, the twins and the old target group
-/// go. When the rollout fails, the rules move back.
+/// How far a target group's replacement has come, read from what AWS holds
+/// (the service's load balancer entries). A target group cannot change its
+/// protocol or protocol version in place; it is replaced without the path
+/// ever being routed to a group without healthy targets, whatever moment the
+/// deploy is stopped at and whatever ECS does meanwhile:
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// The service registers in the old group only. The new group joins the
+    /// load balancer at weight 0 on the rules (they still send everything to
+    /// the old one), and the service registers in both groups: a rollout.
+    /// Should it fail, the service is back on the old group, where the rules
+    /// send the traffic.
+    Start,
+    /// The service registers in both groups, so both have the same tasks.
+    /// Once the new group has as many healthy targets as the old one, the
+    /// rules weigh everything to it, and the service leaves the old group: a
+    /// second rollout, whose every task registers in the new group (a
+    /// rollback returns to both).
+    Split,
+    /// The service registers in the new group only. The rules forward to it
+    /// alone, and the old group, once nothing is attached to it, is deleted.
+    Settle,
+}
+
+/// A target group replaced (see [`Phase`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Swap {
     pub rule: usize,
     /// The target group replaced.
     pub from: String,
     pub to: TgRef,
-    /// The listener rules that move traffic to `to` (ModifyRule).
-    pub moves: Vec<LbStep>,
-    /// The same rules as they are now, to move traffic back to `from`.
-    pub back: Vec<LbStep>,
+    /// The listener rules that forward to them: ARN, and the conditions the
+    /// manifest wants.
+    pub rules: Vec<(String, Conditions)>,
+    pub phase: Phase,
 }
 
-/// Why a target group cannot be replaced without dropping traffic.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Replacement {
-    pub rule: usize,
-    pub arn: String,
-    pub what: String,
-}
-
-/// The free priority closest after `after` (a twin rule that matches only
-/// when the rule at `after` is gone): ALB priorities run to 50000.
-fn twin_priority(rules: &[ListenerRule], taken: &[i32], after: i32) -> Option<i32> {
-    let used: Vec<i32> = rules
-        .iter()
-        .filter_map(|r| r.priority)
-        .chain(taken.iter().copied())
-        .collect();
-    (after + 1..=MAX_ROOT_PRIORITY).find(|p| !used.contains(p))
-}
-
-/// The rule a twin was made beside, when it still forwards elsewhere: same
-/// conditions, an earlier priority, forwarding to another target group.
-fn shadowing<'a>(
-    rules: &'a [ListenerRule],
-    twin: &ListenerRule,
-    u: &ListenerUse,
-) -> Option<&'a ListenerRule> {
-    if u.action != UseAction::Forward {
-        return None;
-    }
-    let RuleAction::Forward(to) = &twin.action else {
-        return None;
+/// The service's entries on the application load balancer, rule by rule:
+/// one entry, or two during a replacement (the group replaced, then rule
+/// `i`'s new one: a group of its name speaking its protocol).
+fn slots<'a>(
+    entries: &[&'a LoadBalancer],
+    want: &DesiredLb,
+    by_arn: &BTreeMap<&str, &TargetGroup>,
+) -> Vec<Vec<&'a LoadBalancer>> {
+    let speaks = |l: &LoadBalancer, w: &DesiredTargetGroup| {
+        by_arn
+            .get(l.target_group.as_str())
+            .is_some_and(|t| t.protocol == w.protocol && t.protocol_version == w.protocol_version)
     };
-    rules.iter().find(|o| {
-        o.arn != twin.arn
-            && o.conditions == twin.conditions
-            && o.priority.zip(twin.priority).is_some_and(|(a, b)| a < b)
-            && matches!(&o.action, RuleAction::Forward(other) if other != to)
-    })
+    let named = |l: &LoadBalancer, w: &DesiredTargetGroup| {
+        by_arn
+            .get(l.target_group.as_str())
+            .is_some_and(|t| t.name == w.name)
+    };
+    let mut out = Vec::new();
+    let mut k = 0;
+    while k < entries.len() {
+        let pair = want.rules.get(out.len()).is_some_and(|r| {
+            let w = &r.target_group;
+            entries
+                .get(k + 1)
+                .is_some_and(|n| named(n, w) && speaks(n, w) && !speaks(entries[k], w))
+        });
+        let n = if pair { 2 } else { 1 };
+        out.push(entries[k..k + n].to_vec());
+        k += n;
+    }
+    out
 }
 
 /// Health check, deregistration delay and stickiness of a target group kept.
@@ -703,32 +733,92 @@ struct Planner<'a> {
     /// Priorities chosen so far, by listener.
     taken: BTreeMap<&'a str, Vec<i32>>,
     plan: LbPlan,
-    refused: Vec<Replacement>,
+}
+
+/// Rule `i`'s target groups, as found.
+struct Groups {
+    /// The group it forwards to once done.
+    tg: TgRef,
+    /// A replacement under way or to start: the group replaced, and where it stands.
+    swap: Option<(String, Phase)>,
+    /// The service's entries for the rule.
+    entries: Vec<TgRef>,
 }
 
 impl<'a> Planner<'a> {
-    /// Rule `i`'s target group: `existing` when it speaks the rule's protocol
-    /// and version (its settings tuned), else one of the rule's name an
-    /// interrupted deploy made, else a new one; and the ARN of the one it
-    /// replaces.
-    fn target_group(
-        &mut self,
-        i: usize,
-        w: &DesiredTargetGroup,
-        existing: Option<&'a TargetGroup>,
-    ) -> (TgRef, Option<String>) {
-        let speaks =
-            |t: &TargetGroup| t.protocol == w.protocol && t.protocol_version == w.protocol_version;
-        let swap_from = existing.filter(|t| !speaks(t)).map(|t| t.arn.clone());
-        let kept = match &swap_from {
-            Some(from) => self
-                .by_arn
-                .values()
-                .find(|t| t.name == w.name && &t.arn != from && speaks(t))
-                .copied(),
-            None => existing,
-        };
-        let tg = match kept {
+    fn speaks(t: &TargetGroup, w: &DesiredTargetGroup) -> bool {
+        t.protocol == w.protocol && t.protocol_version == w.protocol_version
+    }
+
+    /// Rule `i`'s target groups, from the service's entries for it (`slot`)
+    /// or, for a rule it has none for, a group of the rule's name.
+    fn groups(&mut self, i: usize, w: &DesiredTargetGroup, slot: &[&LoadBalancer]) -> Groups {
+        let tg_of = |l: &LoadBalancer| self.by_arn.get(l.target_group.as_str()).copied();
+        match slot {
+            // Both registered: a replacement under way.
+            [old, new] => {
+                let new_tg = tg_of(new);
+                if let Some(have) = new_tg {
+                    tune(&mut self.plan, i, w, have);
+                }
+                let to = TgRef::Existing(new.target_group.clone());
+                Groups {
+                    tg: to.clone(),
+                    swap: Some((old.target_group.clone(), Phase::Split)),
+                    entries: vec![TgRef::Existing(old.target_group.clone()), to],
+                }
+            }
+            [one] => match tg_of(one) {
+                Some(t) if !Self::speaks(t, w) => {
+                    let to = self.new_or_named(i, w, &t.arn);
+                    Groups {
+                        tg: to.clone(),
+                        swap: Some((t.arn.clone(), Phase::Start)),
+                        entries: vec![TgRef::Existing(t.arn.clone()), to],
+                    }
+                }
+                Some(t) => {
+                    tune(&mut self.plan, i, w, t);
+                    let tg = TgRef::Existing(t.arn.clone());
+                    // The rules still give another group a weight: the
+                    // service left it, the replacement ends.
+                    let swap = self.left_behind(&t.arn).map(|from| (from, Phase::Settle));
+                    Groups {
+                        tg: tg.clone(),
+                        swap,
+                        entries: vec![tg],
+                    }
+                }
+                // An entry whose group cannot be read: kept as it is.
+                None => {
+                    let tg = TgRef::Existing(one.target_group.clone());
+                    Groups {
+                        tg: tg.clone(),
+                        swap: None,
+                        entries: vec![tg],
+                    }
+                }
+            },
+            _ => {
+                let tg = self.new_or_named(i, w, "");
+                Groups {
+                    tg: tg.clone(),
+                    swap: None,
+                    entries: vec![tg],
+                }
+            }
+        }
+    }
+
+    /// A group of the rule's name speaking its protocol (one an interrupted
+    /// deploy made; its settings tuned), else a new one.
+    fn new_or_named(&mut self, i: usize, w: &DesiredTargetGroup, not: &str) -> TgRef {
+        let named = self
+            .by_arn
+            .values()
+            .find(|t| t.name == w.name && t.arn != not && Self::speaks(t, w))
+            .copied();
+        match named {
             Some(have) => {
                 tune(&mut self.plan, i, w, have);
                 TgRef::Existing(have.arn.clone())
@@ -741,27 +831,37 @@ impl<'a> Planner<'a> {
                 });
                 TgRef::New(i)
             }
-        };
-        (tg, swap_from)
+        }
     }
 
-    /// Rule `i`'s listener rules, forwarding to `tg`; with `swap_from`, the
-    /// twins now and the moves for the rollout.
-    fn listener_rules(
-        &mut self,
-        i: usize,
-        rule: &'a DesiredRule,
-        tg: &TgRef,
-        swap_from: Option<&str>,
-    ) {
+    /// Another group the rules forwarding to `arn` still name (at any
+    /// weight): the one a replacement leaves behind.
+    fn left_behind(&self, arn: &str) -> Option<String> {
+        self.want
+            .listeners
+            .iter()
+            .flat_map(|l| self.cur.rules_of(l))
+            .filter(|r| r.forwards_to(arn))
+            .find_map(|r| match &r.action {
+                RuleAction::Forward(tgs) => {
+                    tgs.iter().find(|t| t.arn != arn).map(|t| t.arn.clone())
+                }
+                _ => None,
+            })
+    }
+
+    /// Rule `i`'s listener rules, forwarding to `g.tg`; during a
+    /// replacement, those forwarding to the groups replaced.
+    fn listener_rules(&mut self, i: usize, rule: &'a DesiredRule, g: &Groups) {
         let cur = self.cur;
         // The target group serving the rule now.
-        let serving = swap_from.map(str::to_string).or(match tg {
-            TgRef::Existing(arn) => Some(arn.clone()),
-            TgRef::New(_) | TgRef::NewNlb(_) => None,
-        });
+        let serving = match (&g.swap, &g.tg) {
+            (Some((from, Phase::Start | Phase::Split)), _) => Some(from.clone()),
+            (_, TgRef::Existing(arn)) => Some(arn.clone()),
+            _ => None,
+        };
         // The rule on each listener: the one forwarding to this target group;
-        // for a redirect, the redirect with the conditions of its HTTPS twin.
+        // for a redirect, the redirect with the conditions of its HTTPS rule.
         let forwarded: Option<&ListenerRule> = serving.as_deref().and_then(|arn| {
             self.want
                 .listeners
@@ -769,7 +869,7 @@ impl<'a> Planner<'a> {
                 .flat_map(|l| cur.rules_of(l))
                 .find(|r| r.forwards_to(arn))
         });
-        let (mut moves, mut back) = (Vec::new(), Vec::new());
+        let mut swapped = Vec::new();
         for u in &rule.listeners {
             let rules = cur.rules_of(&u.listener);
             let found = match (&u.action, &serving) {
@@ -782,85 +882,58 @@ impl<'a> Planner<'a> {
                         .find(|r| r.action == RuleAction::RedirectToHttps && &r.conditions == like)
                 }
             };
-            let plan = &mut self.plan;
             let t = self.taken.entry(u.listener.as_str()).or_default();
-            let modify =
-                |arn: &str, conditions: &Conditions, target_group: TgRef| LbStep::ModifyRule {
-                    rule: i,
-                    arn: arn.to_string(),
-                    conditions: conditions.clone(),
-                    action: u.action.clone(),
-                    target_group,
-                };
-            match (found, swap_from) {
-                // A rule forwarding to the target group replaced: a twin now,
-                // the rule itself once the new group is healthy.
-                (Some(r), Some(from)) if u.action == UseAction::Forward => {
-                    let Some(p) = r.priority.and_then(|after| twin_priority(rules, t, after))
-                    else {
-                        self.refused.push(Replacement {
-                            rule: i,
-                            arn: from.to_string(),
-                            what: format!(
-                                "no free priority after rule {} on {}",
-                                crate::names::arn::last_segment(&r.arn),
-                                listener_name(&u.listener)
-                            ),
-                        });
-                        continue;
+            match (found, &g.swap) {
+                // A replacement: the executor moves these rules; the first
+                // phase attaches the new group now, at weight 0.
+                (Some(r), Some((from, phase))) if u.action == UseAction::Forward => {
+                    swapped.push((r.arn.clone(), u.conditions.clone()));
+                    let attached = match &g.tg {
+                        TgRef::Existing(arn) => r.forwards_to(arn),
+                        TgRef::New(_) | TgRef::NewNlb(_) => false,
                     };
-                    t.push(p);
-                    plan.second.push(LbStep::CreateRule {
-                        rule: i,
-                        listener: u.listener.clone(),
-                        priority: p,
-                        conditions: r.conditions.clone(),
-                        action: UseAction::Forward,
-                        target_group: tg.clone(),
-                    });
-                    moves.push(modify(&r.arn, &u.conditions, tg.clone()));
-                    back.push(modify(
-                        &r.arn,
-                        &r.conditions,
-                        TgRef::Existing(from.to_string()),
-                    ));
-                }
-                // A twin whose rule still forwards elsewhere: a replacement
-                // interrupted before the rule moved. The service is on the
-                // new group already: the rule moves now, the twin goes.
-                (Some(twin), None) if let Some(original) = shadowing(rules, twin, u) => {
-                    plan.second
-                        .push(modify(&original.arn, &u.conditions, tg.clone()));
-                    plan.cleanup.push(LbStep::DeleteRule {
-                        arn: twin.arn.clone(),
-                    });
+                    if *phase == Phase::Start && (!attached || r.conditions != u.conditions) {
+                        self.plan.second.push(LbStep::WeighRule {
+                            rule: i,
+                            arn: r.arn.clone(),
+                            conditions: u.conditions.clone(),
+                            weights: vec![(TgRef::Existing(from.clone()), 1), (g.tg.clone(), 0)],
+                        });
+                    }
                 }
                 (Some(r), _) => {
-                    if r.conditions != u.conditions || !action_matches(&u.action, tg, &r.action) {
-                        plan.second.push(modify(&r.arn, &u.conditions, tg.clone()));
+                    if r.conditions != u.conditions || !action_matches(&u.action, &g.tg, &r.action)
+                    {
+                        self.plan.second.push(LbStep::ModifyRule {
+                            rule: i,
+                            arn: r.arn.clone(),
+                            conditions: u.conditions.clone(),
+                            action: u.action.clone(),
+                            target_group: g.tg.clone(),
+                        });
                     }
                 }
                 (None, _) => {
                     let priority = next_priority(rules, t, rule.root());
                     t.push(priority);
-                    plan.second.push(LbStep::CreateRule {
+                    self.plan.second.push(LbStep::CreateRule {
                         rule: i,
                         listener: u.listener.clone(),
                         priority,
                         conditions: u.conditions.clone(),
                         action: u.action.clone(),
-                        target_group: tg.clone(),
+                        target_group: g.tg.clone(),
                     });
                 }
             }
         }
-        if let Some(from) = swap_from {
+        if let Some((from, phase)) = &g.swap {
             self.plan.swaps.push(Swap {
                 rule: i,
-                from: from.to_string(),
-                to: tg.clone(),
-                moves,
-                back,
+                from: from.clone(),
+                to: g.tg.clone(),
+                rules: swapped,
+                phase: *phase,
             });
         }
     }
@@ -897,19 +970,15 @@ fn entry(l: &LoadBalancer) -> (TgRef, String, i32) {
 }
 
 /// From what is to what the manifest asks. `service_lbs`: the service's
-/// load balancer entries (empty for a new service). Refuses (before any
-/// write) a replacement that has no free priority for its twin rules.
-pub fn plan_lb(
-    want: &DesiredLb,
-    cur: &LbState,
-    service_lbs: &[LoadBalancer],
-) -> Result<LbPlan, Vec<Replacement>> {
+/// load balancer entries (empty for a new service).
+pub fn plan_lb(want: &DesiredLb, cur: &LbState, service_lbs: &[LoadBalancer]) -> LbPlan {
     let by_arn: BTreeMap<&str, &TargetGroup> = cur
         .target_groups
         .iter()
         .map(|t| (t.arn.as_str(), t))
         .collect();
-    // The service's application load balancer entries, in order: rule i is the i-th.
+    // The service's application load balancer entries, in order, rule by
+    // rule (two for a rule whose target group is being replaced).
     let alb_entries: Vec<&LoadBalancer> = service_lbs
         .iter()
         .filter(|l| {
@@ -918,39 +987,30 @@ pub fn plan_lb(
                 .is_some_and(|t| t.protocol == "HTTP" || t.protocol == "HTTPS")
         })
         .collect();
+    let slots = slots(&alb_entries, want, &by_arn);
     let mut p = Planner {
         want,
         cur,
         by_arn,
         taken: BTreeMap::new(),
         plan: LbPlan::default(),
-        refused: Vec::new(),
     };
     let mut entries = Vec::new();
     for (i, rule) in want.rules.iter().enumerate() {
-        // The service's i-th entry; else a target group of sidecarctl's name
-        // for this rule that an interrupted deploy created.
-        let existing = alb_entries
-            .get(i)
-            .and_then(|l| p.by_arn.get(l.target_group.as_str()).copied())
-            .or_else(|| {
-                p.by_arn
-                    .values()
-                    .find(|t| t.name == rule.target_group.name)
-                    .copied()
-            });
-        let (tg, swap_from) = p.target_group(i, &rule.target_group, existing);
-        p.listener_rules(i, rule, &tg, swap_from.as_deref());
-        p.plan.targets.push(tg.clone());
-        entries.push((tg, rule.container.clone(), rule.port));
-    }
-    if !p.refused.is_empty() {
-        return Err(p.refused);
+        let slot = slots.get(i).map_or(&[][..], Vec::as_slice);
+        let g = p.groups(i, &rule.target_group, slot);
+        p.listener_rules(i, rule, &g);
+        p.plan.targets.push(g.tg.clone());
+        entries.extend(
+            g.entries
+                .iter()
+                .map(|tg| (tg.clone(), rule.container.clone(), rule.port)),
+        );
     }
     let mut plan = p.plan;
     plan.first.extend(stale_records(want, cur));
     // Rules forwarding to target groups of rules the manifest dropped.
-    for gone in alb_entries.iter().skip(want.rules.len()) {
+    for gone in slots.iter().skip(want.rules.len()).flatten() {
         for l in &want.listeners {
             for r in cur.rules_of(l) {
                 if r.forwards_to(&gone.target_group) {
@@ -966,39 +1026,29 @@ pub fn plan_lb(
     if wanted != now {
         plan.load_balancers = Some(wanted);
     }
-    Ok(plan)
+    plan
 }
 
 impl Swap {
     /// What happens during and after the rollout, for the plan.
     pub fn describe(&self, d: &super::Desired) -> String {
         let from = crate::names::arn::target_group_name(&self.from);
-        format!(
-            "during the rollout, once {} has as many healthy targets as {from}: {}; after it, delete {from} and the twin rules",
-            self.to.describe(d),
-            self.moves
-                .iter()
-                .map(|m| m.describe(d))
-                .collect::<Vec<_>>()
-                .join("; "),
-        )
-    }
-}
-
-impl Replacement {
-    /// Why the deploy stops.
-    pub fn diagnostic(&self) -> Diagnostic {
-        let r = self;
-        Diagnostic::error(
-            "target-group-replacement",
-            format!(
-                "rule {} needs a new target group, and it cannot join the load balancer beside {}: {}",
-                r.rule, r.arn, r.what
+        let to = self.to.describe(d);
+        let settle = format!(
+            "then the rules forward to {to} alone and {from}, attached to nothing, is deleted"
+        );
+        let split = format!(
+            "once {to} has as many healthy targets as {from}, the rules send everything to {to} and the service leaves {from} (a second rollout); {settle}"
+        );
+        match self.phase {
+            Phase::Start => format!(
+                "replace target group {from} by {to} without dropping traffic: {to} joins the rules at weight 0 and the service registers in both during the rollout; {split}"
             ),
-        )
-        .help(
-            "a replaced target group joins the load balancer through a rule just after the one it replaces; free a priority after it, or keep the protocol version",
-        )
+            Phase::Split => format!(
+                "go on replacing target group {from} by {to} (the service registers in both): {split}"
+            ),
+            Phase::Settle => format!("finish replacing target group {from} by {to}: {settle}"),
+        }
     }
 }
 

@@ -283,17 +283,19 @@ pub struct Plan {
     pub load_balancers: Vec<(lb::TgRef, String, i32)>,
     /// A new service's Cloud Map registration.
     pub service_registries: Vec<(RegistryRef, i32)>,
-    /// Why the load balancers cannot be set up as asked (a replaced target
-    /// group with no room for its twin rules, a TLS listener without a
-    /// certificate, ...): the deploy stops before any write.
+    /// Why the load balancers cannot be set up as asked (a TLS listener
+    /// without a certificate, ...): the deploy stops before any write.
     pub refused: Vec<crate::diag::Diagnostic>,
-    /// Target groups replaced during the rollout: the listener rules move
-    /// while the rollout is watched, the old groups go after it.
+    /// Target groups being replaced, where each stands: the deploy carries
+    /// them on after the plan's own writes (see [`lb::Phase`]).
     pub swaps: Vec<lb::Swap>,
 }
 
 impl Plan {
     pub fn is_empty(&self) -> bool {
+        if !self.swaps.is_empty() {
+            return false;
+        }
         self.groups.iter().all(Vec::is_empty)
     }
 
@@ -489,13 +491,7 @@ pub fn plan(d: &Desired, cur: &Current) -> Plan {
         .unwrap_or_default();
     let mut refused = Vec::new();
     let lb_plan = match &d.lb {
-        Some(want) => match lb::plan_lb(want, &cur.lb.clone().unwrap_or_default(), &service_lbs) {
-            Ok(p) => p,
-            Err(r) => {
-                refused.extend(r.iter().map(lb::Replacement::diagnostic));
-                lb::LbPlan::default()
-            }
-        },
+        Some(want) => lb::plan_lb(want, &cur.lb.clone().unwrap_or_default(), &service_lbs),
         None => lb::LbPlan::default(),
     };
     let nlb_plan = match &d.nlb {

@@ -52,11 +52,19 @@ pub struct Conditions {
     pub source_ips: Vec<String>,
 }
 
+/// A target group a rule forwards to, with its weight (a rule forwarding
+/// to one group gives it weight 1).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Weighted {
+    pub arn: String,
+    pub weight: i32,
+}
+
 /// What a listener rule does.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RuleAction {
-    /// Forward to these target groups.
-    Forward(Vec<String>),
+    /// Forward to these target groups, by weight.
+    Forward(Vec<Weighted>),
     /// Redirect HTTP to HTTPS (Copilot's `redirect_to_https`).
     RedirectToHttps,
     /// Anything else (a fixed response, authentication, another redirect).
@@ -73,9 +81,44 @@ pub struct ListenerRule {
     pub action: RuleAction,
 }
 
+impl RuleAction {
+    /// Forward to one target group.
+    pub fn to(arn: &str) -> RuleAction {
+        RuleAction::Forward(vec![Weighted {
+            arn: arn.to_string(),
+            weight: 1,
+        }])
+    }
+}
+
 impl ListenerRule {
+    /// Whether the rule forwards to the target group, at any weight (a
+    /// group at weight 0 is attached to the load balancer, and takes no
+    /// traffic).
     pub fn forwards_to(&self, target_group: &str) -> bool {
-        matches!(&self.action, RuleAction::Forward(tgs) if tgs.iter().any(|t| t == target_group))
+        self.weight_of(target_group).is_some()
+    }
+
+    /// The weight the rule gives the target group, when it forwards to it.
+    pub fn weight_of(&self, target_group: &str) -> Option<i32> {
+        match &self.action {
+            RuleAction::Forward(tgs) => {
+                tgs.iter().find(|t| t.arn == target_group).map(|t| t.weight)
+            }
+            _ => None,
+        }
+    }
+
+    /// The target groups that take its traffic (a weight above 0).
+    pub fn serving(&self) -> Vec<&str> {
+        match &self.action {
+            RuleAction::Forward(tgs) => tgs
+                .iter()
+                .filter(|t| t.weight > 0)
+                .map(|t| t.arn.as_str())
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 use super::*;
+use crate::state::lb::Weighted;
 use crate::validate::testing::service_in;
 
 const WEB: &str =
@@ -192,14 +193,14 @@ fn a_new_service_gets_target_groups_then_rules_at_free_priorities() {
         "other",
         3,
         &["/other", "/other/*"],
-        RuleAction::Forward(vec!["tg-other".into()]),
+        RuleAction::to("tg-other"),
     );
     let cur = LbState {
         records: Vec::new(),
         target_groups: Vec::new(),
         listeners: vec![(HTTP_LISTENER.into(), vec![other_service])],
     };
-    let p = plan_lb(&lb, &cur, &[]).unwrap();
+    let p = plan_lb(&lb, &cur, &[]);
     assert_eq!(
         p.first,
         [
@@ -236,12 +237,7 @@ fn a_new_service_gets_target_groups_then_rules_at_free_priorities() {
 fn a_changed_path_updates_the_rule_in_place_and_nothing_else() {
     let lb = want(&format!("{WEB}http:\n  path: /v2\n"), false);
     let tg = existing_tg(&lb.rules[0].target_group, "tg-api");
-    let ours = rule(
-        "rule-api",
-        4,
-        &["/v1", "/v1/*"],
-        RuleAction::Forward(vec!["tg-api".into()]),
-    );
+    let ours = rule("rule-api", 4, &["/v1", "/v1/*"], RuleAction::to("tg-api"));
     let cur = LbState {
         records: Vec::new(),
         target_groups: vec![tg],
@@ -252,7 +248,7 @@ fn a_changed_path_updates_the_rule_in_place_and_nothing_else() {
         container: "api".into(),
         port: 8080,
     }];
-    let p = plan_lb(&lb, &cur, &service).unwrap();
+    let p = plan_lb(&lb, &cur, &service);
     assert!(p.first.is_empty(), "{:?}", p.first);
     assert_eq!(p.load_balancers, None);
     match p.second.as_slice() {
@@ -278,12 +274,12 @@ fn a_changed_path_updates_the_rule_in_place_and_nothing_else() {
                 "rule-api",
                 4,
                 &["/v2", "/v2/*"],
-                RuleAction::Forward(vec!["tg-api".into()]),
+                RuleAction::to("tg-api"),
             )],
         )],
         ..cur
     };
-    let p = plan_lb(&lb, &same, &service).unwrap();
+    let p = plan_lb(&lb, &same, &service);
     assert_eq!(
         p,
         LbPlan {
@@ -305,12 +301,7 @@ fn health_check_and_attributes_change_in_place_and_a_new_port_moves_the_service_
     tg.health.path = "/".into();
     tg.deregistration_delay_s = Some(60);
     tg.port = 8080;
-    let ours = rule(
-        "rule-api",
-        49999,
-        &["/*"],
-        RuleAction::Forward(vec!["tg-api".into()]),
-    );
+    let ours = rule("rule-api", 49999, &["/*"], RuleAction::to("tg-api"));
     let cur = LbState {
         records: Vec::new(),
         target_groups: vec![tg],
@@ -321,7 +312,7 @@ fn health_check_and_attributes_change_in_place_and_a_new_port_moves_the_service_
         container: "api".into(),
         port: 8080,
     }];
-    let p = plan_lb(&lb, &cur, &service).unwrap();
+    let p = plan_lb(&lb, &cur, &service);
     assert_eq!(
         p.first,
         [
@@ -355,7 +346,7 @@ fn http1_service(lb: &DesiredLb, priority: i32) -> (LbState, [LoadBalancer; 1]) 
                 "rule-api",
                 priority,
                 &["/*"],
-                RuleAction::Forward(vec!["tg-old".into()]),
+                RuleAction::to("tg-old"),
             )],
         )],
     };
@@ -367,17 +358,46 @@ fn http1_service(lb: &DesiredLb, priority: i32) -> (LbState, [LoadBalancer; 1]) 
     (cur, service)
 }
 
+/// A rule forwarding to the old group and the new one, by weight.
+fn weighted(arn: &str, priority: i32, old: i32, new: i32) -> ListenerRule {
+    rule(
+        arn,
+        priority,
+        &["/*"],
+        RuleAction::Forward(vec![
+            Weighted {
+                arn: "tg-old".into(),
+                weight: old,
+            },
+            Weighted {
+                arn: "tg-new".into(),
+                weight: new,
+            },
+        ]),
+    )
+}
+
+fn entries(tgs: &[&str]) -> Vec<LoadBalancer> {
+    tgs.iter()
+        .map(|t| LoadBalancer {
+            target_group: t.to_string(),
+            container: "api".into(),
+            port: 8080,
+        })
+        .collect()
+}
+
 #[test]
-fn a_new_protocol_version_gets_a_new_target_group_that_takes_the_traffic_during_the_rollout() {
+fn a_new_protocol_version_starts_a_replacement_that_never_leaves_the_path_without_targets() {
+    // The root rule, at Copilot's last priority: no other priority is needed.
     let lb = want(&format!("{WEB}http:\n  path: /\n  version: grpc\n"), false);
-    let (cur, service) = http1_service(&lb, 49999);
-    let p = plan_lb(&lb, &cur, &service).unwrap();
-    // The new group, with a name of its own, beside the old one.
+    let (cur, service) = http1_service(&lb, 50000);
+    let p = plan_lb(&lb, &cur, &service);
+    // The new group, with a name of its own.
     assert_ne!(lb.rules[0].target_group.name, "api-old");
     assert_eq!(p.first, [LbStep::CreateTargetGroup { rule: 0 }]);
-    // It joins the load balancer through a twin of the rule that never
-    // matches first (same conditions, the next priority), so that the
-    // service can register in it before any traffic goes there.
+    // It joins the rule at weight 0 (the rule still sends everything to the
+    // old group), so that the service can register in both.
     assert_eq!(
         p.second,
         [
@@ -385,34 +405,33 @@ fn a_new_protocol_version_gets_a_new_target_group_that_takes_the_traffic_during_
                 rule: 0,
                 target_group: TgRef::New(0)
             },
-            LbStep::CreateRule {
+            LbStep::WeighRule {
                 rule: 0,
-                listener: HTTP_LISTENER.into(),
-                priority: 50000,
+                arn: "rule-api".into(),
                 conditions: cur.listeners[0].1[0].conditions.clone(),
-                action: UseAction::Forward,
-                target_group: TgRef::New(0),
+                weights: vec![(TgRef::Existing("tg-old".into()), 1), (TgRef::New(0), 0)],
             }
         ]
     );
-    // The service moves to it; the rule follows during the rollout, and
-    // goes back to the old group on a rollback.
     assert_eq!(
         p.load_balancers,
-        Some(vec![(TgRef::New(0), "api".into(), 8080)])
+        Some(vec![
+            (TgRef::Existing("tg-old".into()), "api".into(), 8080),
+            (TgRef::New(0), "api".into(), 8080)
+        ]),
+        "the service registers in both"
     );
-    assert_eq!(p.swaps.len(), 1);
-    let swap = &p.swaps[0];
-    assert_eq!((swap.from.as_str(), &swap.to), ("tg-old", &TgRef::New(0)));
-    assert!(matches!(
-        &swap.moves[..],
-        [LbStep::ModifyRule { arn, target_group: TgRef::New(0), .. }] if arn == "rule-api"
-    ));
-    assert!(matches!(
-        &swap.back[..],
-        [LbStep::ModifyRule { arn, target_group: TgRef::Existing(tg), .. }] if arn == "rule-api" && tg == "tg-old"
-    ));
-    assert!(p.cleanup.is_empty(), "the old group goes after the rollout");
+    assert_eq!(
+        p.swaps,
+        [Swap {
+            rule: 0,
+            from: "tg-old".into(),
+            to: TgRef::New(0),
+            rules: vec![("rule-api".into(), cur.listeners[0].1[0].conditions.clone())],
+            phase: Phase::Start,
+        }]
+    );
+    assert!(p.cleanup.is_empty(), "nothing is deleted now");
 }
 
 #[test]
@@ -421,61 +440,50 @@ fn a_replacement_takes_up_the_new_group_an_interrupted_try_made() {
     let (mut cur, service) = http1_service(&lb, 49999);
     cur.target_groups
         .push(existing_tg(&lb.rules[0].target_group, "tg-new"));
-    let p = plan_lb(&lb, &cur, &service).unwrap();
+    // The first try left the new group on the rule at weight 0.
+    cur.listeners[0].1 = vec![weighted("rule-api", 49999, 1, 0)];
+    let p = plan_lb(&lb, &cur, &service);
     assert!(p.first.is_empty(), "{:?}", p.first);
-    assert_eq!(p.swaps[0].to, TgRef::Existing("tg-new".into()));
-}
-
-#[test]
-fn a_replacement_interrupted_before_the_rule_moved_moves_it_on_the_next_deploy() {
-    let lb = want(&format!("{WEB}http:\n  path: /\n  version: grpc\n"), false);
-    let (mut cur, _) = http1_service(&lb, 49999);
-    // The service is on the new group; the rule still forwards to the old
-    // one, its twin to the new one.
-    cur.target_groups
-        .push(existing_tg(&lb.rules[0].target_group, "tg-new"));
-    let twin = rule(
-        "rule-twin",
-        50000,
-        &["/*"],
-        RuleAction::Forward(vec!["tg-new".into()]),
-    );
-    cur.listeners[0].1.push(twin);
-    let service = [LoadBalancer {
-        target_group: "tg-new".into(),
-        container: "api".into(),
-        port: 8080,
-    }];
-    let p = plan_lb(&lb, &cur, &service).unwrap();
-    assert!(p.swaps.is_empty());
     assert!(
-        matches!(
-            &p.second[..],
-            [LbStep::ModifyRule { arn, target_group: TgRef::Existing(tg), .. }] if arn == "rule-api" && tg == "tg-new"
-        ),
-        "{:?}",
+        p.second.is_empty(),
+        "the rule is as the first phase wants it: {:?}",
         p.second
     );
-    assert_eq!(
-        p.cleanup,
-        [LbStep::DeleteRule {
-            arn: "rule-twin".into()
-        }]
-    );
+    assert_eq!(p.swaps[0].to, TgRef::Existing("tg-new".into()));
+    assert_eq!(p.swaps[0].phase, Phase::Start);
 }
 
 #[test]
-fn a_replacement_with_no_priority_free_after_the_rule_is_refused_before_any_write() {
-    let lb = want(&format!("{WEB}http:\n  path: /\n  version: http2\n"), false);
-    let (cur, service) = http1_service(&lb, 50000);
-    let refused = plan_lb(&lb, &cur, &service).unwrap_err();
-    assert_eq!(refused.len(), 1);
-    assert!(
-        refused[0].what.contains("no free priority"),
-        "{:?}",
-        refused[0]
+fn where_a_replacement_stands_is_read_from_what_aws_holds() {
+    let lb = want(&format!("{WEB}http:\n  path: /\n  version: grpc\n"), false);
+    let (mut cur, _) = http1_service(&lb, 49999);
+    cur.target_groups
+        .push(existing_tg(&lb.rules[0].target_group, "tg-new"));
+    // Registered in both (the first rollout ran, or runs): the rule is
+    // left to the deploy, which moves it once the new group is healthy.
+    for (old, new) in [(1, 0), (0, 1)] {
+        cur.listeners[0].1 = vec![weighted("rule-api", 49999, old, new)];
+        let p = plan_lb(&lb, &cur, &entries(&["tg-old", "tg-new"]));
+        assert_eq!(p.load_balancers, None, "the entries stay as they are");
+        assert!(p.second.is_empty() && p.first.is_empty(), "{p:?}");
+        assert_eq!(p.swaps[0].phase, Phase::Split);
+        assert_eq!(p.swaps[0].from, "tg-old");
+        assert_eq!(p.swaps[0].to, TgRef::Existing("tg-new".into()));
+        assert_eq!(p.swaps[0].rules[0].0, "rule-api");
+    }
+    // The service left the old group; the rule still names it: the last phase.
+    cur.listeners[0].1 = vec![weighted("rule-api", 49999, 0, 1)];
+    let p = plan_lb(&lb, &cur, &entries(&["tg-new"]));
+    assert_eq!(p.load_balancers, None);
+    assert!(p.second.is_empty() && p.cleanup.is_empty(), "{p:?}");
+    assert_eq!(
+        (p.swaps[0].phase, p.swaps[0].from.as_str()),
+        (Phase::Settle, "tg-old")
     );
-    assert_eq!(refused[0].diagnostic().code, "target-group-replacement");
+    // Done: nothing left to do.
+    cur.listeners[0].1 = vec![rule("rule-api", 49999, &["/*"], RuleAction::to("tg-new"))];
+    let p = plan_lb(&lb, &cur, &entries(&["tg-new"]));
+    assert!(p.swaps.is_empty() && p.second.is_empty(), "{p:?}");
 }
 
 #[test]
@@ -490,17 +498,12 @@ fn a_dropped_rule_loses_its_listener_rule_and_its_service_entry() {
         listeners: vec![(
             HTTP_LISTENER.into(),
             vec![
-                rule(
-                    "rule-main",
-                    49999,
-                    &["/*"],
-                    RuleAction::Forward(vec!["tg-main".into()]),
-                ),
+                rule("rule-main", 49999, &["/*"], RuleAction::to("tg-main")),
                 rule(
                     "rule-admin",
                     2,
                     &["/admin", "/admin/*"],
-                    RuleAction::Forward(vec!["tg-admin".into()]),
+                    RuleAction::to("tg-admin"),
                 ),
             ],
         )],
@@ -510,7 +513,7 @@ fn a_dropped_rule_loses_its_listener_rule_and_its_service_entry() {
         container: "api".into(),
         port: 8080,
     };
-    let p = plan_lb(&lb, &cur, &[entry("tg-main"), entry("tg-admin")]).unwrap();
+    let p = plan_lb(&lb, &cur, &[entry("tg-main"), entry("tg-admin")]);
     assert_eq!(
         p.cleanup,
         [LbStep::DeleteRule {
@@ -623,7 +626,7 @@ fn a_target_group_an_interrupted_deploy_created_is_taken_up_by_its_name() {
         target_groups: vec![made],
         listeners: vec![(HTTP_LISTENER.into(), Vec::new())],
     };
-    let p = plan_lb(&lb, &cur, &[]).unwrap();
+    let p = plan_lb(&lb, &cur, &[]);
     assert!(p.first.is_empty(), "no second target group: {:?}", p.first);
     assert_eq!(p.targets, [TgRef::Existing("tg-made-earlier".into())]);
     assert!(matches!(
@@ -670,7 +673,7 @@ fn aliases_with_a_hosted_zone_get_a_records_to_the_load_balancer_kept_when_they_
         ],
         ..LbState::default()
     };
-    let p = plan_lb(&lb, &cur, &[]).unwrap();
+    let p = plan_lb(&lb, &cur, &[]);
     let upserts: Vec<&LbStep> = p
         .first
         .iter()
@@ -685,7 +688,7 @@ fn aliases_with_a_hosted_zone_get_a_records_to_the_load_balancer_kept_when_they_
         "Route 53's spelling of the same record is the same record"
     );
     cur.records.clear();
-    let p = plan_lb(&lb, &cur, &[]).unwrap();
+    let p = plan_lb(&lb, &cur, &[]);
     assert_eq!(
         p.first
             .iter()

@@ -495,7 +495,8 @@ fn advance(sim: &mut Sim, name: &str, duration: Duration, counter: &mut u64) {
                         prev.id
                     ),
                 );
-                sim.deployments.retain(|d| d.id != prev.id);
+                // The last good deployment's tasks keep serving (in its
+                // target groups) until the rollback's replace them, as in ECS.
                 sim.deployments.insert(
                     0,
                     Deployment {
@@ -510,7 +511,7 @@ fn advance(sim: &mut Sim, name: &str, duration: Duration, counter: &mut u64) {
                         target_groups: prev.target_groups,
                     },
                 );
-                sim.deployments.truncate(2);
+                sim.deployments.truncate(3);
             }
         }
         Outcome::Hang => {}
