@@ -598,7 +598,14 @@ async fn carry_out(
             rollout_of(s, &s.task_definition, None)
         }))
     };
-    let mut advice = interrupted_advice(d, &desired.cluster, &desired.service, previous.as_deref());
+    // During a replacement, rolling back by hand would not move the rules:
+    // the advice says where the replacement stands instead.
+    let mut advice = interrupted_advice(
+        d,
+        &desired.cluster,
+        &desired.service,
+        previous.as_deref().filter(|_| replace.is_none()),
+    );
     let mut target = target;
     let ending = match replace.as_mut() {
         Some(rep) => {
