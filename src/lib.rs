@@ -24,7 +24,7 @@ pub mod clock;
 #[cfg(feature = "cli")]
 pub mod deploy;
 pub mod diag;
-pub mod discover;
+pub mod model;
 pub mod exit;
 #[cfg(feature = "cli")]
 pub mod logs;

@@ -30,7 +30,7 @@ use tokio_util::sync::CancellationToken;
 use super::template::{retain_all, unretained};
 use super::{in_progress, stable, unexpected_changes};
 use crate::aws::{self, Aws, AwsError, cfn};
-use crate::discover::Who;
+use crate::model::Who;
 use crate::exit::Exit;
 use crate::names::copilot;
 use crate::names::sidecarctl::adopted_record;

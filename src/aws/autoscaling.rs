@@ -68,7 +68,7 @@ pub async fn scaling(
                     metric: match (c.predefined_metric_specification(), &custom) {
                         (Some(m), _) => m.predefined_metric_type().as_str().to_string(),
                         // `{svc}-BacklogPerTask-{queue}`: a Worker Service's queue.
-                        (None, Some(m)) if m.name == crate::plan::desired::BACKLOG_PER_TASK => {
+                        (None, Some(m)) if m.name == crate::names::copilot::BACKLOG_PER_TASK => {
                             m.name.clone()
                         }
                         // Copilot names a customized metric's policy `{svc}-{metric}-ScalingPolicy`.

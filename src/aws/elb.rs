@@ -4,7 +4,7 @@
 use aws_sdk_elasticloadbalancingv2::types as elb;
 
 use super::{AwsError, Found, aws_err};
-use crate::plan::lb::DesiredTargetGroup;
+use crate::model::DesiredTargetGroup;
 use crate::state::lb::{
     Conditions, HealthCheck, ImportedAlb, ListenerRule, RuleAction, TargetGroup, Weighted,
 };

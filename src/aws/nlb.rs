@@ -5,7 +5,7 @@ use aws_sdk_elasticloadbalancingv2::types as elb;
 
 use super::elb::{elb_tags, target_group};
 use super::{AwsError, ErrorKind, Found, aws_err};
-use crate::plan::nlb::DesiredNlbTargetGroup;
+use crate::model::DesiredNlbTargetGroup;
 use crate::state::lb::{NetworkLb, NlbListenerState, TargetGroup};
 
 type Client = aws_sdk_elasticloadbalancingv2::Client;

@@ -8,7 +8,7 @@ use super::{connect, print_diagnostics, runtime};
 use crate::aws::ecs::{describe_service, describe_task_definition};
 use crate::aws::lock::{self, lock_name};
 use crate::clock::{now_ms, rfc3339_ms};
-use crate::discover::{Who, place};
+use crate::model::{Who, place};
 use crate::exit::Exit;
 use crate::names::arn::short_task_definition as short_td;
 use crate::resolve::lookup::copilot_stacks;

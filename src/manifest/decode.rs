@@ -153,12 +153,14 @@ impl Decoder {
             Value::Map(entries) => Some(Fields {
                 entries,
                 used: vec![false; entries.len()],
+                known: Vec::new(),
                 path: path.to_string(),
                 pos: node.pos,
             }),
             Value::Null => Some(Fields {
                 entries: &[],
                 used: Vec::new(),
+                known: Vec::new(),
                 path: path.to_string(),
                 pos: node.pos,
             }),
@@ -405,10 +407,14 @@ fn invisible_in(key: &str) -> Option<(String, String)> {
     ))
 }
 
-/// The keys of one map, taken one by one.
+/// The keys of one map, taken one by one. Every key a reader asks for is a
+/// key the map takes (whether it is there or not): a key is written once,
+/// where it is read, and [`Fields::finish`] knows the map's keys from that.
 pub struct Fields<'n> {
     entries: &'n [(Key, Node)],
     used: Vec<bool>,
+    /// The keys asked for.
+    known: Vec<String>,
     pub path: String,
     pub pos: Pos,
 }
@@ -421,6 +427,9 @@ impl<'n> Fields<'n> {
 
     /// The key and value under `key`, if present and not empty.
     pub fn take_entry(&mut self, key: &str) -> Option<(&'n Key, &'n Node)> {
+        if !self.known.iter().any(|k| k == key) {
+            self.known.push(key.to_string());
+        }
         let i = self.entries.iter().position(|(k, _)| k.name == key)?;
         self.used[i] = true;
         let (k, v) = &self.entries[i];
@@ -447,13 +456,14 @@ impl<'n> Fields<'n> {
             .any(|(k, v)| k.name == key && v.tag.as_deref() == Some(crate::yaml::UNRESOLVED))
     }
 
-    /// Ends the map: `known` are the keys this reader takes, `ignored` the keys
+    /// Ends the map: the keys taken are the map's, `ignored` the keys
     /// Copilot knows that are accepted without effect. Any other key is one
     /// Copilot's decoder ignores (it reads manifests leniently): a warning
     /// (`unknown-key`, an error under `--strict`) that says so, with where
     /// Copilot reads a misplaced key or "did you mean". Top-level `x-` keys,
     /// the usual home of YAML anchors, are free.
-    pub fn finish(self, d: &mut Decoder, known: &[&str], ignored: &[&str]) {
+    pub fn finish(self, d: &mut Decoder, ignored: &[&str]) {
+        let known: Vec<&str> = self.known.iter().map(String::as_str).collect();
         for (i, (key, _)) in self.entries.iter().enumerate() {
             if self.used[i] || (self.path.is_empty() && key.name.starts_with("x-")) {
                 continue;
@@ -601,8 +611,9 @@ mod tests {
         let n = parse("imge: x\nexec: true\nport: 80\n").unwrap();
         let mut d = decoder();
         let mut f = d.fields(&n, "sidecars.nginx").unwrap();
+        assert!(f.take("image").is_none(), "asked for: a key the map takes");
         assert!(f.take("port").is_some());
-        f.finish(&mut d, &["image", "port"], &["exec"]);
+        f.finish(&mut d, &["exec"]);
         let errs: Vec<_> = d.diags.iter().collect();
         assert_eq!(errs.len(), 1);
         assert!(
@@ -635,7 +646,7 @@ mod tests {
         assert!(d.int(over.get("cpu").unwrap(), "cpu", 1, 10).is_none());
         let mut f = d.fields(over, "").unwrap();
         f.take("cpu");
-        f.finish(&mut d, &["cpu", "memory"], &["exec"]);
+        f.finish(&mut d, &["exec"]);
         let got: Vec<(Option<&str>, &str, Option<&str>)> = d
             .diags
             .iter()
@@ -731,7 +742,8 @@ mod tests {
         let mut d = decoder();
         let mut f = d.fields(&n, "count").unwrap();
         f.take("range");
-        f.finish(&mut d, &["range", "spot"], &["cpu_percentage", "requests"]);
+        f.take("spot");
+        f.finish(&mut d, &["cpu_percentage", "requests"]);
         assert_eq!(
             d.diags.iter().next().unwrap().help.as_deref(),
             Some("count takes: range, spot, cpu_percentage, requests")
@@ -742,8 +754,9 @@ mod tests {
     fn an_invisible_character_in_a_key_is_named() {
         let n = parse("\u{200B}variables:\n  A: b\n").unwrap();
         let mut d = decoder();
-        let f = d.fields(&n, "").unwrap();
-        f.finish(&mut d, &["variables"], &[]);
+        let mut f = d.fields(&n, "").unwrap();
+        f.take("variables");
+        f.finish(&mut d, &[]);
         let e = d.diags.iter().next().unwrap();
         assert!(
             e.message

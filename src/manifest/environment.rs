@@ -49,21 +49,13 @@ pub fn decode_environment(file: &Arc<SourceFile>, root: &Node) -> (EnvManifest, 
                             *out = subnet_ids(&mut d, list, &join("network.vpc.subnets", kind));
                         }
                     }
-                    sf.finish(&mut d, &["public", "private"], &[]);
+                    sf.finish(&mut d, &[]);
                 }
-                vf.finish(
-                    &mut d,
-                    &["id", "subnets"],
-                    &["cidr", "security_group", "flow_logs", "flowlogs"],
-                );
+                vf.finish(&mut d, &["cidr", "security_group", "flow_logs", "flowlogs"]);
             }
-            nf.finish(&mut d, &["vpc"], &[]);
+            nf.finish(&mut d, &[]);
         }
-        f.finish(
-            &mut d,
-            &["name", "type", "network"],
-            &["http", "observability", "cdn", "certificates"],
-        );
+        f.finish(&mut d, &["http", "observability", "cdn", "certificates"]);
     }
     (env, d.diags)
 }
@@ -81,7 +73,7 @@ fn subnet_ids(d: &mut Decoder, list: &Node, path: &str) -> Vec<At<String>> {
         if let Some(id) = f.take("id").and_then(|n| d.string(n, &join(&ip, "id"))) {
             out.push(id);
         }
-        f.finish(d, &["id"], &["cidr", "az"]);
+        f.finish(d, &["cidr", "az"]);
     }
     out
 }

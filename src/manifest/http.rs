@@ -19,7 +19,7 @@ impl Service {
         let on = match self.kind.value {
             ServiceType::LoadBalancedWebService => self.http.as_ref().is_none_or(|h| h.enabled),
             ServiceType::BackendService => self.http.as_ref().is_some_and(|h| h.enabled),
-            ServiceType::WorkerService => false,
+            ServiceType::WorkerService | ServiceType::ScheduledJob => false,
         };
         match (&self.http, on) {
             (Some(h), true) => h.rules().collect(),

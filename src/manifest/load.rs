@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::decode::{Decoder, OverrideSpan};
 use super::environment::{EnvManifest, decode_environment};
-use super::service::decode_service;
+use super::workload::decode_service;
 use super::types::Service;
 use super::workspace::display_path;
 use crate::diag::{Diagnostic, Diagnostics, SourceFile};

@@ -7,7 +7,7 @@ pub mod environment;
 pub mod from_cfn;
 pub mod http;
 pub mod load;
-pub mod service;
+pub mod workload;
 pub mod types;
 pub mod workspace;
 

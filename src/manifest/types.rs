@@ -15,18 +15,22 @@ pub const FIRELENS_CONTAINER: &str = "firelens_log_router";
 pub const DEFAULT_FLUENT_BIT_IMAGE: &str =
     "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable";
 
+/// A workload's kind (Copilot's `type`): three kinds of ECS services, and a
+/// Scheduled Job (a task run on a schedule).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ServiceType {
     LoadBalancedWebService,
     BackendService,
     WorkerService,
+    ScheduledJob,
 }
 
 impl ServiceType {
-    pub const ALL: [ServiceType; 3] = [
+    pub const ALL: [ServiceType; 4] = [
         ServiceType::LoadBalancedWebService,
         ServiceType::BackendService,
         ServiceType::WorkerService,
+        ServiceType::ScheduledJob,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -34,8 +38,26 @@ impl ServiceType {
             ServiceType::LoadBalancedWebService => "Load Balanced Web Service",
             ServiceType::BackendService => "Backend Service",
             ServiceType::WorkerService => "Worker Service",
+            ServiceType::ScheduledJob => "Scheduled Job",
         }
     }
+
+    /// Whether it runs as an ECS service (a job's tasks run on a schedule).
+    pub fn is_service(self) -> bool {
+        self != ServiceType::ScheduledJob
+    }
+}
+
+/// A Scheduled Job's own fields.
+#[derive(Clone, Debug, Default)]
+pub struct Job {
+    pub pos: Pos,
+    /// `on.schedule`, as written (`@daily`, `rate(...)`, `cron(...)`, `none`).
+    pub schedule: Option<At<String>>,
+    /// `retries`: how often a failed run is retried.
+    pub retries: Option<At<i64>>,
+    /// `timeout`, in seconds.
+    pub timeout: Option<At<u32>>,
 }
 
 pub type Vars = BTreeMap<String, At<String>>;
@@ -63,6 +85,8 @@ pub struct Service {
     pub network: Network,
     /// `exec`: ECS Exec into the service's tasks.
     pub exec: Option<At<bool>>,
+    /// A Scheduled Job's schedule, retries and timeout.
+    pub job: Option<Job>,
     /// Keys Copilot knows that sidecarctl accepts without acting on them.
     pub ignored: Vec<(String, Pos)>,
     /// Field paths whose `${VAR}` could not be substituted (reported once,
@@ -146,12 +170,24 @@ pub struct MainImage {
     pub location: Option<At<String>>,
     /// `image.build`: Copilot builds and pushes; sidecarctl deploys `--image-tag`
     /// from the service's ECR repository.
-    pub build: Option<At<()>>,
+    pub build: Option<At<Build>>,
     pub port: Option<At<u16>>,
     pub credentials: Option<At<String>>,
     pub healthcheck: Option<HealthCheck>,
     pub labels: Vars,
     pub depends_on: BTreeMap<String, At<String>>,
+}
+
+/// `image.build`: how Copilot builds the image (Copilot's `BuildArgsOrString`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Build {
+    pub pos: Pos,
+    /// The Dockerfile (the string form is its path).
+    pub dockerfile: Option<At<String>>,
+    pub context: Option<At<String>>,
+    pub target: Option<At<String>>,
+    pub args: Vars,
+    pub cache_from: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -69,6 +69,10 @@ pub fn service_stack(app: &str, env: &str, svc: &str) -> String {
 /// The logical id of the ECS service in a Copilot service stack.
 pub const SERVICE_LOGICAL_ID: &str = "Service";
 
+/// The metric Copilot's `BacklogPerTaskCalculator` publishes for
+/// `count.queue_delay`, and the name part of its scaling policies.
+pub const BACKLOG_PER_TASK: &str = "BacklogPerTask";
+
 /// The logical id of the nested stack Copilot deploys from `copilot/{svc}/addons/`.
 pub const ADDONS_LOGICAL_ID: &str = "AddonsStack";
 

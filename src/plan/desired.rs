@@ -2,13 +2,13 @@
 //! group and how the service runs, from the manifest and what was resolved.
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::discover::Environment;
+use crate::model::Environment;
 use crate::manifest::{EnvManifest, Placement, Service, ServiceType};
 use crate::names::{self, sidecarctl};
 use crate::render::addons::RenderedPolicy;
 use crate::render::iam::ecs_tasks_trust_policy;
 use crate::render::{TaskDefinition, render_policies, render_task_definition};
-use crate::resolve::Resolved;
+use crate::model::Resolved;
 use crate::state::lb::LoadBalancer;
 use crate::state::{
     CapacityProvider, ConnectService, CustomMetric, NewService, ScalingPolicy, ServiceConnect,
@@ -296,7 +296,7 @@ pub struct DesiredScaling {
 
 /// The metric Copilot's `BacklogPerTaskCalculator` function publishes for
 /// each queue of a Worker Service, in the namespace `{app}-{env}-{svc}`.
-pub const BACKLOG_PER_TASK: &str = "BacklogPerTask";
+pub use crate::names::copilot::BACKLOG_PER_TASK;
 
 /// A Worker Service's queues, for `count.queue_delay`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -5,35 +5,20 @@
 
 use std::collections::BTreeMap;
 
-use crate::discover::Environment;
+use crate::model::Environment;
+pub use crate::model::DesiredTargetGroup;
+pub use super::target::{DEFAULT_DEREGISTRATION_DELAY_S, DEFAULT_GRACE_PERIOD_S, TgRef, describe_entries};
 use crate::manifest::{HttpRule, Service, ServiceType};
 use crate::state::lb::{
     AliasRecord, Conditions, HealthCheck, ImportedAlb, LbState, ListenerRule, LoadBalancer,
     RuleAction, TargetGroup,
 };
 
-/// Copilot's defaults (`manifest.DefaultHealthCheckGracePeriod`,
-/// `DefaultDeregistrationDelay`).
-pub const DEFAULT_GRACE_PERIOD_S: i32 = 60;
-pub const DEFAULT_DEREGISTRATION_DELAY_S: i32 = 60;
-
 /// Copilot's rule priorities: a rule for `/` takes the highest free number
 /// below 50000 (so that it matches last), any other rule the next number
 /// above the listener's other rules.
 const MIN_ROOT_PRIORITY: i32 = 48000;
 const MAX_ROOT_PRIORITY: i32 = 50000;
-
-/// A target group as wanted.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DesiredTargetGroup {
-    pub name: String,
-    pub port: i32,
-    pub protocol: String,
-    pub protocol_version: String,
-    pub health: HealthCheck,
-    pub deregistration_delay_s: i32,
-    pub stickiness: bool,
-}
 
 /// What a rule on one listener does.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -213,7 +198,7 @@ pub fn desired_lb(
             )
         })
         .collect();
-    let grace_period_s = super::nlb::grace_period(svc);
+    let grace_period_s = super::target::grace_period(svc);
     // An alias with a hosted zone (its own, or the rule's) gets an A record
     // aliasing it to the load balancer.
     let mut records: Vec<AliasRecord> = match site.alias_target() {
@@ -380,15 +365,6 @@ pub fn next_priority(rules: &[ListenerRule], taken: &[i32], root: bool) -> i32 {
     }
 }
 
-/// A target group: one that exists (by ARN) or rule `i`'s new one.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum TgRef {
-    Existing(String),
-    New(usize),
-    /// The network load balancer listener `i`'s new one.
-    NewNlb(usize),
-}
-
 /// A change to the load balancer.
 #[derive(Clone, Debug, PartialEq)]
 pub enum LbStep {
@@ -437,34 +413,6 @@ pub enum LbStep {
         zone: String,
         records: Vec<AliasRecord>,
     },
-}
-
-impl TgRef {
-    /// The target group's name or ARN's last part, or the new one's name.
-    pub fn describe(&self, d: &super::Desired) -> String {
-        match self {
-            TgRef::Existing(arn) => crate::names::arn::target_group_name(arn).to_string(),
-            TgRef::New(i) => {
-                d.lb.as_ref()
-                    .and_then(|l| l.rules.get(*i))
-                    .map_or_else(|| format!("rule {i}"), |r| r.target_group.name.clone())
-            }
-            TgRef::NewNlb(i) => d
-                .nlb
-                .as_ref()
-                .and_then(|n| n.listeners.get(*i))
-                .map_or_else(|| format!("listener {i}"), |l| l.target_group.name.clone()),
-        }
-    }
-}
-
-/// `api-1a2b3c4d → api:8080`.
-pub fn describe_entries(entries: &[(TgRef, String, i32)], d: &super::Desired) -> String {
-    entries
-        .iter()
-        .map(|(tg, c, p)| format!("{} → {c}:{p}", tg.describe(d)))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn describe_conditions(c: &Conditions) -> String {

@@ -12,6 +12,7 @@ pub mod diff;
 pub mod lb;
 pub mod nlb;
 pub mod rollout;
+pub mod target;
 pub mod text;
 
 use serde_json::Value;

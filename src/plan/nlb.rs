@@ -9,9 +9,10 @@
 
 use std::collections::BTreeMap;
 
-use super::lb::TgRef;
+use super::target::{TgRef, grace_period};
 use crate::diag::Diagnostic;
-use crate::discover::Environment;
+use crate::model::Environment;
+pub use crate::model::{DesiredNlbTargetGroup, NlbHealth};
 use crate::manifest::{NlbProtocol, Service};
 use crate::names::sidecarctl;
 use crate::state::lb::{
@@ -21,32 +22,6 @@ use crate::state::lb::{
 
 /// The security policy of a TLS listener, as Copilot's template sets it by default.
 pub const DEFAULT_SSL_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
-
-/// A network load balancer target group's health check. `None`: not
-/// compared (Elastic Load Balancing's default).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct NlbHealth {
-    /// A port number, or `traffic-port`.
-    pub port: String,
-    pub healthy_threshold: Option<i32>,
-    pub unhealthy_threshold: Option<i32>,
-    pub interval_s: Option<i32>,
-    pub timeout_s: Option<i32>,
-}
-
-/// A network load balancer target group as wanted.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DesiredNlbTargetGroup {
-    pub name: String,
-    pub port: i32,
-    /// `TCP` or `UDP` (a TLS listener's target group speaks TCP).
-    pub protocol: String,
-    pub health: NlbHealth,
-    pub deregistration_delay_s: i32,
-    /// `None` for a TLS listener's (Elastic Load Balancing has no stickiness
-    /// for TLS; Copilot's template leaves it out).
-    pub stickiness: Option<bool>,
-}
 
 /// One listener, as wanted.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,21 +78,6 @@ pub struct DesiredNlb {
     pub unrecorded: Vec<String>,
 }
 
-/// `healthCheckGracePeriodSeconds`, as Copilot's `convertGracePeriod` takes
-/// it: `http.healthcheck.grace_period`, else `nlb.healthcheck.grace_period`,
-/// else 60 seconds.
-pub fn grace_period(svc: &Service) -> i32 {
-    svc.http_rules()
-        .first()
-        .and_then(|r| r.healthcheck.grace_period.as_ref())
-        .or_else(|| {
-            svc.nlb_listeners()
-                .first()
-                .and_then(|l| l.healthcheck.grace_period.as_ref())
-        })
-        .map_or(super::lb::DEFAULT_GRACE_PERIOD_S, |g| g.value as i32)
-}
-
 /// The network load balancer the manifest asks for; `None` without `nlb`.
 pub fn desired_nlb(
     svc: &Service,
@@ -171,7 +131,7 @@ pub fn desired_nlb(
                     deregistration_delay_s: l
                         .deregistration_delay
                         .as_ref()
-                        .map_or(super::lb::DEFAULT_DEREGISTRATION_DELAY_S, |d| {
+                        .map_or(super::target::DEFAULT_DEREGISTRATION_DELAY_S, |d| {
                             d.value as i32
                         }),
                     stickiness: (!tls).then(|| l.stickiness.as_ref().is_some_and(|s| s.value)),
@@ -179,7 +139,7 @@ pub fn desired_nlb(
             }
         })
         .collect();
-    let (records, unrecorded) = alias_records(svc, environment);
+    let (records, unrecorded) = crate::model::nlb_alias_records(svc, environment);
     Some(DesiredNlb {
         records,
         unrecorded,
@@ -195,38 +155,6 @@ pub fn desired_nlb(
     })
 }
 
-/// The host names the environment's hosted zone gets for the network load
-/// balancer (`(zone, names)`), and the aliases it cannot hold.
-#[allow(clippy::type_complexity)]
-pub fn alias_records(
-    svc: &Service,
-    environment: Option<&Environment>,
-) -> (Option<(String, Vec<String>)>, Vec<String>) {
-    let aliases: Vec<String> = svc
-        .nlb
-        .iter()
-        .flat_map(|n| &n.alias)
-        .map(|a| a.value.trim_end_matches('.').to_ascii_lowercase())
-        .collect();
-    let (Some(zone), Some(sub)) = (
-        environment.and_then(|e| e.hosted_zone.clone()),
-        environment.and_then(|e| e.subdomain.clone()),
-    ) else {
-        return (None, aliases);
-    };
-    if aliases.is_empty() {
-        return (
-            Some((zone, vec![format!("{}-nlb.{sub}", svc.name.value)])),
-            Vec::new(),
-        );
-    }
-    let (mut inside, outside): (Vec<String>, Vec<String>) = aliases
-        .into_iter()
-        .partition(|a| a == &sub || a.ends_with(&format!(".{sub}")));
-    inside.sort();
-    inside.dedup();
-    ((!inside.is_empty()).then_some((zone, inside)), outside)
-}
 
 /// A load balancer, security group or listener: one that exists, or the one
 /// this deploy creates.

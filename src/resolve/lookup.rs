@@ -13,7 +13,7 @@ use futures_util::future::{join_all, try_join_all};
 
 use super::{Answers, ImageLookup, Questions, Request, ResolveError, Resolved, Roles};
 use crate::aws::{self, Aws, AwsError};
-use crate::discover::{self, CopilotStacks, Who};
+use crate::model::{self, CopilotStacks, Who};
 use crate::names::copilot;
 use crate::names::sidecarctl::adopted_record;
 use crate::names::sidecarctl::{EXECUTION_POLICY, TASK_POLICY};
@@ -157,7 +157,7 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
         iam,
         aws::logs::log_group(&aws.logs, &q.log_group),
     );
-    let placement = discover::place(who, req.cluster_given.then_some(req.cluster), &stacks?);
+    let placement = model::place(who, req.cluster_given.then_some(req.cluster), &stacks?);
     for line in placement.sources() {
         tracing::info!("{line}");
     }
@@ -266,7 +266,7 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
     // `svc` commands find services. Looked for beside the reads a first
     // deploy makes anyway (the caller's identity, the cluster).
     let search = service.is_none()
-        && placement.service_from == discover::Source::Default
+        && placement.service_from == model::Source::Default
         && placement.environment.is_some();
     let latest = latest?;
     let (found, known) = tokio::join!(
@@ -276,7 +276,7 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
     let (found, (identity, cluster_active)) = (found?, known?);
     if let Some(s) = found {
         placement.service = s.name.clone();
-        placement.service_from = discover::Source::Tagged;
+        placement.service_from = model::Source::Tagged;
         tracing::info!("ECS service {}: from {}", s.name, placement.service_from);
         scaling = scaling_of(placement.cluster.clone(), s.name.clone()).await?;
         service = Some(s);
@@ -481,10 +481,10 @@ async fn known_target_groups(
 
 /// Warns when a service found other than by its default name does not carry
 /// Copilot's tags for this service.
-fn warn_if_untagged(service: Option<&ServiceState>, placement: &discover::Placement, who: Who<'_>) {
+fn warn_if_untagged(service: Option<&ServiceState>, placement: &model::Placement, who: Who<'_>) {
     if let Some(s) = service
-        && placement.service_from != discover::Source::Default
-        && !discover::tagged_for(&s.tags, who)
+        && placement.service_from != model::Source::Default
+        && !model::tagged_for(&s.tags, who)
     {
         tracing::warn!(
             "the ECS service {} is not tagged for {}/{}/{} as Copilot tags its services",

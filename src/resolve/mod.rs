@@ -9,18 +9,20 @@
 #[cfg(feature = "cli")]
 pub mod lookup;
 
+pub use crate::model::{ACCESS_POINT_TO_CREATE, Resolved};
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::diag::{Diagnostic, Diagnostics, SourceFile};
-use crate::discover::{self, Placement};
+use crate::model::{self, Placement};
 use crate::manifest::ServiceType;
 use crate::manifest::addons::Addons;
 use crate::manifest::from_cfn::{ExportUse, export_of};
 use crate::manifest::{FIRELENS_CONTAINER, SecretRef, Service};
 use crate::names::copilot::{ManagedAccessPoint, managed_access_point};
 use crate::names::{self, Arn, EcrImage, RoleNames, arn, copilot};
-use crate::render::addons::{RenderedPolicy, render_addon_policies};
+use crate::render::addons::render_addon_policies;
 use crate::render::facts::declared_images;
 use crate::render::{Facts, ManagedEfs};
 use crate::state::stack::Stack;
@@ -145,46 +147,6 @@ pub struct Answers {
     /// The add-ons stacks Copilot deployed for the service (by id), each with
     /// its outputs and template when it could be read.
     pub addon_stacks: Vec<(String, Option<(Stack, String)>)>,
-}
-
-/// Everything a deploy knows once resolved.
-#[derive(Clone, Debug)]
-pub struct Resolved {
-    pub facts: Facts,
-    /// Container → image digest, for the images found in ECR.
-    pub digests: BTreeMap<String, String>,
-    /// Add-on policies with the ARN each gets.
-    pub addon_policies: Vec<(RenderedPolicy, String)>,
-    /// The roles sidecarctl manages, if it does.
-    pub managed_roles: Option<RoleNames>,
-    pub current: Current,
-    /// Where the service runs, and where that was found.
-    pub placement: Placement,
-    /// The manifest with its `from_cfn` exports in place, when it has any.
-    pub service: Option<Service>,
-    /// The access point an `efs: true` volume needs and does not have yet:
-    /// the deploy's first write.
-    pub create_access_point: Option<(String, ManagedAccessPoint)>,
-    /// `http.alb`'s load balancer and listeners.
-    pub imported_alb: Option<crate::state::lb::ImportedAlb>,
-    /// A Worker Service's queues in Copilot's service stack (for
-    /// `count.queue_delay`).
-    pub queues: Vec<String>,
-}
-
-/// Stands for the access point a deploy is about to create (in a dry run's plan).
-pub const ACCESS_POINT_TO_CREATE: &str = "(the access point this deploy creates)";
-
-impl Resolved {
-    /// The facts once the access point was created.
-    pub fn with_access_point(&self, id: &str) -> Resolved {
-        let mut r = self.clone();
-        if let Some(m) = &mut r.facts.managed_efs {
-            m.access_point_id = id.to_string();
-        }
-        r.create_access_point = None;
-        r
-    }
 }
 
 #[derive(Debug)]
@@ -405,7 +367,7 @@ pub fn interpret(req: &Request, q: &Questions, a: Answers) -> Result<Resolved, R
                 let lbws = svc.kind.value == ServiceType::LoadBalancedWebService && http_on;
                 let backend = svc.kind.value == ServiceType::BackendService
                     && svc.http.as_ref().is_some_and(|h| h.enabled);
-                discover::lb_dns(e, lbws, backend)
+                model::lb_dns(e, lbws, backend)
             }),
         },
         managed_efs: None,

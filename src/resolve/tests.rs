@@ -47,8 +47,8 @@ fn everything_found(q: &Questions) -> Answers {
         scaling: None,
         managed_access_point: None,
         missing_exports: Vec::new(),
-        placement: crate::discover::place(
-            crate::discover::Who {
+        placement: crate::model::place(
+            crate::model::Who {
                 app: "demo",
                 env: "test",
                 svc: "api",
@@ -365,7 +365,7 @@ fn copilots_environment_stack_places_the_service_and_gives_copilot_lb_dns() {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    let stacks = crate::discover::CopilotStacks {
+    let stacks = crate::model::CopilotStacks {
         env_outputs: Some(outputs),
         service_arn: Some(
             "arn:aws:ecs:us-east-1:1:service/demo-test-Cluster-Q1/demo-test-api-Service-Z9".into(),
@@ -373,12 +373,12 @@ fn copilots_environment_stack_places_the_service_and_gives_copilot_lb_dns() {
         adopted_arn: None,
         ..Default::default()
     };
-    let who = crate::discover::Who {
+    let who = crate::model::Who {
         app: "demo",
         env: "test",
         svc: "api",
     };
-    let placement = crate::discover::place(who, None, &stacks);
+    let placement = crate::model::place(who, None, &stacks);
     let a = Answers {
         placement: placement.clone(),
         ..everything_found(&q)
@@ -428,7 +428,7 @@ storage:\n  volumes:\n    data:\n      path: /data\n      efs: true\n",
     let addons = Addons::default();
     let req = request(&svc, &roles, &addons, true);
     let q = questions(&req);
-    let who = crate::discover::Who {
+    let who = crate::model::Who {
         app: "demo",
         env: "test",
         svc: "api",
@@ -440,7 +440,7 @@ storage:\n  volumes:\n    data:\n      path: /data\n      efs: true\n",
     };
     assert!(d.iter().any(|d| d.message.contains("managed file system")));
 
-    let stacks = crate::discover::CopilotStacks {
+    let stacks = crate::model::CopilotStacks {
         env_outputs: Some(
             [("ManagedFileSystemID".to_string(), "fs-0abc".to_string())]
                 .into_iter()
@@ -449,7 +449,7 @@ storage:\n  volumes:\n    data:\n      path: /data\n      efs: true\n",
         ..Default::default()
     };
     let a = Answers {
-        placement: crate::discover::place(who, None, &stacks),
+        placement: crate::model::place(who, None, &stacks),
         ..everything_found(&q)
     };
     let r = interpret(&req, &q, a).unwrap();

@@ -15,6 +15,7 @@ mod examples;
 mod exec;
 mod faults;
 mod http;
+mod layout;
 mod logs;
 mod nlb;
 mod register;

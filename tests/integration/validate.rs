@@ -18,6 +18,7 @@ fn the_examples_are_valid_for_every_environment() {
             "{}",
             r.stderr
         );
+        assert!(!r.stderr.contains("unknown key"), "{}", r.stderr);
     }
 }
 
@@ -35,6 +36,7 @@ fn the_documents_examples_are_valid() {
             .arg(&path));
         r.assert_code(0);
         assert!(!r.stderr.contains("error"), "{f}: {}", r.stderr);
+        assert!(!r.stderr.contains("unknown key"), "{f}: {}", r.stderr);
     }
 }
 

@@ -34,9 +34,9 @@ fn resolved(svc: &Service, managed: bool, current: Option<ServiceState>) -> Reso
     }
 }
 
-fn default_placement() -> crate::discover::Placement {
-    crate::discover::place(
-        crate::discover::Who {
+fn default_placement() -> crate::model::Placement {
+    crate::model::place(
+        crate::model::Who {
             app: "demo",
             env: "test",
             svc: "api",
@@ -225,7 +225,7 @@ fn a_new_service_in_a_copilot_environment_takes_its_subnets_and_security_group()
         Some("test"),
     );
     let mut r = resolved(&svc, true, None);
-    r.placement.environment = Some(crate::discover::Environment {
+    r.placement.environment = Some(crate::model::Environment {
         public_subnets: vec!["subnet-pub".into()],
         private_subnets: vec!["subnet-p1".into(), "subnet-p2".into()],
         security_group: Some("sg-env".into()),
@@ -337,7 +337,7 @@ fn requests_and_response_time_follow_copilots_load_balancer_metrics() {
         ),
         Some("test"),
     );
-    let env = crate::discover::Environment {
+    let env = crate::model::Environment {
         vpc: Some("vpc-1".into()),
         http_listener: Some(
             "arn:aws:elasticloadbalancing:us-east-1:1:listener/app/demo-test-Public/0123/4567"
@@ -383,7 +383,7 @@ fn requests_and_response_time_follow_copilots_load_balancer_metrics() {
 
 #[test]
 fn web_and_backend_services_get_copilots_cloud_map_service_and_workers_none() {
-    let env = crate::discover::Environment {
+    let env = crate::model::Environment {
         namespace_id: Some("ns-1".into()),
         ..Default::default()
     };

@@ -44,7 +44,7 @@ pub async fn read(aws: &Aws, req: &Request<'_>, a: &Answers) -> Result<NlbState,
         .collect();
     let lb_name = sidecarctl::nlb_name(req.app, req.env, svc);
     // The host names' records, in the environment's hosted zone.
-    let wanted_records: Vec<(String, String)> = crate::plan::nlb::alias_records(req.svc, env)
+    let wanted_records: Vec<(String, String)> = crate::model::nlb_alias_records(req.svc, env)
         .0
         .into_iter()
         .flat_map(|(zone, names)| names.into_iter().map(move |n| (zone.clone(), n)))

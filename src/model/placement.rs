@@ -1,8 +1,8 @@
-//! What Copilot already runs, found the way Copilot finds it: the environment
-//! stack `{app}-{env}` (its outputs name the cluster, subnets, security group,
-//! load balancers and file system) and the service stack `{app}-{env}-{svc}`
-//! (its `Service` resource is the ECS service, whose name CloudFormation
-//! generated). Pure: the reads live in `resolve::lookup`.
+//! Where a workload runs, found the way Copilot finds it: from the
+//! environment stack `{app}-{env}` (see [`Environment`]) and the service
+//! stack `{app}-{env}-{svc}` (its `Service` resource is the ECS service,
+//! whose name CloudFormation generated), `adopt`'s record, or sidecarctl's
+//! defaults. Pure: the reads live in `resolve::lookup`.
 //!
 //! Flags always win; then what Copilot's stacks say; then sidecarctl's own
 //! defaults (a cluster named `{app}-{env}`, a service named `{svc}`), so a
@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::names::arn::service_parts;
-use crate::names::copilot::{self, TAG_APP, TAG_ENV, TAG_SVC};
+use super::{Environment, Who};
+use crate::names::copilot;
 
 /// What CloudFormation said about Copilot's stacks for one service.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -28,98 +29,6 @@ pub struct CopilotStacks {
     pub addons_stack: Option<String>,
     /// The add-ons stacks `adopt` left standing, from its record.
     pub adopted_addons: Vec<String>,
-}
-
-/// The environment as Copilot's environment stack describes it. Many outputs
-/// are conditional (no load balancer, no file system): any may be absent.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Environment {
-    pub cluster: Option<String>,
-    pub public_subnets: Vec<String>,
-    pub private_subnets: Vec<String>,
-    pub security_group: Option<String>,
-    pub public_lb_dns: Option<String>,
-    pub internal_lb_dns: Option<String>,
-    pub managed_file_system: Option<String>,
-    pub vpc: Option<String>,
-    /// The public load balancer's listeners.
-    pub http_listener: Option<String>,
-    pub https_listener: Option<String>,
-    /// The internal load balancer's listeners.
-    pub internal_http_listener: Option<String>,
-    pub internal_https_listener: Option<String>,
-    /// `{env}.{app}.{domain}`, with a domain.
-    pub subdomain: Option<String>,
-    /// The hosted zone of that subdomain (Copilot's `EnvironmentHostedZone`).
-    pub hosted_zone: Option<String>,
-    /// `{env}.{app}.internal`, with an internal load balancer.
-    pub internal_zone_name: Option<String>,
-    /// The Cloud Map namespace `{env}.{app}.local`.
-    pub namespace_id: Option<String>,
-    /// The load balancers' canonical hosted zones, for alias records.
-    pub public_lb_zone: Option<String>,
-    pub internal_lb_zone: Option<String>,
-}
-
-impl Environment {
-    /// Reads the outputs Copilot's `environment/cf.yml` declares.
-    pub fn from_outputs(outputs: &BTreeMap<String, String>) -> Environment {
-        let one = |k: &str| {
-            outputs
-                .get(k)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
-        let list = |k: &str| {
-            outputs
-                .get(k)
-                .map(|v| {
-                    v.split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        Environment {
-            cluster: one("ClusterId"),
-            public_subnets: list("PublicSubnets"),
-            private_subnets: list("PrivateSubnets"),
-            security_group: one("EnvironmentSecurityGroup"),
-            public_lb_dns: one("PublicLoadBalancerDNSName"),
-            internal_lb_dns: one("InternalLoadBalancerDNSName"),
-            managed_file_system: one("ManagedFileSystemID"),
-            vpc: one("VpcId"),
-            http_listener: one("HTTPListenerArn"),
-            https_listener: one("HTTPSListenerArn"),
-            internal_http_listener: one("InternalHTTPListenerArn"),
-            internal_https_listener: one("InternalHTTPSListenerArn"),
-            subdomain: one("EnvironmentSubdomain"),
-            hosted_zone: one("EnvironmentHostedZone"),
-            internal_zone_name: one("InternalWorkloadsHostedZoneName"),
-            namespace_id: one("ServiceDiscoveryNamespaceID"),
-            public_lb_zone: one("PublicLoadBalancerHostedZone"),
-            internal_lb_zone: one("InternalLoadBalancerHostedZone"),
-        }
-    }
-}
-
-impl Environment {
-    /// The listeners a service's `http` rules go on: the internal load
-    /// balancer's for a Backend Service, the public one's otherwise; HTTP
-    /// first. Empty when the stack has no HTTP listener for it.
-    pub fn listeners(&self, backend: bool) -> Vec<String> {
-        let (http, https) = if backend {
-            (&self.internal_http_listener, &self.internal_https_listener)
-        } else {
-            (&self.http_listener, &self.https_listener)
-        };
-        match http {
-            Some(h) => std::iter::once(h.clone()).chain(https.clone()).collect(),
-            None => Vec::new(),
-        }
-    }
 }
 
 /// Where a fact came from, for `-v` and the report.
@@ -209,25 +118,6 @@ impl Placement {
     }
 }
 
-/// Who the deploy is for.
-#[derive(Clone, Copy, Debug)]
-pub struct Who<'a> {
-    pub app: &'a str,
-    pub env: &'a str,
-    pub svc: &'a str,
-}
-
-impl<'a> Who<'a> {
-    /// The tags Copilot puts on this service's resources.
-    pub fn copilot_tags(self) -> [(&'static str, &'a str); 3] {
-        [
-            (TAG_APP, self.app),
-            (TAG_ENV, self.env),
-            (TAG_SVC, self.svc),
-        ]
-    }
-}
-
 /// Places the service: `--cluster` wins, then the environment stack's
 /// `ClusterId`, then `{app}-{env}`; the service stack's service when it is in
 /// that cluster, then `{svc}`.
@@ -287,22 +177,11 @@ pub fn tagged_for(tags: &BTreeMap<String, String>, who: Who<'_>) -> bool {
         .all(|(k, v)| tags.get(*k).map(String::as_str) == Some(*v))
 }
 
-/// `COPILOT_LB_DNS` as Copilot sets it: the public load balancer's DNS name
-/// for a Load Balanced Web Service, the internal one for a Backend Service
-/// with `http`.
-pub fn lb_dns(env: &Environment, load_balanced: bool, backend_with_http: bool) -> Option<String> {
-    if load_balanced {
-        env.public_lb_dns.clone()
-    } else if backend_with_http {
-        env.internal_lb_dns.clone()
-    } else {
-        None
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::lb_dns;
+    use crate::names::copilot::{TAG_APP, TAG_ENV, TAG_SVC};
 
     const WHO: Who<'static> = Who {
         app: "shop",

@@ -1,0 +1,17 @@
+//! The plain types every stage shares: who a command is for ([`Who`]), the
+//! environment Copilot's stack describes ([`Environment`]), where the
+//! workload runs ([`Placement`]), and what resolving found ([`Resolved`]).
+//! Stages depend downwards only: this module imports nothing of `resolve`,
+//! `aws`, `deploy` or `cli`.
+
+mod environment;
+mod placement;
+mod resolved;
+mod target_group;
+mod who;
+
+pub use environment::{Environment, lb_dns, nlb_alias_records};
+pub use placement::{CopilotStacks, Placement, Source, place, tagged_for};
+pub use resolved::{ACCESS_POINT_TO_CREATE, Resolved};
+pub use target_group::{DesiredNlbTargetGroup, DesiredTargetGroup, NlbHealth};
+pub use who::Who;
