@@ -24,11 +24,11 @@ pub mod clock;
 #[cfg(feature = "cli")]
 pub mod deploy;
 pub mod diag;
-pub mod model;
 pub mod exit;
 #[cfg(feature = "cli")]
 pub mod logs;
 pub mod manifest;
+pub mod model;
 pub mod names;
 pub mod plan;
 pub mod render;

@@ -9,9 +9,9 @@ use super::target::{Target, resolve};
 use super::{cancel_on_signals, connect, interrupted_exit, print_diagnostics, runtime};
 use crate::adopt::run::{Options, Report, adopt};
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::model::Who;
 use crate::exit::Exit;
 use crate::manifest::Workspace;
+use crate::model::Who;
 use crate::term::Palette;
 
 pub fn run(args: &AdoptArgs, global: &GlobalArgs) -> Exit {

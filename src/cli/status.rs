@@ -5,13 +5,13 @@ use super::args::{GlobalArgs, ServiceArgs};
 use super::load::load_for_env;
 use super::output::print_data;
 use super::{connect, print_diagnostics, runtime};
-use crate::aws::ecs::{describe_service, describe_task_definition};
+use crate::aws::ecs::describe_task_definition;
 use crate::aws::lock::{self, lock_name};
 use crate::clock::{now_ms, rfc3339_ms};
-use crate::model::{Who, place};
 use crate::exit::Exit;
+use crate::model::Who;
 use crate::names::arn::short_task_definition as short_td;
-use crate::resolve::lookup::copilot_stacks;
+use crate::resolve::lookup::locate;
 use crate::state::{LockHolder, Registered, RolloutState, ServiceState};
 
 /// Events shown.
@@ -36,12 +36,25 @@ pub fn run(args: &ServiceArgs, global: &GlobalArgs) -> Exit {
             env,
             svc: &name,
         };
-        // Where it runs (Copilot's stacks, as deploy finds it), with the lock.
-        let (stacks, holder) =
-            tokio::join!(copilot_stacks(&aws, who), lock::read(&aws.ssm, &lock),);
-        let placement = place(who, args.cluster.cluster.as_deref(), &stacks?);
-        let cluster = placement.cluster;
-        let svc = describe_service(&aws.ecs, &cluster, &placement.service).await?;
+        // Where it runs, found as deploy finds it, with the lock.
+        let default_cluster = args
+            .cluster
+            .cluster
+            .clone()
+            .unwrap_or_else(|| format!("{app}-{env}"));
+        let (located, holder) = tokio::join!(
+            locate(
+                &aws,
+                who,
+                args.cluster.cluster.as_deref(),
+                &default_cluster,
+                &name
+            ),
+            lock::read(&aws.ssm, &lock),
+        );
+        let located = located?;
+        let cluster = located.placement.cluster;
+        let svc = located.service;
         let holder = holder?;
         let td = match &svc {
             Some(s) => describe_task_definition(&aws.ecs, &s.task_definition).await?,

@@ -16,15 +16,18 @@ pub mod progress;
 pub mod replace;
 pub mod report;
 pub mod rollout;
+mod session;
 pub mod watch;
+
+pub use session::took;
+use session::{Ledger, Stop, busy, conclude, plural, release};
 
 use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
 use crate::aws::{self, Aws};
-use crate::clock::{humantime, now_ms, rfc3339_ms};
-use crate::diag::{Diagnostics, render_json};
+use crate::diag::Diagnostics;
 use crate::manifest::addons::Addons;
 use crate::manifest::{EnvManifest, Service};
 use crate::names::arn::short_task_definition as short_td;
@@ -33,11 +36,11 @@ use crate::plan::rollout::{roll_back_to, unfinished};
 use crate::plan::{self, Desired, Plan, Step};
 use crate::resolve::lookup::{self, Failure};
 use crate::resolve::{Request, ResolveError, Resolved, Roles};
-use crate::state::{DigestTags, LockHolder, RolloutState, ServiceState};
+use crate::state::{DigestTags, RolloutState, ServiceState};
 use lease::Taken;
 use progress::Progress;
 use replace::Replace;
-use report::{ImageRef, LockNotReleased, Outcome, Report, Superseded, TaskDefinitionRef};
+use report::{ImageRef, Outcome, Report, Superseded, TaskDefinitionRef};
 use rollout::{Ending, Follow, RollBack, rollout_of};
 use watch::Seen;
 
@@ -94,70 +97,6 @@ pub struct Deploy<'a> {
     pub cancel: CancellationToken,
 }
 
-/// The report as it fills up, and how it ends.
-struct Ledger {
-    report: Report,
-    diagnostics: Diagnostics,
-    started: Instant,
-    /// Changes made before the plan's (an `efs: true` access point): they
-    /// stay first in the report's `changes`.
-    done_first: Vec<String>,
-}
-
-/// Why a deploy ends before the end.
-struct Stop {
-    outcome: Outcome,
-    error: Option<String>,
-    diagnostics: Diagnostics,
-}
-
-impl Stop {
-    fn new(outcome: Outcome, error: impl Into<String>) -> Stop {
-        Stop {
-            outcome,
-            error: Some(error.into()),
-            diagnostics: Diagnostics::new(),
-        }
-    }
-
-    fn with(outcome: Outcome, diagnostics: Diagnostics) -> Stop {
-        Stop {
-            outcome,
-            error: None,
-            diagnostics,
-        }
-    }
-}
-
-impl Ledger {
-    fn end(self, outcome: Outcome) -> Finished {
-        self.end_with(outcome, None)
-    }
-
-    fn end_with(mut self, outcome: Outcome, plan_text: Option<String>) -> Finished {
-        self.report.timings_ms.total = self.started.elapsed().as_millis() as u64;
-        self.report.diagnostics = render_json(&self.diagnostics);
-        Finished {
-            report: self.report.finish(outcome),
-            plan_text,
-            diagnostics: self.diagnostics,
-        }
-    }
-
-    fn fail(mut self, outcome: Outcome, error: String) -> Finished {
-        self.report.error = Some(error);
-        self.end(outcome)
-    }
-
-    fn stop(mut self, stop: Stop) -> Finished {
-        self.diagnostics.extend(stop.diagnostics.into_vec());
-        if stop.error.is_some() {
-            self.report.error = stop.error;
-        }
-        self.end(stop.outcome)
-    }
-}
-
 /// Deploys; everything the user needs to know ends up in the report.
 pub async fn run(d: &mut Deploy<'_>) -> Finished {
     let name = service_name(d.target.svc);
@@ -188,7 +127,7 @@ pub async fn run(d: &mut Deploy<'_>) -> Finished {
         Ok(resolved) => decide_and_carry_out(d, &name, &resolved, lock.as_ref(), ledger).await,
         Err(stop) => ledger.stop(stop),
     };
-    release(d, &name, lock, finished).await
+    release(d.aws, (d.target.app, d.target.env, &name), lock, finished).await
 }
 
 /// Steps 2 to 6, once what runs is known.
@@ -316,41 +255,6 @@ fn access_point_change(resolved: &Resolved) -> Option<String> {
             want.root, want.uid, want.gid
         )
     })
-}
-
-/// Another live deploy holds the lock.
-fn busy(name: &str, h: &LockHolder) -> Stop {
-    let left = (h.expires - now_ms()).max(0);
-    Stop::new(
-        Outcome::Busy,
-        format!(
-            "another deploy of {name} is under way: {} since {}; its lease runs out at {} (in {}) unless it is renewed; nothing was changed",
-            h.owner,
-            rfc3339_ms(h.since),
-            rfc3339_ms(h.expires),
-            humantime(Duration::from_millis(left as u64))
-        ),
-    )
-}
-
-/// Releases the lock, when this deploy took it; a failure is reported, with
-/// the command that clears the lock.
-async fn release(d: &Deploy<'_>, name: &str, lock: Option<Taken>, mut f: Finished) -> Finished {
-    let Some(Taken::Yes(lease)) = lock else {
-        return f;
-    };
-    let parameter = lease.name().to_string();
-    if let Err(e) = lease.release(d.aws).await {
-        f.report.lock_not_released = Some(LockNotReleased {
-            parameter,
-            error: e.to_string(),
-            clear: format!(
-                "sidecarctl unlock {name} --env {} --app {}",
-                d.target.env, d.target.app
-            ),
-        });
-    }
-    f
 }
 
 /// Watches the rollout of the service's own revision to its end, when there
@@ -740,60 +644,6 @@ async fn apply_plan(
     }
 }
 
-/// How the rollout ended, in the report.
-fn conclude(mut ledger: Ledger, ending: Ending, target: &str, advice: String) -> Finished {
-    let r = &mut ledger.report;
-    match ending {
-        Ending::Completed(rollout) => {
-            r.rollout = Some(rollout);
-            ledger.end(Outcome::Deployed)
-        }
-        Ending::Interrupted {
-            rolling_back_to: None,
-        } => ledger.fail(Outcome::Interrupted, advice),
-        Ending::Interrupted {
-            rolling_back_to: Some(to),
-        } => ledger.fail(
-            Outcome::Interrupted,
-            format!("interrupted while rolling back to {}", short_td(&to)),
-        ),
-        Ending::RolledBack {
-            reason,
-            to,
-            rollout,
-            rollback,
-        } => {
-            r.rollout = rollout;
-            r.rollback = Some(rollback);
-            ledger.fail(
-                Outcome::RolledBack,
-                format!("{reason}; rolled back to {}", short_td(&to)),
-            )
-        }
-        Ending::NotRolledBack {
-            reason,
-            why,
-            rollout,
-            rollback,
-        } => {
-            r.rollout = rollout;
-            r.rollback = rollback;
-            ledger.fail(Outcome::Failed, format!("{reason}; {why}"))
-        }
-        Ending::Unwatched(e) => ledger.fail(
-            Outcome::Error,
-            format!(
-                "{e}; the service was updated to {}, but its rollout could not be watched",
-                short_td(target)
-            ),
-        ),
-    }
-}
-
-fn plural(n: usize, what: &str) -> String {
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
-}
-
 fn interrupted_advice(d: &Deploy<'_>, cluster: &str, name: &str, previous: Option<&str>) -> String {
     let mut s = format!(
         "stopped watching; the deployment goes on in ECS. Watch it: sidecarctl status {} --env {} --app {}",
@@ -805,9 +655,4 @@ fn interrupted_advice(d: &Deploy<'_>, cluster: &str, name: &str, previous: Optio
         ));
     }
     s
-}
-
-/// A duration for the summary line.
-pub fn took(report: &Report) -> String {
-    humantime(Duration::from_millis(report.timings_ms.total))
 }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use super::decode::{Decoder, OverrideSpan};
 use super::environment::{EnvManifest, decode_environment};
-use super::workload::decode_service;
 use super::types::Service;
+use super::workload::decode_service;
 use super::workspace::display_path;
 use crate::diag::{Diagnostic, Diagnostics, SourceFile};
 use crate::yaml::{self, Node, Value};

@@ -7,8 +7,8 @@ pub mod environment;
 pub mod from_cfn;
 pub mod http;
 pub mod load;
-pub mod workload;
 pub mod types;
+pub mod workload;
 pub mod workspace;
 
 pub use decode::At;

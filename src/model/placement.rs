@@ -11,8 +11,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::names::arn::service_parts;
 use super::{Environment, Who};
+use crate::names::arn::service_parts;
 use crate::names::copilot;
 
 /// What CloudFormation said about Copilot's stacks for one service.

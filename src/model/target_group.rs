@@ -40,4 +40,3 @@ pub struct DesiredNlbTargetGroup {
     /// for TLS; Copilot's template leaves it out).
     pub stickiness: Option<bool>,
 }
-

@@ -2,13 +2,13 @@
 //! group and how the service runs, from the manifest and what was resolved.
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::model::Environment;
 use crate::manifest::{EnvManifest, Placement, Service, ServiceType};
+use crate::model::Environment;
+use crate::model::Resolved;
 use crate::names::{self, sidecarctl};
 use crate::render::addons::RenderedPolicy;
 use crate::render::iam::ecs_tasks_trust_policy;
 use crate::render::{TaskDefinition, render_policies, render_task_definition};
-use crate::model::Resolved;
 use crate::state::lb::LoadBalancer;
 use crate::state::{
     CapacityProvider, ConnectService, CustomMetric, NewService, ScalingPolicy, ServiceConnect,

@@ -9,20 +9,22 @@
 
 pub mod desired;
 pub mod diff;
+mod iam;
 pub mod lb;
 pub mod nlb;
 pub mod rollout;
+mod scaling;
+mod service;
 pub mod target;
+mod taskdef;
 pub mod text;
 
-use serde_json::Value;
-
 use crate::names::arn;
-use crate::names::sidecarctl::{EXECUTION_POLICY, TASK_POLICY};
 use crate::render::addons::sha256_hex;
-use crate::state::{Current, Role};
+use crate::state::Current;
 pub use desired::{Desired, DesiredIam};
-use diff::{Change, diff};
+use diff::Change;
+pub use iam::trusts_ecs_tasks;
 
 /// The task role's tag recording the document of an add-on policy attached to it.
 pub fn addon_tag(policy_name: &str) -> String {
@@ -305,185 +307,31 @@ impl Plan {
     }
 }
 
-fn json(s: &str) -> Value {
-    serde_json::from_str(s).unwrap_or(Value::String(s.to_string()))
+/// Steps by the group they run in, as the parts add them.
+#[derive(Default)]
+pub struct Groups {
+    pub first: Vec<Step>,
+    pub second: Vec<Step>,
+    pub third: Vec<Step>,
+    /// The service, once everything it uses is in place.
+    pub last: Vec<Step>,
+    /// Autoscaling's target, once the service exists; then its policies.
+    pub target: Vec<Step>,
+    pub scale: Vec<Step>,
+    /// Once the service no longer uses what goes.
+    pub cleanup: Vec<Step>,
 }
 
-fn same_document(a: &str, b: &str) -> bool {
-    json(a) == json(b)
-}
-
-/// Whether a trust policy lets ECS tasks assume the role: a statement that
-/// allows `sts:AssumeRole` to the service principal `ecs-tasks.amazonaws.com`.
-/// A mention of the principal anywhere else (a Deny, another action, a `Sid`)
-/// does not count. Conditions are left to their author (`aws:SourceAccount`
-/// is AWS's own advice against confused deputies, and ECS meets it).
-pub fn trusts_ecs_tasks(trust: &str) -> bool {
-    const PRINCIPAL: &str = "ecs-tasks.amazonaws.com";
-    let Ok(doc) = serde_json::from_str::<Value>(trust) else {
-        return false;
-    };
-    let one_or_many = |v: Option<&Value>, want: &str| match v {
-        Some(Value::String(s)) => s == want,
-        Some(Value::Array(items)) => items.iter().any(|i| i.as_str() == Some(want)),
-        _ => false,
-    };
-    let statements = match doc.get("Statement") {
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(one @ Value::Object(_)) => vec![one],
-        _ => Vec::new(),
-    };
-    statements.into_iter().any(|st| {
-        st.get("Effect").and_then(Value::as_str) == Some("Allow")
-            && (one_or_many(st.get("Action"), "sts:AssumeRole")
-                || one_or_many(st.get("Action"), "sts:*"))
-            && one_or_many(
-                st.get("Principal").and_then(|p| p.get("Service")),
-                PRINCIPAL,
-            )
-    })
-}
-
-/// Compares what is wanted with what is there.
+/// Compares what is wanted with what is there: each part (log group, roles,
+/// task definition, load balancers, service, autoscaling) adds its steps to
+/// the groups; this merges them in order.
 pub fn plan(d: &Desired, cur: &Current) -> Plan {
-    let mut first = Vec::new();
-    let mut second = Vec::new();
-    let mut last = Vec::new();
-    let mut policy_changes = Vec::new();
+    let mut g = Groups::default();
+    taskdef::plan_log_group(d, cur, &mut g);
+    let policy_changes = iam::plan_iam(d, cur, &mut g);
+    let task_definition = taskdef::plan_task_definition(d, cur, &mut g);
 
-    match &cur.log_group {
-        None => {
-            first.push(Step::CreateLogGroup {
-                name: d.log_group.clone(),
-            });
-            second.push(Step::SetRetention {
-                name: d.log_group.clone(),
-                days: d.retention_days,
-            });
-        }
-        Some(g) if g.retention_days != Some(d.retention_days) => {
-            first.push(Step::SetRetention {
-                name: d.log_group.clone(),
-                days: d.retention_days,
-            });
-        }
-        _ => {}
-    }
-
-    if let Some(iam) = &d.iam {
-        let state = cur.iam.clone().unwrap_or_default();
-        let mut role = |name: &str,
-                        existing: &Option<Role>,
-                        policy_name: &str,
-                        want: Option<&String>,
-                        have: &Option<String>| {
-            let exists = existing.is_some();
-            match existing {
-                None => first.push(Step::CreateRole {
-                    name: name.to_string(),
-                }),
-                Some(r) if !trusts_ecs_tasks(&r.trust_policy) => first.push(Step::UpdateTrust {
-                    name: name.to_string(),
-                }),
-                _ => {}
-            }
-            match (want, have) {
-                (Some(w), Some(h)) if same_document(w, h) => {}
-                (Some(w), h) => {
-                    policy_changes.push((
-                        format!("{policy_name} of {name}"),
-                        diff(&h.as_deref().map(json).unwrap_or(Value::Null), &json(w)),
-                    ));
-                    let step = Step::PutRolePolicy {
-                        role: name.to_string(),
-                        policy: policy_name.to_string(),
-                        document: w.clone(),
-                    };
-                    if exists {
-                        first.push(step)
-                    } else {
-                        second.push(step)
-                    }
-                }
-                (None, Some(_)) => first.push(Step::DeleteRolePolicy {
-                    role: name.to_string(),
-                    policy: policy_name.to_string(),
-                }),
-                (None, None) => {}
-            }
-        };
-        role(
-            &iam.execution_role,
-            &state.execution_role,
-            EXECUTION_POLICY,
-            Some(&iam.execution_policy),
-            &state.execution_policy,
-        );
-        role(
-            &iam.task_role,
-            &state.task_role,
-            TASK_POLICY,
-            iam.task_policy.as_ref(),
-            &state.task_policy,
-        );
-        // The add-ons stack's policies, attached as they are.
-        for arn in &iam.attach {
-            if !state.attached.contains(arn) {
-                second.push(Step::AttachPolicy {
-                    role: iam.task_role.clone(),
-                    arn: arn.clone(),
-                });
-            }
-        }
-        // Add-on policies: the task role's tags record the document attached.
-        for (policy, arn) in &iam.addons {
-            let key = addon_tag(&policy.name);
-            let recorded = state.task_role.as_ref().and_then(|r| r.tags.get(&key));
-            let attached = state.attached.contains(arn);
-            if !attached {
-                first.push(Step::CreateManagedPolicy {
-                    name: policy.name.clone(),
-                    arn: arn.clone(),
-                    document: policy.document.clone(),
-                });
-                second.push(Step::AttachPolicy {
-                    role: iam.task_role.clone(),
-                    arn: arn.clone(),
-                });
-            } else if recorded != Some(&policy.hash) {
-                first.push(Step::UpdateManagedPolicy {
-                    arn: arn.clone(),
-                    document: policy.document.clone(),
-                });
-            }
-            if !attached || recorded != Some(&policy.hash) {
-                second.push(Step::TagRole {
-                    role: iam.task_role.clone(),
-                    key,
-                    value: policy.hash.clone(),
-                });
-            }
-        }
-    }
-
-    let current_def = cur.td.as_ref().map(|r| &r.definition);
-    let task_definition = match (&cur.td, &cur.latest) {
-        (Some(c), _) if c.definition == d.td => {
-            TaskDefinitionChange::Unchanged { arn: c.arn.clone() }
-        }
-        (_, Some(l)) if l.definition == d.td => TaskDefinitionChange::Reuse { arn: l.arn.clone() },
-        _ => {
-            first.push(Step::RegisterTaskDefinition);
-            let old = current_def
-                .map(|t| serde_json::to_value(t).unwrap_or_default())
-                .unwrap_or(Value::Null);
-            TaskDefinitionChange::Register {
-                changes: diff(&old, &serde_json::to_value(&d.td).unwrap_or_default()),
-            }
-        }
-    };
-
-    // The load balancer: target groups before the rules that forward to
+    // The load balancers: target groups before the rules that forward to
     // them, rules before the service that registers in their target groups.
     let service_lbs = cur
         .service
@@ -512,153 +360,46 @@ pub fn plan(d: &Desired, cur: &Current) -> Plan {
         lb_plan.load_balancers.clone(),
         nlb_plan.as_ref(),
     );
-    let mut third = Vec::new();
     if let Some(n) = &nlb_plan {
-        first.extend(n.first.iter().cloned().map(Step::Nlb));
-        second.extend(n.second.iter().cloned().map(Step::Nlb));
-        third.extend(n.third.iter().cloned().map(Step::Nlb));
+        g.first.extend(n.first.iter().cloned().map(Step::Nlb));
+        g.second.extend(n.second.iter().cloned().map(Step::Nlb));
+        g.third.extend(n.third.iter().cloned().map(Step::Nlb));
     }
-    let lb_targets = lb_plan.targets.clone();
-    let swaps = lb_plan.swaps.clone();
-    first.extend(lb_plan.first.into_iter().map(Step::Lb));
-    second.extend(lb_plan.second.into_iter().map(Step::Lb));
-    let grace =
-        d.lb.as_ref()
-            .map(|l| l.grace_period_s)
-            .or(d.nlb.as_ref().map(|n| n.grace_period_s));
-    let mut load_balancers = Vec::new();
+    g.first.extend(lb_plan.first.iter().cloned().map(Step::Lb));
+    g.second
+        .extend(lb_plan.second.iter().cloned().map(Step::Lb));
 
-    // Cloud Map: the service's own, created when missing, before the ECS
-    // service that registers its tasks in it.
-    let registries: Option<Vec<(RegistryRef, i32)>> = d.discovery.as_ref().map(|want| {
-        let r = match &cur.discovery {
-            Some(found) => RegistryRef::Existing(found.arn.clone()),
-            None => {
-                first.push(Step::CreateDiscoveryService);
-                RegistryRef::New
-            }
-        };
-        want.port.map(|p| vec![(r, p)]).unwrap_or_default()
-    });
-    let mut service_registries = Vec::new();
-
-    match &cur.service {
-        None => {
-            load_balancers = entries.clone().unwrap_or_default();
-            service_registries = registries.clone().unwrap_or_default();
-            last.push(Step::CreateService)
-        }
-        Some(s) => {
-            let td_moves = match &task_definition {
-                TaskDefinitionChange::Unchanged { arn } => s.task_definition != *arn,
-                _ => true,
-            };
-            let breaker_differs = s.circuit_breaker_rollback.is_some_and(|r| r != d.rollback);
-            let mut capacity = s.capacity.clone();
-            capacity.sort();
-            let grace_period_s = grace.filter(|g| s.health_check_grace_s != Some(*g));
-            let now: Vec<(RegistryRef, i32)> = s
-                .service_registries
-                .iter()
-                .map(|r| {
-                    (
-                        RegistryRef::Existing(r.arn.clone()),
-                        r.port.unwrap_or_default(),
-                    )
-                })
-                .collect();
-            let service_registries = registries.clone().filter(|want| *want != now);
-            // Service Connect: the namespace is compared by what it does, not
-            // by how it is named (ECS answers with its ARN).
-            let connect_now = s.service_connect.clone().unwrap_or_default();
-            let service_connect = d.connect.clone().filter(|want| {
-                want.enabled != connect_now.enabled || want.services != connect_now.services
-            });
-            if td_moves
-                || s.desired != d.desired_count
-                || breaker_differs
-                || s.exec != d.exec
-                || capacity != d.capacity
-                || entries.is_some()
-                || grace_period_s.is_some()
-                || service_registries.is_some()
-                || service_connect.is_some()
-            {
-                last.push(Step::UpdateService {
-                    desired: d.desired_count,
-                    capacity: (capacity != d.capacity).then(|| d.capacity.clone()),
-                    load_balancers: entries.clone(),
-                    grace_period_s,
-                    service_registries,
-                    service_connect,
-                });
-            }
-        }
-    }
-
-    // Autoscaling, once the service exists: Copilot's target, then its
-    // policies (a policy needs its target); policies of Copilot's names for
-    // metrics no longer asked for go.
-    let (mut target, mut scale) = (Vec::new(), Vec::new());
-    if let Some(want) = &d.scaling {
-        let now = cur.scaling.clone().unwrap_or_default();
-        if now.range != Some((want.min, want.max)) {
-            target.push(Step::RegisterScalableTarget {
-                min: want.min,
-                max: want.max,
-            });
-        }
-        for p in &want.policies {
-            // A load balancer metric's target group: the main rule's.
-            let mut p = p.clone();
-            let mut new_target_group = None;
-            if let Some(dim) = p.custom.as_mut().and_then(|c| {
-                c.dimensions
-                    .iter_mut()
-                    .find(|(k, v)| k == desired::TARGET_GROUP_DIMENSION && v.is_empty())
-            }) {
-                match lb_targets.first() {
-                    Some(lb::TgRef::Existing(arn)) => dim.1 = lb::target_group_full_name(arn),
-                    Some(new @ (lb::TgRef::New(_) | lb::TgRef::NewNlb(_))) => {
-                        new_target_group = Some(new.clone())
-                    }
-                    None => continue,
-                }
-            }
-            if new_target_group.is_some() || !now.policies.contains(&p) {
-                scale.push(Step::PutScalingPolicy {
-                    policy: p,
-                    target_group: new_target_group,
-                });
-            }
-        }
-        for p in &now.policies {
-            let owned = want.owned.contains(&p.name) || p.name.starts_with(&want.owned_prefix);
-            if owned && !want.policies.iter().any(|w| w.name == p.name) {
-                scale.push(Step::DeleteScalingPolicy {
-                    name: p.name.clone(),
-                });
-            }
-        }
-    }
-
-    let cleanup: Vec<Step> = lb_plan
-        .cleanup
-        .into_iter()
-        .map(Step::Lb)
-        .chain(nlb_plan.into_iter().flat_map(|n| n.cleanup).map(Step::Nlb))
-        .collect();
+    let created = service::plan_service(
+        d,
+        cur,
+        service::ServiceInputs {
+            task_definition: &task_definition,
+            entries,
+        },
+        &mut g,
+    );
+    scaling::plan_scaling(d, cur, &lb_plan.targets, &mut g);
+    g.cleanup.extend(
+        lb_plan
+            .cleanup
+            .iter()
+            .cloned()
+            .map(Step::Lb)
+            .chain(nlb_plan.into_iter().flat_map(|n| n.cleanup).map(Step::Nlb)),
+    );
     Plan {
-        groups: [first, second, third, last, target, scale, cleanup]
-            .into_iter()
-            .filter(|g| !g.is_empty())
-            .collect(),
+        groups: [
+            g.first, g.second, g.third, g.last, g.target, g.scale, g.cleanup,
+        ]
+        .into_iter()
+        .filter(|g| !g.is_empty())
+        .collect(),
         task_definition,
         policy_changes,
-        load_balancers,
-        service_registries,
+        load_balancers: created.load_balancers,
+        service_registries: created.service_registries,
         refused,
-        swaps,
+        swaps: lb_plan.swaps,
     }
 }
 
@@ -696,7 +437,7 @@ mod tests {
     use super::*;
     use crate::render::addons::RenderedPolicy;
     use crate::render::{Facts, render_task_definition};
-    use crate::state::{IamState, LogGroup, Registered, ServiceState};
+    use crate::state::{IamState, LogGroup, Registered, Role, ServiceState};
     use crate::validate::testing::service_in;
 
     fn desired() -> Desired {

@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 
 use super::target::{TgRef, grace_period};
 use crate::diag::Diagnostic;
+use crate::manifest::{NlbProtocol, Service};
 use crate::model::Environment;
 pub use crate::model::{DesiredNlbTargetGroup, NlbHealth};
-use crate::manifest::{NlbProtocol, Service};
 use crate::names::sidecarctl;
 use crate::state::lb::{
     AliasRecord, Ingress, IngressSource, LoadBalancer, NetworkLb, NlbListenerState, NlbState,
@@ -154,7 +154,6 @@ pub fn desired_nlb(
         grace_period_s: grace_period(svc),
     })
 }
-
 
 /// A load balancer, security group or listener: one that exists, or the one
 /// this deploy creates.
@@ -433,10 +432,85 @@ pub fn plan_nlb(
         .filter(|t| t.is_network())
         .map(|t| t.arn.clone())
         .collect();
-    let group_named = |id: &str| cur.security_groups.iter().find(|g| g.id == id);
-
-    // The load balancer and its security group.
     let lb: Option<&NetworkLb> = cur.load_balancer.as_ref();
+    plan_load_balancer(want, cur, lb, &mut plan)?;
+
+    // Listeners and their target groups.
+    let listeners: &[NlbListenerState] = lb.map_or(&[], |l| l.listeners.as_slice());
+    let certificates: Vec<String> = listeners
+        .iter()
+        .find(|l| l.protocol == "TLS" && !l.certificates.is_empty())
+        .map(|l| l.certificates.clone())
+        .unwrap_or_default();
+    let network_entries: Vec<&LoadBalancer> = service_lbs
+        .iter()
+        .filter(|e| {
+            by_arn
+                .get(e.target_group.as_str())
+                .is_some_and(|t| t.is_network())
+        })
+        .collect();
+    let mut matched: Vec<&str> = Vec::new();
+    for (i, w) in want.listeners.iter().enumerate() {
+        // The listener on the same port (a listener's protocol changes in
+        // place); else the one whose target group is the service's i-th
+        // network entry, when that target group speaks this listener's
+        // protocol (Copilot's `NLBListener{i}` forwards to
+        // `NetworkLoadBalancerTargetGroup{i}`, the service's i-th network
+        // load balancer entry). Else the listener is new, and the one it
+        // replaces goes once the service has moved off it.
+        let free = |l: &&NlbListenerState| !matched.contains(&l.arn.as_str());
+        let speaks = |arn: &str| {
+            by_arn
+                .get(arn)
+                .is_some_and(|t| t.protocol == w.target_group.protocol)
+        };
+        let found = listeners
+            .iter()
+            .filter(free)
+            .find(|l| l.port == w.port)
+            .or_else(|| {
+                let tg = network_entries.get(i)?;
+                listeners.iter().filter(free).find(|l| {
+                    speaks(&tg.target_group)
+                        && l.target_group.as_deref() == Some(tg.target_group.as_str())
+                })
+            });
+        if let Some(l) = found {
+            matched.push(&l.arn);
+        }
+        let tg = listener_target_group(i, w, found, &by_arn, &mut plan);
+        if let Err(r) = plan_listener(i, w, found, &tg, &certificates, &mut plan) {
+            refused.push(r);
+            continue;
+        }
+        plan.entries.push((tg, w.container.clone(), w.target_port));
+    }
+    if !refused.is_empty() {
+        return Err(refused);
+    }
+    plan.third.extend(stale_records(want, cur, lb));
+    // Listeners the manifest no longer has.
+    for l in listeners {
+        if !matched.contains(&l.arn.as_str()) {
+            plan.cleanup.push(NlbStep::DeleteListener {
+                arn: l.arn.clone(),
+                port: l.port,
+            });
+        }
+    }
+    Ok(plan)
+}
+
+/// The load balancer and its security group: the group's rules for the
+/// listeners' ports, and the environment's group letting its traffic in.
+fn plan_load_balancer(
+    want: &DesiredNlb,
+    cur: &NlbState,
+    lb: Option<&NetworkLb>,
+    plan: &mut NlbPlan,
+) -> Result<(), Vec<Refusal>> {
+    let group_named = |id: &str| cur.security_groups.iter().find(|g| g.id == id);
     let lb_group: Option<Ref> = match lb {
         Some(l) => l.security_groups.first().cloned().map(Ref::Existing),
         None => {
@@ -489,174 +563,135 @@ pub fn plan_nlb(
     }
     if lb.is_none() {
         plan.second.push(NlbStep::CreateLoadBalancer {
-            security_group: lb_group.clone(),
+            security_group: lb_group,
         });
     }
+    Ok(())
+}
 
-    // Listeners and their target groups.
-    let listeners: &[NlbListenerState] = lb.map_or(&[], |l| l.listeners.as_slice());
-    let certificates: Vec<String> = listeners
-        .iter()
-        .find(|l| l.protocol == "TLS" && !l.certificates.is_empty())
-        .map(|l| l.certificates.clone())
-        .unwrap_or_default();
-    let network_entries: Vec<&LoadBalancer> = service_lbs
-        .iter()
-        .filter(|e| {
-            by_arn
-                .get(e.target_group.as_str())
-                .is_some_and(|t| t.is_network())
-        })
-        .collect();
-    let mut matched: Vec<&str> = Vec::new();
-    for (i, w) in want.listeners.iter().enumerate() {
-        // The listener on the same port (a listener's protocol changes in
-        // place); else the one whose target group is the service's i-th
-        // network entry, when that target group speaks this listener's
-        // protocol (Copilot's `NLBListener{i}` forwards to
-        // `NetworkLoadBalancerTargetGroup{i}`, the service's i-th network
-        // load balancer entry). Else the listener is new, and the one it
-        // replaces goes once the service has moved off it.
-        let free = |l: &&NlbListenerState| !matched.contains(&l.arn.as_str());
-        let speaks = |arn: &str| {
-            by_arn
-                .get(arn)
-                .is_some_and(|t| t.protocol == w.target_group.protocol)
-        };
-        let found = listeners
-            .iter()
-            .filter(free)
-            .find(|l| l.port == w.port)
-            .or_else(|| {
-                let tg = network_entries.get(i)?;
-                listeners.iter().filter(free).find(|l| {
-                    speaks(&tg.target_group)
-                        && l.target_group.as_deref() == Some(tg.target_group.as_str())
-                })
-            });
-        if let Some(l) = found {
-            matched.push(&l.arn);
-        }
-        // Its target group, when it speaks the protocol wanted; else a new
-        // one (created before the listener and the service move to it; the
-        // old one is left in place).
-        let existing_tg = found
-            .and_then(|l| l.target_group.as_deref())
-            .filter(|arn| speaks(arn))
-            .and_then(|arn| by_arn.get(arn))
-            .or_else(|| by_arn.values().find(|t| t.name == w.target_group.name));
-        let tg = match existing_tg {
-            Some(have) => {
-                let wtg = &w.target_group;
-                if !same_health(&wtg.health, have) {
-                    plan.first.push(NlbStep::ModifyTargetGroup {
-                        listener: i,
-                        arn: have.arn.clone(),
-                    });
-                }
-                let sticky_differs = wtg
-                    .stickiness
-                    .is_some_and(|s| have.stickiness.unwrap_or(false) != s);
-                if have.deregistration_delay_s != Some(wtg.deregistration_delay_s) || sticky_differs
-                {
-                    plan.first.push(NlbStep::SetTargetGroupAttributes {
-                        listener: i,
-                        target_group: TgRef::Existing(have.arn.clone()),
-                    });
-                }
-                TgRef::Existing(have.arn.clone())
-            }
-            None => {
-                plan.first.push(NlbStep::CreateTargetGroup { listener: i });
-                plan.second.push(NlbStep::SetTargetGroupAttributes {
+/// Listener `i`'s target group: the one it forwards to when it speaks the
+/// protocol wanted (its settings tuned), else one of its name, else a new
+/// one (created before the listener and the service move to it; the old one
+/// is left in place).
+fn listener_target_group(
+    i: usize,
+    w: &DesiredNlbListener,
+    found: Option<&NlbListenerState>,
+    by_arn: &BTreeMap<&str, &TargetGroup>,
+    plan: &mut NlbPlan,
+) -> TgRef {
+    let speaks = |arn: &str| {
+        by_arn
+            .get(arn)
+            .is_some_and(|t| t.protocol == w.target_group.protocol)
+    };
+    let existing_tg = found
+        .and_then(|l| l.target_group.as_deref())
+        .filter(|arn| speaks(arn))
+        .and_then(|arn| by_arn.get(arn))
+        .or_else(|| by_arn.values().find(|t| t.name == w.target_group.name));
+    match existing_tg {
+        Some(have) => {
+            let wtg = &w.target_group;
+            if !same_health(&wtg.health, have) {
+                plan.first.push(NlbStep::ModifyTargetGroup {
                     listener: i,
-                    target_group: TgRef::NewNlb(i),
+                    arn: have.arn.clone(),
                 });
-                TgRef::NewNlb(i)
             }
-        };
-        let forwards = |l: &NlbListenerState| match &tg {
-            TgRef::Existing(arn) => l.target_group.as_deref() == Some(arn.as_str()),
-            _ => false,
-        };
-        match found {
-            Some(l) => {
-                let same = l.port == w.port
-                    && l.protocol == w.protocol
-                    && (w.ssl_policy.is_none() || l.ssl_policy == w.ssl_policy)
-                    && forwards(l);
-                if !same {
-                    let certs = if w.protocol == "TLS" && l.protocol != "TLS" {
-                        certificates.clone()
-                    } else {
-                        Vec::new()
-                    };
-                    if w.protocol == "TLS" && l.protocol != "TLS" && certs.is_empty() {
-                        refused.push(Refusal::NoCertificate { port: w.port });
-                        continue;
-                    }
-                    plan.third.push(NlbStep::ModifyListener {
-                        listener: i,
-                        arn: l.arn.clone(),
-                        target_group: tg.clone(),
-                        certificates: certs,
-                    });
-                }
-            }
-            None => {
-                if w.protocol == "TLS" && certificates.is_empty() {
-                    refused.push(Refusal::NoCertificate { port: w.port });
-                    continue;
-                }
-                plan.third.push(NlbStep::CreateListener {
+            let sticky_differs = wtg
+                .stickiness
+                .is_some_and(|s| have.stickiness.unwrap_or(false) != s);
+            if have.deregistration_delay_s != Some(wtg.deregistration_delay_s) || sticky_differs {
+                plan.first.push(NlbStep::SetTargetGroupAttributes {
                     listener: i,
+                    target_group: TgRef::Existing(have.arn.clone()),
+                });
+            }
+            TgRef::Existing(have.arn.clone())
+        }
+        None => {
+            plan.first.push(NlbStep::CreateTargetGroup { listener: i });
+            plan.second.push(NlbStep::SetTargetGroupAttributes {
+                listener: i,
+                target_group: TgRef::NewNlb(i),
+            });
+            TgRef::NewNlb(i)
+        }
+    }
+}
+
+/// Listener `i`: modified in place, or created, forwarding to `tg`; a TLS
+/// listener takes the certificate of the load balancer's TLS listener, and
+/// without one it is refused.
+fn plan_listener(
+    i: usize,
+    w: &DesiredNlbListener,
+    found: Option<&NlbListenerState>,
+    tg: &TgRef,
+    certificates: &[String],
+    plan: &mut NlbPlan,
+) -> Result<(), Refusal> {
+    let forwards = |l: &NlbListenerState| match tg {
+        TgRef::Existing(arn) => l.target_group.as_deref() == Some(arn.as_str()),
+        _ => false,
+    };
+    let becomes_tls = |from: Option<&str>| w.protocol == "TLS" && from != Some("TLS");
+    if becomes_tls(found.map(|l| l.protocol.as_str())) && certificates.is_empty() {
+        return Err(Refusal::NoCertificate { port: w.port });
+    }
+    let certs = |from: Option<&str>| {
+        if becomes_tls(from) {
+            certificates.to_vec()
+        } else {
+            Vec::new()
+        }
+    };
+    match found {
+        Some(l) => {
+            let same = l.port == w.port
+                && l.protocol == w.protocol
+                && (w.ssl_policy.is_none() || l.ssl_policy == w.ssl_policy)
+                && forwards(l);
+            if !same {
+                plan.third.push(NlbStep::ModifyListener {
+                    listener: i,
+                    arn: l.arn.clone(),
                     target_group: tg.clone(),
-                    certificates: if w.protocol == "TLS" {
-                        certificates.clone()
-                    } else {
-                        Vec::new()
-                    },
+                    certificates: certs(Some(&l.protocol)),
                 });
             }
         }
-        plan.entries.push((tg, w.container.clone(), w.target_port));
+        None => plan.third.push(NlbStep::CreateListener {
+            listener: i,
+            target_group: tg.clone(),
+            certificates: certs(None),
+        }),
     }
-    if !refused.is_empty() {
-        return Err(refused);
-    }
-    // The host names' records: missing, or aliasing something else.
-    if let Some((zone, names)) = &want.records {
-        let stale: Vec<String> = names
-            .iter()
-            .filter(|n| {
-                let Some(l) = lb else { return true };
-                let target = AliasRecord {
-                    zone: zone.clone(),
-                    name: (*n).clone(),
-                    target_dns: l.dns_name.clone(),
-                    target_zone: l.hosted_zone_id.clone(),
-                };
-                !cur.records.iter().any(|r| r.same_as(&target))
-            })
-            .cloned()
-            .collect();
-        if !stale.is_empty() {
-            plan.third.push(NlbStep::UpsertRecords {
+    Ok(())
+}
+
+/// The host names' records: missing, or aliasing something else.
+fn stale_records(want: &DesiredNlb, cur: &NlbState, lb: Option<&NetworkLb>) -> Option<NlbStep> {
+    let (zone, names) = want.records.as_ref()?;
+    let stale: Vec<String> = names
+        .iter()
+        .filter(|n| {
+            let Some(l) = lb else { return true };
+            let target = AliasRecord {
                 zone: zone.clone(),
-                names: stale,
-            });
-        }
-    }
-    // Listeners the manifest no longer has.
-    for l in listeners {
-        if !matched.contains(&l.arn.as_str()) {
-            plan.cleanup.push(NlbStep::DeleteListener {
-                arn: l.arn.clone(),
-                port: l.port,
-            });
-        }
-    }
-    Ok(plan)
+                name: (*n).clone(),
+                target_dns: l.dns_name.clone(),
+                target_zone: l.hosted_zone_id.clone(),
+            };
+            !cur.records.iter().any(|r| r.same_as(&target))
+        })
+        .cloned()
+        .collect();
+    (!stale.is_empty()).then(|| NlbStep::UpsertRecords {
+        zone: zone.clone(),
+        names: stale,
+    })
 }
 
 #[cfg(test)]

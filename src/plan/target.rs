@@ -59,4 +59,3 @@ pub fn grace_period(svc: &Service) -> i32 {
         })
         .map_or(DEFAULT_GRACE_PERIOD_S, |g| g.value as i32)
 }
-

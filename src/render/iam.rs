@@ -151,6 +151,19 @@ pub fn render_policies(svc: &Service, facts: &Facts, td: &TaskDefinition) -> Pol
         exec.push(allow("ReadSecrets", &["secretsmanager:GetSecretValue"], sm));
     }
 
+    let task = task_statements(svc, facts, td);
+    Policies {
+        execution: PolicyDocument::new(exec),
+        task: (!task.is_empty()).then(|| PolicyDocument::new(task)),
+    }
+}
+
+/// The task role's statements: EFS with IAM authorization, the managed file
+/// system through the service's access point, ECS Exec, FireLens's
+/// CloudWatch destination.
+fn task_statements(svc: &Service, facts: &Facts, td: &TaskDefinition) -> Vec<Statement> {
+    let (p, r, a) = (&facts.partition, &facts.region, &facts.account);
+    let log_group = facts.log_group(&svc.name);
     let mut task = Vec::new();
     for vol in svc.storage.volumes.values() {
         let Some(efs) = vol.efs.as_ref().filter(|e| e.iam() && !e.managed) else {
@@ -229,26 +242,28 @@ pub fn render_policies(svc: &Service, facts: &Facts, td: &TaskDefinition) -> Pol
         ));
     }
     if let Some(dest) = firelens_cloudwatch_group(svc) {
-        let region = dest.region.as_deref().unwrap_or(r);
-        task.push(allow(
-            "FireLensCloudWatch",
-            &[
-                "logs:CreateLogGroup",
-                "logs:CreateLogStream",
-                "logs:DescribeLogStreams",
-                "logs:PutLogEvents",
-            ],
-            [
-                arn::log_group(p, region, a, &dest.group),
-                arn::log_streams(p, region, a, &dest.group),
-            ],
-        ));
+        task.push(firelens_statement(&dest, facts));
     }
+    task
+}
 
-    Policies {
-        execution: PolicyDocument::new(exec),
-        task: (!task.is_empty()).then(|| PolicyDocument::new(task)),
-    }
+/// FireLens's CloudWatch destination: create and write that group only.
+fn firelens_statement(dest: &CloudWatchDestination, facts: &Facts) -> Statement {
+    let (p, a) = (&facts.partition, &facts.account);
+    let region = dest.region.as_deref().unwrap_or(&facts.region);
+    allow(
+        "FireLensCloudWatch",
+        &[
+            "logs:CreateLogGroup",
+            "logs:CreateLogStream",
+            "logs:DescribeLogStreams",
+            "logs:PutLogEvents",
+        ],
+        [
+            arn::log_group(p, region, a, &dest.group),
+            arn::log_streams(p, region, a, &dest.group),
+        ],
+    )
 }
 
 fn sid_safe(name: &str) -> String {

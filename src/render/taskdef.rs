@@ -203,157 +203,14 @@ pub const CONNECT_PORT_NAME: &str = "target";
 pub fn render_task_definition(svc: &Service, facts: &Facts) -> TaskDefinition {
     let name = svc.name.value.as_str();
     let common = copilot_variables(svc, facts);
-    let awslogs = awslogs(facts, name);
-
-    let mut main = ContainerDefinition {
-        name: name.to_string(),
-        image: image_of(
-            facts,
-            name,
-            svc.image.location.as_ref().map(|l| l.value.as_str()),
-        ),
-        essential: true,
-        repository_credentials: svc
-            .image
-            .credentials
-            .as_ref()
-            .map(|c| RepositoryCredentials {
-                credentials_parameter: facts.credentials(&c.value),
-            }),
-        entry_point: svc.entrypoint.as_ref().map(|e| e.value.clone()),
-        command: svc.command.as_ref().map(|c| c.value.clone()),
-        port_mappings: svc
-            .image
-            .port
-            .iter()
-            .map(|p| PortMapping {
-                container_port: i32::from(p.value),
-                protocol: "tcp".into(),
-                name: None,
-            })
-            .chain(lb_ports(svc, name))
-            .collect(),
-        secrets: main_secrets(svc, facts),
-        depends_on: dependencies(&svc.image.depends_on),
-        health_check: svc.image.healthcheck.as_ref().map(health_check),
-        docker_labels: strings(&svc.image.labels),
-        readonly_root_filesystem: svc.storage.readonly_fs.as_ref().map(|r| r.value),
-        ..Default::default()
-    };
-    let main_mounts: Vec<MountPoint> = svc
-        .storage
-        .volumes
-        .values()
-        .filter_map(|v| {
-            Some(MountPoint {
-                source_volume: v.name.value.clone(),
-                container_path: v.path.as_ref()?.value.clone(),
-                read_only: v.read_only(),
-            })
-        })
-        .collect();
-    main.environment = environment(&common, &svc.variables, &main_mounts);
-    main.mount_points = main_mounts;
-    main.log_configuration = Some(match &svc.logging {
-        Some(l) if l.wants_router => LogConfiguration {
-            log_driver: "awsfirelens".into(),
-            options: strings(&l.destination),
-            secret_options: secrets(&l.secret_options, facts),
-        },
-        _ => awslogs.clone(),
-    });
-
-    let mut containers = vec![main];
-
+    let mut containers = vec![main_container(svc, facts, &common)];
     if let Some(l) = svc.logging.as_ref().filter(|l| l.wants_router) {
-        let mut options = BTreeMap::new();
-        let metadata = l.enable_metadata.as_ref().is_none_or(|m| m.value);
-        options.insert("enable-ecs-log-metadata".to_string(), metadata.to_string());
-        if let Some(path) = &l.config_file_path {
-            options.insert("config-file-type".to_string(), "file".to_string());
-            options.insert("config-file-value".to_string(), path.value.clone());
-        }
-        containers.push(ContainerDefinition {
-            name: FIRELENS_CONTAINER.to_string(),
-            image: image_of(
-                facts,
-                FIRELENS_CONTAINER,
-                Some(
-                    l.image
-                        .as_ref()
-                        .map_or(DEFAULT_FLUENT_BIT_IMAGE, |i| i.value.as_str()),
-                ),
-            ),
-            essential: true,
-            environment: environment(&common, &l.variables, &[]),
-            secrets: secrets(&l.secrets, facts),
-            firelens_configuration: Some(FirelensConfiguration {
-                kind: "fluentbit".into(),
-                options,
-            }),
-            log_configuration: Some(awslogs.clone()),
-            ..Default::default()
-        });
+        containers.push(router_container(l, facts, &common, name));
     }
-
     for (sc_name, sc) in &svc.sidecars {
-        let mounts: Vec<MountPoint> = sc
-            .mount_points
-            .iter()
-            .filter_map(|m| {
-                Some(MountPoint {
-                    source_volume: m.source_volume.as_ref()?.value.clone(),
-                    container_path: m.container_path.as_ref()?.value.clone(),
-                    read_only: m.read_only(),
-                })
-            })
-            .collect();
-        containers.push(ContainerDefinition {
-            name: sc_name.clone(),
-            image: image_of(facts, sc_name, sc.image.as_ref().map(|i| i.value.as_str())),
-            essential: sc.essential(),
-            repository_credentials: sc.credentials_parameter.as_ref().map(|c| {
-                RepositoryCredentials {
-                    credentials_parameter: facts.credentials(&c.value),
-                }
-            }),
-            entry_point: sc.entrypoint.as_ref().map(|e| e.value.clone()),
-            command: sc.command.as_ref().map(|c| c.value.clone()),
-            port_mappings: sc
-                .port
-                .iter()
-                .map(|p| PortMapping {
-                    container_port: i32::from(p.port),
-                    protocol: p.protocol.as_str().into(),
-                    name: None,
-                })
-                .chain(lb_ports(svc, sc_name))
-                .collect(),
-            environment: environment(&common, &sc.variables, &mounts),
-            secrets: secrets(&sc.secrets, facts),
-            mount_points: mounts,
-            depends_on: dependencies(&sc.depends_on),
-            health_check: sc.healthcheck.as_ref().map(health_check),
-            docker_labels: strings(&sc.labels),
-            log_configuration: Some(awslogs.clone()),
-            ..Default::default()
-        });
+        containers.push(sidecar_container(svc, sc_name, sc, facts, &common));
     }
-
-    // Copilot names the port Service Connect exposes `target` (whether or
-    // not `network.connect` is on).
-    if let Some(t) = svc.connect_target() {
-        for c in containers.iter_mut().filter(|c| c.name == t.container) {
-            for p in c
-                .port_mappings
-                .iter_mut()
-                .filter(|p| p.container_port == i32::from(t.port))
-            {
-                p.name = Some(CONNECT_PORT_NAME.into());
-            }
-        }
-    }
-
+    name_connect_port(svc, &mut containers);
     let platform = svc.platform.as_ref();
     TaskDefinition {
         family: facts.family(name),
@@ -384,42 +241,211 @@ pub fn render_task_definition(svc: &Service, facts: &Facts) -> TaskDefinition {
             .values()
             .map(|v| Volume {
                 name: v.name.value.clone(),
-                efs_volume_configuration: v.efs.as_ref().and_then(|e| {
-                    if e.managed {
-                        // As Copilot's volumes.yml renders the managed volume.
-                        return facts.managed_efs.as_ref().map(|m| EfsVolumeConfiguration {
-                            file_system_id: m.file_system_id.clone(),
-                            root_directory: "/".into(),
-                            transit_encryption: "ENABLED".into(),
-                            authorization_config: Some(EfsAuthorizationConfig {
-                                access_point_id: Some(m.access_point_id.clone()),
-                                iam: Some("ENABLED".into()),
-                            }),
-                        });
-                    }
-                    Some(EfsVolumeConfiguration {
-                        file_system_id: e.id.as_ref().map(|i| i.value.clone()).unwrap_or_default(),
-                        root_directory: e
-                            .root_dir
-                            .as_ref()
-                            .map(|r| r.value.clone())
-                            .filter(|r| !r.is_empty())
-                            .unwrap_or_else(|| "/".into()),
-                        transit_encryption: "ENABLED".into(),
-                        authorization_config: (e.iam() || e.access_point_id.is_some()).then(|| {
-                            EfsAuthorizationConfig {
-                                access_point_id: e
-                                    .access_point_id
-                                    .as_ref()
-                                    .map(|a| a.value.clone()),
-                                iam: e.iam().then(|| "ENABLED".into()),
-                            }
-                        }),
-                    })
-                }),
+                efs_volume_configuration: v.efs.as_ref().and_then(|e| efs_volume(e, facts)),
             })
             .collect(),
     }
+}
+
+/// The main container: the manifest's image, port, secrets, health check;
+/// logs through FireLens when `logging` adds the router.
+fn main_container(svc: &Service, facts: &Facts, common: &[KeyValue]) -> ContainerDefinition {
+    let name = svc.name.value.as_str();
+    let mounts: Vec<MountPoint> = svc
+        .storage
+        .volumes
+        .values()
+        .filter_map(|v| {
+            Some(MountPoint {
+                source_volume: v.name.value.clone(),
+                container_path: v.path.as_ref()?.value.clone(),
+                read_only: v.read_only(),
+            })
+        })
+        .collect();
+    ContainerDefinition {
+        name: name.to_string(),
+        image: image_of(
+            facts,
+            name,
+            svc.image.location.as_ref().map(|l| l.value.as_str()),
+        ),
+        essential: true,
+        repository_credentials: svc
+            .image
+            .credentials
+            .as_ref()
+            .map(|c| RepositoryCredentials {
+                credentials_parameter: facts.credentials(&c.value),
+            }),
+        entry_point: svc.entrypoint.as_ref().map(|e| e.value.clone()),
+        command: svc.command.as_ref().map(|c| c.value.clone()),
+        port_mappings: svc
+            .image
+            .port
+            .iter()
+            .map(|p| PortMapping {
+                container_port: i32::from(p.value),
+                protocol: "tcp".into(),
+                name: None,
+            })
+            .chain(lb_ports(svc, name))
+            .collect(),
+        environment: environment(common, &svc.variables, &mounts),
+        secrets: main_secrets(svc, facts),
+        mount_points: mounts,
+        depends_on: dependencies(&svc.image.depends_on),
+        health_check: svc.image.healthcheck.as_ref().map(health_check),
+        docker_labels: strings(&svc.image.labels),
+        readonly_root_filesystem: svc.storage.readonly_fs.as_ref().map(|r| r.value),
+        log_configuration: Some(match &svc.logging {
+            Some(l) if l.wants_router => LogConfiguration {
+                log_driver: "awsfirelens".into(),
+                options: strings(&l.destination),
+                secret_options: secrets(&l.secret_options, facts),
+            },
+            _ => awslogs(facts, name),
+        }),
+        ..Default::default()
+    }
+}
+
+/// Copilot's FireLens log router (`logging`).
+fn router_container(
+    l: &crate::manifest::Logging,
+    facts: &Facts,
+    common: &[KeyValue],
+    svc_name: &str,
+) -> ContainerDefinition {
+    let mut options = BTreeMap::new();
+    let metadata = l.enable_metadata.as_ref().is_none_or(|m| m.value);
+    options.insert("enable-ecs-log-metadata".to_string(), metadata.to_string());
+    if let Some(path) = &l.config_file_path {
+        options.insert("config-file-type".to_string(), "file".to_string());
+        options.insert("config-file-value".to_string(), path.value.clone());
+    }
+    ContainerDefinition {
+        name: FIRELENS_CONTAINER.to_string(),
+        image: image_of(
+            facts,
+            FIRELENS_CONTAINER,
+            Some(
+                l.image
+                    .as_ref()
+                    .map_or(DEFAULT_FLUENT_BIT_IMAGE, |i| i.value.as_str()),
+            ),
+        ),
+        essential: true,
+        environment: environment(common, &l.variables, &[]),
+        secrets: secrets(&l.secrets, facts),
+        firelens_configuration: Some(FirelensConfiguration {
+            kind: "fluentbit".into(),
+            options,
+        }),
+        log_configuration: Some(awslogs(facts, svc_name)),
+        ..Default::default()
+    }
+}
+
+/// A sidecar (`sidecars.NAME`).
+fn sidecar_container(
+    svc: &Service,
+    sc_name: &str,
+    sc: &crate::manifest::Sidecar,
+    facts: &Facts,
+    common: &[KeyValue],
+) -> ContainerDefinition {
+    let mounts: Vec<MountPoint> = sc
+        .mount_points
+        .iter()
+        .filter_map(|m| {
+            Some(MountPoint {
+                source_volume: m.source_volume.as_ref()?.value.clone(),
+                container_path: m.container_path.as_ref()?.value.clone(),
+                read_only: m.read_only(),
+            })
+        })
+        .collect();
+    ContainerDefinition {
+        name: sc_name.to_string(),
+        image: image_of(facts, sc_name, sc.image.as_ref().map(|i| i.value.as_str())),
+        essential: sc.essential(),
+        repository_credentials: sc
+            .credentials_parameter
+            .as_ref()
+            .map(|c| RepositoryCredentials {
+                credentials_parameter: facts.credentials(&c.value),
+            }),
+        entry_point: sc.entrypoint.as_ref().map(|e| e.value.clone()),
+        command: sc.command.as_ref().map(|c| c.value.clone()),
+        port_mappings: sc
+            .port
+            .iter()
+            .map(|p| PortMapping {
+                container_port: i32::from(p.port),
+                protocol: p.protocol.as_str().into(),
+                name: None,
+            })
+            .chain(lb_ports(svc, sc_name))
+            .collect(),
+        environment: environment(common, &sc.variables, &mounts),
+        secrets: secrets(&sc.secrets, facts),
+        mount_points: mounts,
+        depends_on: dependencies(&sc.depends_on),
+        health_check: sc.healthcheck.as_ref().map(health_check),
+        docker_labels: strings(&sc.labels),
+        log_configuration: Some(awslogs(facts, &svc.name.value)),
+        ..Default::default()
+    }
+}
+
+/// Copilot names the port Service Connect exposes `target` (whether or not
+/// `network.connect` is on).
+fn name_connect_port(svc: &Service, containers: &mut [ContainerDefinition]) {
+    let Some(t) = svc.connect_target() else {
+        return;
+    };
+    for c in containers.iter_mut().filter(|c| c.name == t.container) {
+        for p in c
+            .port_mappings
+            .iter_mut()
+            .filter(|p| p.container_port == i32::from(t.port))
+        {
+            p.name = Some(CONNECT_PORT_NAME.into());
+        }
+    }
+}
+
+/// An EFS volume: the manifest's file system, or the environment's managed
+/// one through the service's access point (as Copilot's volumes.yml renders it).
+fn efs_volume(e: &crate::manifest::Efs, facts: &Facts) -> Option<EfsVolumeConfiguration> {
+    if e.managed {
+        return facts.managed_efs.as_ref().map(|m| EfsVolumeConfiguration {
+            file_system_id: m.file_system_id.clone(),
+            root_directory: "/".into(),
+            transit_encryption: "ENABLED".into(),
+            authorization_config: Some(EfsAuthorizationConfig {
+                access_point_id: Some(m.access_point_id.clone()),
+                iam: Some("ENABLED".into()),
+            }),
+        });
+    }
+    Some(EfsVolumeConfiguration {
+        file_system_id: e.id.as_ref().map(|i| i.value.clone()).unwrap_or_default(),
+        root_directory: e
+            .root_dir
+            .as_ref()
+            .map(|r| r.value.clone())
+            .filter(|r| !r.is_empty())
+            .unwrap_or_else(|| "/".into()),
+        transit_encryption: "ENABLED".into(),
+        authorization_config: (e.iam() || e.access_point_id.is_some()).then(|| {
+            EfsAuthorizationConfig {
+                access_point_id: e.access_point_id.as_ref().map(|a| a.value.clone()),
+                iam: e.iam().then(|| "ENABLED".into()),
+            }
+        }),
+    })
 }
 
 fn image_of(facts: &Facts, container: &str, declared: Option<&str>) -> String {

@@ -15,11 +15,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::diag::{Diagnostic, Diagnostics, SourceFile};
-use crate::model::{self, Placement};
 use crate::manifest::ServiceType;
 use crate::manifest::addons::Addons;
 use crate::manifest::from_cfn::{ExportUse, export_of};
 use crate::manifest::{FIRELENS_CONTAINER, SecretRef, Service};
+use crate::model::{self, Placement};
 use crate::names::copilot::{ManagedAccessPoint, managed_access_point};
 use crate::names::{self, Arn, EcrImage, RoleNames, arn, copilot};
 use crate::render::addons::render_addon_policies;

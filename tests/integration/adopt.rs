@@ -118,6 +118,13 @@ async fn adopt_hands_the_stack_over_and_leaves_everything_running() {
         1,
         "no second service"
     );
+    // `status` finds it the same way.
+    let st = run(s
+        .cmd()
+        .args(["status", "api", "--env", "test", "-o", "json"]));
+    st.assert_code(0);
+    let v: Value = serde_json::from_str(&st.stdout).unwrap();
+    assert_eq!(v["serviceArn"], stacks.service_arn.as_str(), "{v}");
 }
 
 /// The templates CloudFormation holds for a stack, as written.

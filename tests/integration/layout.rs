@@ -109,7 +109,12 @@ fn code(text: &str) -> String {
 /// `src/plan/lb.rs` → `plan`; `src/exit.rs` → `exit`.
 fn top_module(src: &Path, file: &Path) -> String {
     let rel = file.strip_prefix(src).unwrap();
-    let first = rel.components().next().unwrap().as_os_str().to_string_lossy();
+    let first = rel
+        .components()
+        .next()
+        .unwrap()
+        .as_os_str()
+        .to_string_lossy();
     first.trim_end_matches(".rs").to_string()
 }
 
@@ -218,7 +223,11 @@ fn stages_depend_downwards_only() {
         "the pure core imports the shell: {pure_violations:#?}"
     );
     assert_eq!(cycle(&graph), None, "a cycle between top-level modules");
-    assert_eq!(cycle(&plan_files), None, "a cycle between the files of plan/");
+    assert_eq!(
+        cycle(&plan_files),
+        None,
+        "a cycle between the files of plan/"
+    );
 }
 
 #[test]

@@ -1,10 +1,8 @@
 //! `count`: the service's task count, Fargate Spot, and autoscaling.
 
-
 use crate::manifest::decode::{At, Decoder, Fields, join};
 use crate::manifest::types::*;
 use crate::yaml::{Node, Value};
-
 
 pub(super) fn decode_count(d: &mut Decoder, n: &Node) -> Option<At<Count>> {
     if !matches!(n.value, Value::Int(_) | Value::Map(_)) {

@@ -1,11 +1,9 @@
 //! The images: the main container's (`image`, its `build`, port and
 //! container health check) and a sidecar's.
 
-
 use crate::manifest::decode::{At, Decoder, join};
 use crate::manifest::types::*;
 use crate::yaml::{Node, Value};
-
 
 pub(super) fn decode_main_image(d: &mut Decoder, n: &Node, kind: Option<ServiceType>) -> MainImage {
     let mut image = MainImage {
@@ -72,7 +70,9 @@ pub(super) fn decode_build(d: &mut Decoder, n: &Node, path: &str) -> Option<At<B
         Value::Map(_) => {
             let mut f = d.fields(n, path)?;
             let at = |k: &str| join(path, k);
-            b.dockerfile = f.take("dockerfile").and_then(|n| d.string(n, &at("dockerfile")));
+            b.dockerfile = f
+                .take("dockerfile")
+                .and_then(|n| d.string(n, &at("dockerfile")));
             b.context = f.take("context").and_then(|n| d.string(n, &at("context")));
             b.target = f.take("target").and_then(|n| d.string(n, &at("target")));
             b.args = f

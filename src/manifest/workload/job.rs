@@ -39,6 +39,8 @@ pub(super) fn decode_job(d: &mut Decoder, f: &mut Fields, root: &Node) -> Job {
     // Copilot refuses a negative count; EventBridge Scheduler, which runs
     // jobs here, retries at most 185 times.
     job.retries = f.take("retries").and_then(|n| d.int(n, "retries", 0, 185));
-    job.timeout = f.take("timeout").and_then(|n| d.duration_secs(n, "timeout"));
+    job.timeout = f
+        .take("timeout")
+        .and_then(|n| d.duration_secs(n, "timeout"));
     job
 }

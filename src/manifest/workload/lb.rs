@@ -1,11 +1,9 @@
 //! The load balancers: `http` (routing rules, their target groups' health
 //! checks, aliases) and a Load Balanced Web Service's `nlb`.
 
-
 use crate::manifest::decode::{At, Decoder, Fields, index, join};
 use crate::manifest::types::*;
 use crate::yaml::{Node, Pos, Value};
-
 
 pub(super) fn decode_http(d: &mut Decoder, n: &Node) -> Option<Http> {
     if let Value::Bool(b) = n.value {
@@ -247,7 +245,11 @@ pub(super) fn decode_nlb_listener(
 }
 
 /// `PORT[/PROTOCOL]` (tcp, udp or tls, any case; tcp by default) or an integer.
-pub(super) fn decode_nlb_port(d: &mut Decoder, n: &Node, path: &str) -> Option<(At<u16>, NlbProtocol)> {
+pub(super) fn decode_nlb_port(
+    d: &mut Decoder,
+    n: &Node,
+    path: &str,
+) -> Option<(At<u16>, NlbProtocol)> {
     let text = d.string(n, path)?;
     let (port, proto) = match text.value.split_once('/') {
         Some((p, proto)) => (p, Some(proto)),
@@ -360,7 +362,12 @@ pub(super) fn decode_lb_healthcheck(d: &mut Decoder, n: &Node, path: &str) -> Lb
 
 /// A target group's health check, of the fields in `keys` (any other is an
 /// unknown key).
-pub(super) fn decode_target_health(d: &mut Decoder, n: &Node, path: &str, keys: &[&str]) -> LbHealthCheck {
+pub(super) fn decode_target_health(
+    d: &mut Decoder,
+    n: &Node,
+    path: &str,
+    keys: &[&str],
+) -> LbHealthCheck {
     let Some(mut f) = d.fields(n, path) else {
         return LbHealthCheck::default();
     };

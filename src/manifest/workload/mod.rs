@@ -21,7 +21,6 @@ use job::decode_job;
 use lb::{decode_http, decode_nlb};
 use task::*;
 
-
 use crate::manifest::decode::{At, Decoder, Fields};
 use crate::manifest::types::*;
 use crate::yaml::Node;
@@ -216,4 +215,46 @@ fn decode_type(d: &mut Decoder, n: &Node) -> Option<At<ServiceType>> {
     };
     d.error_help("unsupported-type", message, help, n.pos, "type");
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::validate::testing::service_in;
+
+    #[test]
+    fn a_scheduled_job_decodes_with_its_schedule_retries_and_timeout() {
+        let svc = service_in(
+            "name: report\ntype: Scheduled Job\nimage:\n  location: app:1\non:\n  schedule: \"@every 30m\"\nretries: 3\ntimeout: 1h30m\nvariables:\n  MODE: batch\n",
+            None,
+        );
+        assert_eq!(svc.kind.value, super::ServiceType::ScheduledJob);
+        assert!(!svc.kind.value.is_service());
+        let job = svc.job.as_ref().unwrap();
+        assert_eq!(job.schedule.as_ref().unwrap().value, "@every 30m");
+        assert_eq!(job.retries.as_ref().unwrap().value, 3);
+        assert_eq!(job.timeout.as_ref().unwrap().value, 5400);
+        assert_eq!(svc.variables["MODE"].value, "batch");
+        assert!(svc.http.is_none() && svc.nlb.is_none());
+    }
+
+    #[test]
+    fn image_build_decodes_as_a_path_or_its_arguments() {
+        let svc = service_in(
+            "name: api\ntype: Backend Service\nimage:\n  build:\n    dockerfile: api/Dockerfile\n    context: api\n    target: prod\n    args:\n      GO_VERSION: '1.22'\n    cache_from: [repo/api:cache]\n",
+            None,
+        );
+        let b = &svc.image.build.as_ref().unwrap().value;
+        assert_eq!(b.dockerfile.as_ref().unwrap().value, "api/Dockerfile");
+        assert_eq!(b.context.as_ref().unwrap().value, "api");
+        assert_eq!(b.target.as_ref().unwrap().value, "prod");
+        assert_eq!(b.args["GO_VERSION"].value, "1.22");
+        assert_eq!(b.cache_from, ["repo/api:cache"]);
+        let svc = service_in(
+            "name: api\ntype: Backend Service\nimage:\n  build: api/Dockerfile\n",
+            None,
+        );
+        let b = &svc.image.build.as_ref().unwrap().value;
+        assert_eq!(b.dockerfile.as_ref().unwrap().value, "api/Dockerfile");
+        assert!(b.context.is_none());
+    }
 }

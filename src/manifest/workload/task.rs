@@ -111,13 +111,21 @@ pub(super) fn string_or_export(d: &mut Decoder, n: &Node, path: &str) -> Option<
         && let Some(cfn) = n.get("from_cfn")
     {
         let export = d.string(cfn, &join(path, "from_cfn"))?;
-        return Some(d.at(crate::manifest::from_cfn::placeholder(&export.value), cfn.pos, path));
+        return Some(d.at(
+            crate::manifest::from_cfn::placeholder(&export.value),
+            cfn.pos,
+            path,
+        ));
     }
     d.string(n, path)
 }
 
 /// `secrets`: names to an SSM parameter name, an ARN, or `{secretsmanager: NAME}`.
-pub(super) fn decode_secrets(d: &mut Decoder, n: &Node, path: &str) -> BTreeMap<String, At<SecretRef>> {
+pub(super) fn decode_secrets(
+    d: &mut Decoder,
+    n: &Node,
+    path: &str,
+) -> BTreeMap<String, At<SecretRef>> {
     let mut out = BTreeMap::new();
     let Some(f) = d.fields(n, path) else {
         return out;
@@ -325,7 +333,12 @@ pub(super) fn decode_sidecars(d: &mut Decoder, n: &Node) -> BTreeMap<String, Sid
     out
 }
 
-pub(super) fn decode_sidecar(d: &mut Decoder, name: At<String>, n: &Node, path: &str) -> Option<Sidecar> {
+pub(super) fn decode_sidecar(
+    d: &mut Decoder,
+    name: At<String>,
+    n: &Node,
+    path: &str,
+) -> Option<Sidecar> {
     let mut f: Fields = d.fields(n, path)?;
     let p = |k: &str| join(path, k);
     let port = f.take("port").and_then(|n| decode_port(d, n, &p("port")));

@@ -1,5 +1,6 @@
 use super::*;
-use crate::state::lb::Weighted;
+use crate::model::Environment;
+use crate::state::lb::{ImportedAlb, Weighted};
 use crate::validate::testing::service_in;
 
 const WEB: &str =

@@ -7,7 +7,7 @@
 
 use futures_util::future::try_join_all;
 
-use super::read_target_groups;
+use super::reads::read_target_groups;
 use crate::aws::{self, Aws, AwsError};
 use crate::names::{copilot, sidecarctl};
 use crate::resolve::{Answers, Request};

@@ -17,21 +17,17 @@ pub struct Proxy {
 }
 
 /// The proxy's binary: test tooling in its own package (`tools/localproxy`),
-/// built here once, into the same target directory as the tests.
+/// built here once, into the same target directory as the tests, as
+/// `cargo test` and `scripts/demo` build it (the whole workspace: one set of
+/// features, nothing compiled twice).
 pub fn binary() -> &'static PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         let status = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--locked",
-                "--quiet",
-                "-p",
-                "sidecarctl-localproxy",
-            ])
+            .args(["build", "--locked", "--quiet", "--workspace", "--bins"])
             .current_dir(super::root())
             .status()
-            .expect("run cargo build -p sidecarctl-localproxy");
+            .expect("run cargo build --workspace --bins");
         assert!(status.success(), "building sidecarctl-localproxy failed");
         // The test binary runs from {target}/debug/deps.
         let exe = std::env::current_exe().expect("the test binary's path");
