@@ -4,16 +4,18 @@
 //! The data flows one way, and the modules follow it:
 //!
 //! ```text
-//! cli → manifest (load) → validate → deploy::resolve → render → deploy::plan → deploy::apply → deploy::watch
+//! cli → manifest (load) → validate → resolve → render → plan → deploy (apply, watch)
 //!                                                                logs (read, follow)
 //! ```
 //!
 //! The functional core — [`yaml`], [`manifest`], [`validate`], [`render`],
-//! [`diag`] — is pure and builds without the AWS crates
-//! (`--no-default-features`), with [`discover`] (what Copilot's stacks say)
-//! and [`plan`]. The imperative shell needs the default `cli` feature: `aws`
-//! makes every AWS call and returns domain types; `deploy`, `adopt` and `logs`
-//! drive it; `cli` parses flags and maps outcomes to exit codes.
+//! [`state`], [`model`] (who, the environment, where a workload runs, what
+//! resolving found), [`plan`], [`diag`], [`names`] — is pure, builds without
+//! the AWS crates (`--no-default-features`), and imports nothing of the
+//! shell (checked by `tests/integration/layout.rs`). The imperative shell
+//! needs the default `cli` feature: `aws` makes every AWS call and returns
+//! domain types; `resolve::lookup` reads, `deploy`, `adopt` and `logs` drive
+//! them; `cli` parses flags and maps outcomes to exit codes.
 
 pub mod adopt;
 #[cfg(feature = "cli")]

@@ -1,6 +1,9 @@
 //! The imperative shell: every AWS call sidecarctl makes, each a thin function
 //! returning plain domain types (`state`, `render::TaskDefinition`) or an
-//! [`AwsError`]. Nothing here decides anything.
+//! [`AwsError`]. What to do is decided by the callers; what is decided here
+//! belongs to a call's own meaning: "not found" as an answer, a retry that
+//! recognises its first attempt's effect, and the deploy lock's protocol on
+//! SSM (`lock`), which only makes sense with its calls.
 
 pub mod autoscaling;
 pub mod cfn;
