@@ -127,6 +127,15 @@ fn iam_policies_name_exact_resources() {
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let mut wildcard_sids = Vec::new();
     for role in ["executionRole", "taskRole"] {
+        // IAM refuses a policy whose statements share an id.
+        let sids: Vec<&str> = v[role]["policy"]["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|st| st["Sid"].as_str().unwrap())
+            .collect();
+        let unique: std::collections::BTreeSet<&str> = sids.iter().copied().collect();
+        assert_eq!(sids.len(), unique.len(), "{role}: {sids:?}");
         for st in v[role]["policy"]["Statement"].as_array().unwrap() {
             for res in st["Resource"].as_array().unwrap() {
                 let res = res.as_str().unwrap();
