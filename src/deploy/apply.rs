@@ -14,6 +14,7 @@ use crate::aws::{self, Aws, AwsError, ErrorKind};
 use crate::plan::lb::TgRef;
 use crate::plan::nlb::Ref;
 use crate::plan::{Desired, Plan, RegistryRef, Step, TaskDefinitionChange};
+use crate::render::document::same_registration;
 use crate::state::lb::LoadBalancer;
 use crate::state::{Current, Registered, ServiceRegistry, ServiceState};
 
@@ -522,7 +523,7 @@ async fn register_exactly_once(
     let mut delay = Duration::from_millis(200);
     let mut attempt = 1;
     loop {
-        match aws::ecs::register_task_definition(&aws.ecs_single_attempt, &d.td).await {
+        match aws::ecs::register_task_definition(&aws.ecs_single_attempt, &d.td_doc).await {
             Ok(r) => return Ok(r),
             Err(e) if e.is_retryable() && attempt < aws::MAX_ATTEMPTS => {
                 tracing::debug!(attempt, error = %e, "RegisterTaskDefinition failed; checking whether it went through");
@@ -532,7 +533,7 @@ async fn register_exactly_once(
                 }
                 if let Ok(Some(latest)) =
                     aws::ecs::describe_task_definition(&aws.ecs, &d.td.family).await
-                    && latest.definition == d.td
+                    && same_registration(&d.td_doc, &latest.document)
                     && Some(latest.revision) > latest_seen
                 {
                     return Ok(latest);

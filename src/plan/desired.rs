@@ -32,7 +32,10 @@ pub struct DesiredIam {
 /// Everything the deploy wants in place.
 #[derive(Clone, Debug)]
 pub struct Desired {
+    /// The task definition sidecarctl renders from the manifest.
     pub td: TaskDefinition,
+    /// What is registered: `td`'s document with `taskdef_overrides` applied.
+    pub td_doc: serde_json::Value,
     pub log_group: String,
     pub retention_days: i32,
     pub desired_count: i32,
@@ -168,6 +171,7 @@ pub fn desired_state(
             .as_ref()
             .and_then(|l| l.retention.as_ref())
             .map_or(DEFAULT_RETENTION_DAYS, |r| r.value as i32),
+        td_doc: crate::render::document::document(&td),
         td,
         desired_count,
         iam,

@@ -453,8 +453,10 @@ mod tests {
             Some("us-east-1"),
             None,
         );
+        let td = render_task_definition(&svc, &facts);
         Desired {
-            td: render_task_definition(&svc, &facts),
+            td_doc: crate::render::document::document(&td),
+            td,
             log_group: "/copilot/demo-test-api".into(),
             retention_days: 30,
             desired_count: 1,
@@ -485,11 +487,7 @@ mod tests {
     }
 
     fn in_place(d: &Desired) -> Current {
-        let reg = Registered {
-            arn: "arn:td:1".into(),
-            revision: 1,
-            definition: d.td.clone(),
-        };
+        let reg = Registered::of("arn:td:1", 1, d.td.clone());
         Current {
             scaling: None,
             lb: None,
@@ -628,6 +626,7 @@ mod tests {
         let cur = in_place(&d);
         let mut d2 = d.clone();
         d2.td.container_definitions[0].image = "nginx:2".into();
+        d2.td_doc = crate::render::document::document(&d2.td);
         let p = plan(&d2, &cur);
         let ops: Vec<&str> = p.steps().map(Step::operation).collect();
         assert_eq!(ops, ["ecs:RegisterTaskDefinition", "ecs:UpdateService"]);
@@ -646,16 +645,8 @@ mod tests {
         let mut cur = in_place(&d);
         let mut old = d.td.clone();
         old.container_definitions[0].image = "nginx:0".into();
-        cur.td = Some(Registered {
-            arn: "arn:td:1".into(),
-            revision: 1,
-            definition: old,
-        });
-        cur.latest = Some(Registered {
-            arn: "arn:td:2".into(),
-            revision: 2,
-            definition: d.td.clone(),
-        });
+        cur.td = Some(Registered::of("arn:td:1", 1, old));
+        cur.latest = Some(Registered::of("arn:td:2", 2, d.td.clone()));
         let p = plan(&d, &cur);
         assert_eq!(
             p.task_definition,

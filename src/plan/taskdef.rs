@@ -4,7 +4,8 @@ use serde_json::Value;
 
 use super::diff::diff;
 use super::{Desired, Groups, Step, TaskDefinitionChange};
-use crate::state::Current;
+use crate::render::document::same_registration;
+use crate::state::{Current, Registered};
 
 /// The log group and its retention.
 pub fn plan_log_group(d: &Desired, cur: &Current, g: &mut Groups) {
@@ -32,19 +33,15 @@ pub fn plan_log_group(d: &Desired, cur: &Current, g: &mut Groups) {
 /// family's latest when that is (an earlier run registered it), else a new
 /// revision.
 pub fn plan_task_definition(d: &Desired, cur: &Current, g: &mut Groups) -> TaskDefinitionChange {
-    let current_def = cur.td.as_ref().map(|r| &r.definition);
+    let same = |r: &Registered| same_registration(&d.td_doc, &r.document);
     match (&cur.td, &cur.latest) {
-        (Some(c), _) if c.definition == d.td => {
-            TaskDefinitionChange::Unchanged { arn: c.arn.clone() }
-        }
-        (_, Some(l)) if l.definition == d.td => TaskDefinitionChange::Reuse { arn: l.arn.clone() },
+        (Some(c), _) if same(c) => TaskDefinitionChange::Unchanged { arn: c.arn.clone() },
+        (_, Some(l)) if same(l) => TaskDefinitionChange::Reuse { arn: l.arn.clone() },
         _ => {
             g.first.push(Step::RegisterTaskDefinition);
-            let old = current_def
-                .map(|t| serde_json::to_value(t).unwrap_or_default())
-                .unwrap_or(Value::Null);
+            let old = cur.td.as_ref().map_or(Value::Null, |r| r.document.clone());
             TaskDefinitionChange::Register {
-                changes: diff(&old, &serde_json::to_value(&d.td).unwrap_or_default()),
+                changes: diff(&old, &d.td_doc),
             }
         }
     }

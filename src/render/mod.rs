@@ -2,6 +2,7 @@
 //! resolved [`Facts`] in, the ECS task definition and the IAM policies out.
 
 pub mod addons;
+pub mod document;
 pub mod facts;
 pub mod iam;
 pub mod limits;

@@ -257,11 +257,7 @@ fn the_current_revision_is_read_again_only_when_it_is_not_the_latest() {
     let q = questions(&req);
     let facts = Facts::offline(&svc, "demo", "test", None, None, None);
     let td = crate::render::render_task_definition(&svc, &facts);
-    let latest = Registered {
-        arn: "arn:td:2".into(),
-        revision: 2,
-        definition: td,
-    };
+    let latest = Registered::of("arn:td:2", 2, td);
     let mut a = everything_found(&q);
     a.latest = Some(latest.clone());
     a.service = Some(ServiceState {
@@ -285,11 +281,11 @@ fn the_service_or_its_family_tells_the_account_and_that_the_cluster_is_there() {
     };
     let svc = manifest();
     let facts = Facts::offline(&svc, "demo", "test", None, None, None);
-    let latest = Registered {
-        arn: "arn:aws:ecs:us-east-1:123456789012:task-definition/demo-test-api:4".into(),
-        revision: 4,
-        definition: crate::render::render_task_definition(&svc, &facts),
-    };
+    let latest = Registered::of(
+        "arn:aws:ecs:us-east-1:123456789012:task-definition/demo-test-api:4",
+        4,
+        crate::render::render_task_definition(&svc, &facts),
+    );
     let identity = |account: &str, partition: &str| Identity {
         account: account.into(),
         partition: partition.into(),

@@ -18,12 +18,28 @@ use std::collections::BTreeMap;
 
 use crate::render::TaskDefinition;
 
-/// A registered task definition.
+/// A registered task definition: what sidecarctl models of it, and the
+/// whole document as registered (every field, modelled or not).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Registered {
     pub arn: String,
     pub revision: i32,
     pub definition: TaskDefinition,
+    /// What RegisterTaskDefinition was given, as ECS describes it
+    /// ([`registered_part`](crate::render::document::registered_part)).
+    pub document: serde_json::Value,
+}
+
+impl Registered {
+    /// A revision whose document is its definition's (no field beyond them).
+    pub fn of(arn: impl Into<String>, revision: i32, definition: TaskDefinition) -> Registered {
+        Registered {
+            arn: arn.into(),
+            revision,
+            document: crate::render::document::document(&definition),
+            definition,
+        }
+    }
 }
 
 /// Who is calling: the account and partition, from STS.

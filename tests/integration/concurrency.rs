@@ -112,7 +112,8 @@ async fn a_deployment_in_progress_elsewhere_is_superseded_by_a_fix() {
         .unwrap()
         .definition;
     td.container_definitions[0].command = Some(vec!["--debug".into()]);
-    let other = sidecarctl::aws::ecs::register_task_definition(&ecs, &td)
+    let doc = sidecarctl::render::document::document(&td);
+    let other = sidecarctl::aws::ecs::register_task_definition(&ecs, &doc)
         .await
         .unwrap();
     let update = sidecarctl::aws::ecs::ServiceUpdate {

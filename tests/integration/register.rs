@@ -70,15 +70,22 @@ fn rendered_json_registers_and_reads_back_equal() {
 
 #[tokio::test]
 async fn sdk_registration_reads_back_equal() {
+    use sidecarctl::render::document::same_registration;
     let emu = emulator();
     let ecs = aws_sdk_ecs::Client::new(&emu.sdk_config().await);
     for (name, target, env) in rendered_cases() {
         let mut td: sidecarctl::render::TaskDefinition =
             serde_json::from_str(&render_case(&target, env)).unwrap();
         td.family = format!("sdk-{}", td.family);
-        let registered = sidecarctl::aws::ecs::register_task_definition(&ecs, &td)
+        let doc = sidecarctl::render::document::document(&td);
+        let registered = sidecarctl::aws::ecs::register_task_definition(&ecs, &doc)
             .await
             .unwrap();
+        assert!(
+            same_registration(&doc, &registered.document),
+            "{name}: {:#}",
+            registered.document
+        );
         assert_eq!(
             registered.definition, td,
             "{name}: what RegisterTaskDefinition answered"
@@ -92,6 +99,7 @@ async fn sdk_registration_reads_back_equal() {
             "{name}"
         );
         assert_eq!(described.definition, td, "{name}");
+        assert!(same_registration(&doc, &described.document), "{name}");
         assert_eq!(described.revision, registered.revision);
     }
 }

@@ -1,201 +1,92 @@
-//! Task definitions in and out of the SDK's types: RegisterTaskDefinition and
-//! DescribeTaskDefinition, with sidecarctl's [`TaskDefinition`] on our side.
+//! RegisterTaskDefinition and DescribeTaskDefinition. The request is the
+//! task definition's document, sent as it is; the answer is read twice: into
+//! sidecarctl's [`TaskDefinition`] (what it models) and as the document ECS
+//! holds (everything), which is what a deploy compares.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use aws_sdk_ecs::types as ecs;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::AfterDeserializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::config_bag::ConfigBag;
+use serde_json::Value;
 
-use super::build_err;
 use crate::aws::{AwsError, ErrorKind, Found, aws_err};
+use crate::render::document::registered_part;
 use crate::render::taskdef::*;
 use crate::state::Registered;
 
-fn hash(m: &BTreeMap<String, String>) -> Option<HashMap<String, String>> {
-    (!m.is_empty()).then(|| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+/// Keeps the JSON answer of a call, for the fields the SDK's types leave out.
+#[derive(Clone, Debug, Default)]
+struct KeepAnswer(Arc<Mutex<Option<Value>>>);
+
+impl Intercept for KeepAnswer {
+    fn name(&self) -> &'static str {
+        "KeepAnswer"
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let parsed = context
+            .response()
+            .body()
+            .bytes()
+            .and_then(|b| serde_json::from_slice::<Value>(b).ok());
+        if let (Some(v), Ok(mut slot)) = (parsed, self.0.lock()) {
+            *slot = Some(v);
+        }
+        Ok(())
+    }
 }
 
-fn secret(s: &Secret) -> Result<ecs::Secret, AwsError> {
-    ecs::Secret::builder()
-        .name(&s.name)
-        .value_from(&s.value_from)
-        .build()
-        .map_err(build_err("ecs:RegisterTaskDefinition"))
+impl KeepAnswer {
+    /// The answer's `taskDefinition`, reduced to what registration sets.
+    fn document(&self) -> Option<Value> {
+        let answer = self.0.lock().ok()?.take()?;
+        Some(registered_part(answer.get("taskDefinition")?))
+    }
 }
 
-fn container(c: &ContainerDefinition) -> Result<ecs::ContainerDefinition, AwsError> {
-    const OP: &str = "ecs:RegisterTaskDefinition";
-    let mut b = ecs::ContainerDefinition::builder()
-        .name(&c.name)
-        .image(&c.image)
-        .essential(c.essential)
-        .set_entry_point(c.entry_point.clone())
-        .set_command(c.command.clone())
-        .set_readonly_root_filesystem(c.readonly_root_filesystem)
-        .set_docker_labels(hash(&c.docker_labels));
-    if let Some(rc) = &c.repository_credentials {
-        b = b.repository_credentials(
-            ecs::RepositoryCredentials::builder()
-                .credentials_parameter(&rc.credentials_parameter)
-                .build()
-                .map_err(build_err(OP))?,
-        );
-    }
-    for p in &c.port_mappings {
-        b = b.port_mappings(
-            ecs::PortMapping::builder()
-                .container_port(p.container_port)
-                .protocol(ecs::TransportProtocol::from(p.protocol.as_str()))
-                .set_name(p.name.clone())
-                .build(),
-        );
-    }
-    for e in &c.environment {
-        b = b.environment(
-            ecs::KeyValuePair::builder()
-                .name(&e.name)
-                .value(&e.value)
-                .build(),
-        );
-    }
-    for s in &c.secrets {
-        b = b.secrets(secret(s)?);
-    }
-    for m in &c.mount_points {
-        b = b.mount_points(
-            ecs::MountPoint::builder()
-                .source_volume(&m.source_volume)
-                .container_path(&m.container_path)
-                .read_only(m.read_only)
-                .build(),
-        );
-    }
-    for d in &c.depends_on {
-        b = b.depends_on(
-            ecs::ContainerDependency::builder()
-                .container_name(&d.container_name)
-                .condition(ecs::ContainerCondition::from(d.condition.as_str()))
-                .build()
-                .map_err(build_err(OP))?,
-        );
-    }
-    if let Some(h) = &c.health_check {
-        b = b.health_check(
-            ecs::HealthCheck::builder()
-                .set_command(Some(h.command.clone()))
-                .interval(h.interval)
-                .timeout(h.timeout)
-                .retries(h.retries)
-                .start_period(h.start_period)
-                .build()
-                .map_err(build_err(OP))?,
-        );
-    }
-    if let Some(f) = &c.firelens_configuration {
-        b = b.firelens_configuration(
-            ecs::FirelensConfiguration::builder()
-                .r#type(ecs::FirelensConfigurationType::from(f.kind.as_str()))
-                .set_options(hash(&f.options))
-                .build()
-                .map_err(build_err(OP))?,
-        );
-    }
-    if let Some(l) = &c.log_configuration {
-        let secrets = l
-            .secret_options
-            .iter()
-            .map(secret)
-            .collect::<Result<Vec<_>, _>>()?;
-        b = b.log_configuration(
-            ecs::LogConfiguration::builder()
-                .log_driver(ecs::LogDriver::from(l.log_driver.as_str()))
-                .set_options(hash(&l.options))
-                .set_secret_options((!secrets.is_empty()).then_some(secrets))
-                .build()
-                .map_err(build_err(OP))?,
-        );
-    }
-    Ok(b.build())
-}
-
-fn volume(v: &Volume) -> Result<ecs::Volume, AwsError> {
-    let mut b = ecs::Volume::builder().name(&v.name);
-    if let Some(e) = &v.efs_volume_configuration {
-        let auth = e.authorization_config.as_ref().map(|a| {
-            ecs::EfsAuthorizationConfig::builder()
-                .set_access_point_id(a.access_point_id.clone())
-                .set_iam(a.iam.as_deref().map(ecs::EfsAuthorizationConfigIam::from))
-                .build()
-        });
-        b = b.efs_volume_configuration(
-            ecs::EfsVolumeConfiguration::builder()
-                .file_system_id(&e.file_system_id)
-                .root_directory(&e.root_directory)
-                .transit_encryption(ecs::EfsTransitEncryption::from(
-                    e.transit_encryption.as_str(),
-                ))
-                .set_authorization_config(auth)
-                .build()
-                .map_err(build_err("ecs:RegisterTaskDefinition"))?,
-        );
-    }
-    Ok(b.build())
-}
-
-/// RegisterTaskDefinition. Not idempotent: callers compare with the family's
-/// latest revision first (see `deploy`).
+/// RegisterTaskDefinition with `document` as the request: every field in it
+/// reaches ECS, modelled by sidecarctl or not (`taskdef_overrides`). The
+/// SDK's request is built for its checks and then given the document as its
+/// body, before it is signed. Not idempotent: callers compare with the
+/// family's latest revision first (see `deploy`).
 pub async fn register_task_definition(
     client: &aws_sdk_ecs::Client,
-    td: &TaskDefinition,
+    document: &Value,
 ) -> Result<Registered, AwsError> {
     const OP: &str = "ecs:RegisterTaskDefinition";
-    let containers = td
-        .container_definitions
-        .iter()
-        .map(container)
-        .collect::<Result<Vec<_>, _>>()?;
-    let volumes = td
-        .volumes
-        .iter()
-        .map(volume)
-        .collect::<Result<Vec<_>, _>>()?;
+    let family = document["family"].as_str().unwrap_or_default().to_string();
+    let body = serde_json::to_vec(document)
+        .map_err(|e| AwsError::new(OP, ErrorKind::Invalid, e.to_string()))?;
+    let keep = KeepAnswer::default();
     let out = client
         .register_task_definition()
-        .family(&td.family)
-        .task_role_arn(&td.task_role_arn)
-        .execution_role_arn(&td.execution_role_arn)
-        .network_mode(ecs::NetworkMode::from(td.network_mode.as_str()))
-        .set_requires_compatibilities(Some(
-            td.requires_compatibilities
-                .iter()
-                .map(|c| ecs::Compatibility::from(c.as_str()))
-                .collect(),
-        ))
-        .cpu(&td.cpu)
-        .memory(&td.memory)
-        .runtime_platform(
-            ecs::RuntimePlatform::builder()
-                .cpu_architecture(ecs::CpuArchitecture::from(
-                    td.runtime_platform.cpu_architecture.as_str(),
-                ))
-                .operating_system_family(ecs::OsFamily::from(
-                    td.runtime_platform.operating_system_family.as_str(),
-                ))
-                .build(),
-        )
-        .set_ephemeral_storage(td.ephemeral_storage.as_ref().map(|e| {
-            ecs::EphemeralStorage::builder()
-                .size_in_gib(e.size_in_gi_b)
-                .build()
-        }))
-        .set_container_definitions(Some(containers))
-        .set_volumes((!volumes.is_empty()).then_some(volumes))
+        .family(family)
+        .set_container_definitions(Some(Vec::new()))
+        .customize()
+        .mutate_request(move |req| {
+            let len = body.len();
+            *req.body_mut() = SdkBody::from(body.clone());
+            req.headers_mut().insert("content-length", len.to_string());
+        })
+        .interceptor(keep.clone())
         .send()
         .await
         .map_err(aws_err(OP))?;
     let described = out.task_definition().ok_or_else(|| {
         AwsError::new(OP, ErrorKind::Other, "the answer holds no task definition")
     })?;
-    Ok(from_described(described))
+    Ok(with_document(from_described(described), keep.document()))
 }
 
 /// DescribeTaskDefinition by family (its latest ACTIVE revision) or ARN;
@@ -204,14 +95,30 @@ pub async fn describe_task_definition(
     client: &aws_sdk_ecs::Client,
     family_or_arn: &str,
 ) -> Result<Option<Registered>, AwsError> {
+    let keep = KeepAnswer::default();
     let out = client
         .describe_task_definition()
         .task_definition(family_or_arn)
+        .customize()
+        .interceptor(keep.clone())
         .send()
         .await
         .map_err(aws_err("ecs:DescribeTaskDefinition"))
         .found()?;
-    Ok(out.and_then(|o| o.task_definition().map(from_described)))
+    let document = keep.document();
+    Ok(out.and_then(|o| {
+        o.task_definition()
+            .map(|td| with_document(from_described(td), document))
+    }))
+}
+
+/// The document as ECS answered it; without one (an answer that could not be
+/// read as JSON), the modelled definition's.
+fn with_document(mut r: Registered, document: Option<Value>) -> Registered {
+    if let Some(d) = document.filter(Value::is_object) {
+        r.document = d;
+    }
+    r
 }
 
 fn map(m: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
@@ -322,10 +229,10 @@ pub fn from_described(td: &ecs::TaskDefinition) -> Registered {
         })
         .collect();
     let rp = td.runtime_platform();
-    Registered {
-        arn: td.task_definition_arn().unwrap_or_default().to_string(),
-        revision: td.revision(),
-        definition: TaskDefinition {
+    Registered::of(
+        td.task_definition_arn().unwrap_or_default(),
+        td.revision(),
+        TaskDefinition {
             family: td.family().unwrap_or_default().to_string(),
             task_role_arn: td.task_role_arn().unwrap_or_default().to_string(),
             execution_role_arn: td.execution_role_arn().unwrap_or_default().to_string(),
@@ -356,5 +263,5 @@ pub fn from_described(td: &ecs::TaskDefinition) -> Registered {
             container_definitions: containers,
             volumes,
         },
-    }
+    )
 }
