@@ -57,20 +57,20 @@ pub fn registered_part(described: &Value) -> Value {
 /// map, `false`, `0`, or a port mapping's host port equal to its container
 /// port).
 pub fn same_registration(wanted: &Value, held: &Value) -> bool {
-    same(wanted, held, "")
+    same(wanted, held)
 }
 
-fn same(wanted: &Value, held: &Value, key: &str) -> bool {
+fn same(wanted: &Value, held: &Value) -> bool {
     match (wanted, held) {
         (Value::Object(w), Value::Object(h)) => {
             w.iter()
-                .all(|(k, wv)| h.get(k).map_or(is_filled_in(wv), |hv| same(wv, hv, k)))
+                .all(|(k, wv)| h.get(k).map_or(is_filled_in(wv), |hv| same(wv, hv)))
                 && h.iter().all(|(k, hv)| {
                     w.contains_key(k) || is_filled_in(hv) || host_port_default(k, hv, w)
                 })
         }
         (Value::Array(w), Value::Array(h)) => {
-            w.len() == h.len() && w.iter().zip(h).all(|(a, b)| same(a, b, key))
+            w.len() == h.len() && w.iter().zip(h).all(|(a, b)| same(a, b))
         }
         (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
         _ => wanted == held,
