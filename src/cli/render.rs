@@ -66,9 +66,14 @@ pub fn run(args: &RenderArgs, global: &GlobalArgs) -> Exit {
             .help("deploy resolves these from AWS; pass the flags to render real values"),
         );
     }
-    print_diagnostics(&diags, global);
-
     let td = render::render_task_definition(svc, &facts);
+    let (doc, refused) = render::document::registration(&td, svc);
+    let invalid = refused.has_errors();
+    diags.extend(refused.into_vec());
+    print_diagnostics(&diags, global);
+    if invalid {
+        return Exit::Invalid;
+    }
     let value = if args.iam {
         let p = render::render_policies(svc, &facts, &td);
         serde_json::json!({
@@ -76,7 +81,7 @@ pub fn run(args: &RenderArgs, global: &GlobalArgs) -> Exit {
             "taskRole": {"arn": facts.task_role_arn, "policy": p.task},
         })
     } else {
-        serde_json::to_value(&td).unwrap_or_default()
+        doc.clone()
     };
     let text = match args.output {
         DataFormat::Json => {
@@ -86,7 +91,7 @@ pub fn run(args: &RenderArgs, global: &GlobalArgs) -> Exit {
                     serde_json::to_string_pretty(&value).unwrap_or_default()
                 )
             } else {
-                render::to_json(&td)
+                render::document::to_json(&doc)
             }
         }
         DataFormat::Yaml => to_yaml(&value),

@@ -156,6 +156,9 @@ async fn decide_and_carry_out(
         .chain(plan.steps().map(|s| s.describe(&desired)))
         .chain(plan.swaps.iter().map(|s| s.describe(&desired)))
         .collect();
+    if let crate::plan::TaskDefinitionChange::Register { changes } = &plan.task_definition {
+        ledger.report.task_definition_changes = changes.iter().map(ToString::to_string).collect();
+    }
     let current = resolved.current.service.as_ref();
     if plan.is_empty() {
         ledger.report.task_definition = resolved.current.td.as_ref().map(|r| TaskDefinitionRef {

@@ -107,6 +107,10 @@ pub struct Report {
     pub images: BTreeMap<String, ImageRef>,
     /// Steps applied (or, for a dry run, planned).
     pub changes: Vec<String>,
+    /// What a new task definition revision changes, field by field (the
+    /// registered document's paths).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub task_definition_changes: Vec<String>,
     /// Steps planned but not applied (a failure part-way).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_applied: Vec<String>,
@@ -160,6 +164,7 @@ impl Report {
             service_arn: None,
             images: BTreeMap::new(),
             changes: Vec::new(),
+            task_definition_changes: Vec::new(),
             not_applied: Vec::new(),
             superseded: None,
             rollout: None,

@@ -134,7 +134,7 @@ impl Decoder {
         );
     }
 
-    fn wrong_type(&mut self, node: &Node, path: &str, expected: &str) {
+    pub fn wrong_type(&mut self, node: &Node, path: &str, expected: &str) {
         if node.tag.as_deref() == Some(crate::yaml::UNRESOLVED) {
             return; // its ${VAR} was reported already
         }

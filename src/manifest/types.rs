@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::decode::At;
 use crate::diag::SourceFile;
-use crate::yaml::Pos;
+use crate::yaml::{Node, Pos};
 
 /// The container `logging:` adds: Copilot's FireLens log router.
 pub const FIRELENS_CONTAINER: &str = "firelens_log_router";
@@ -87,6 +87,8 @@ pub struct Service {
     pub exec: Option<At<bool>>,
     /// A Scheduled Job's schedule, retries and timeout.
     pub job: Option<Job>,
+    /// `taskdef_overrides`, in order.
+    pub taskdef_overrides: Vec<OverrideRule>,
     /// Keys Copilot knows that sidecarctl accepts without acting on them.
     pub ignored: Vec<(String, Pos)>,
     /// Field paths whose `${VAR}` could not be substituted (reported once,
@@ -529,4 +531,30 @@ pub struct Connect {
     pub enabled: bool,
     /// The name clients use (the service's name by default).
     pub alias: Option<String>,
+}
+
+/// One `taskdef_overrides` rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OverrideRule {
+    /// As written: CloudFormation's property names under the task definition.
+    pub path: At<String>,
+    pub segments: Vec<Segment>,
+    /// What to put at the path; `None` when the rule removes.
+    pub value: Option<Node>,
+    /// `remove: true` (a sidecarctl extension): take the field or item out.
+    pub remove: bool,
+}
+
+/// A path segment: `Key`, `Key[3]` or `Key[-]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Segment {
+    pub key: String,
+    pub index: Option<SegmentIndex>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SegmentIndex {
+    At(usize),
+    /// `-`: a new item at the end.
+    Append,
 }

@@ -107,6 +107,10 @@ pub fn desired_state(
 ) -> Result<Desired, Diagnostics> {
     let facts = &r.facts;
     let td = render_task_definition(svc, facts);
+    let (td_doc, refused) = crate::render::document::registration(&td, svc);
+    if refused.has_errors() {
+        return Err(refused);
+    }
     let tags = tags(&s.app, &s.env, &svc.name);
     let iam = r.managed_roles.as_ref().map(|names| {
         let p = render_policies(svc, facts, &td);
@@ -171,7 +175,7 @@ pub fn desired_state(
             .as_ref()
             .and_then(|l| l.retention.as_ref())
             .map_or(DEFAULT_RETENTION_DAYS, |r| r.value as i32),
-        td_doc: crate::render::document::document(&td),
+        td_doc,
         td,
         desired_count,
         iam,

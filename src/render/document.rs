@@ -7,6 +7,9 @@
 use serde_json::{Map, Value};
 
 use super::TaskDefinition;
+use super::overrides::apply_overrides;
+use crate::diag::Diagnostics;
+use crate::manifest::Service;
 
 /// The members of RegisterTaskDefinition's request that describe the task
 /// (tags are the request's, not the definition's). A described task
@@ -35,6 +38,22 @@ pub const REGISTERED_FIELDS: &[&str] = &[
 /// The document of a rendered task definition.
 pub fn document(td: &TaskDefinition) -> Value {
     serde_json::to_value(td).unwrap_or(Value::Null)
+}
+
+/// The document to register: the rendered definition's, with the service's
+/// `taskdef_overrides` applied; the rules that cannot apply are reported.
+pub fn registration(td: &TaskDefinition, svc: &Service) -> (Value, Diagnostics) {
+    let mut doc = document(td);
+    let diags = apply_overrides(&mut doc, &svc.taskdef_overrides, &svc.file);
+    (doc, diags)
+}
+
+/// A document as pretty JSON with a final newline: byte-identical for the
+/// same input.
+pub fn to_json(doc: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(doc).unwrap_or_default();
+    s.push('\n');
+    s
 }
 
 /// A described task definition (DescribeTaskDefinition's `taskDefinition`)

@@ -5,6 +5,7 @@
 mod containers;
 mod lb;
 mod limits;
+mod overrides;
 mod storage;
 mod task;
 
@@ -39,6 +40,7 @@ pub fn validate(svc: &Service) -> Diagnostics {
     task::secrets(svc, &mut v);
     task::network(svc, &mut v);
     task::scaling(svc, &mut v);
+    overrides::taskdef_overrides(svc, &mut v);
     // A value whose ${VAR} was not substituted was reported already: what is
     // "missing" because of it is not reported again.
     Diagnostics::from(

@@ -18,6 +18,7 @@ mod http;
 mod layout;
 mod logs;
 mod nlb;
+mod overrides;
 mod register;
 mod render;
 mod safety;

@@ -13,12 +13,14 @@ mod count;
 mod image;
 mod job;
 mod lb;
+mod overrides;
 mod task;
 
 use count::decode_count;
 use image::decode_main_image;
 use job::decode_job;
 use lb::{decode_http, decode_nlb};
+use overrides::decode_overrides;
 use task::*;
 
 use crate::manifest::decode::{At, Decoder, Fields};
@@ -26,13 +28,7 @@ use crate::manifest::types::*;
 use crate::yaml::Node;
 
 /// Keys Copilot knows on every service type that sidecarctl accepts without acting on.
-const COMMON_IGNORED: &[&str] = &[
-    "env_file",
-    "publish",
-    "taskdef_overrides",
-    "observability",
-    "deployment",
-];
+const COMMON_IGNORED: &[&str] = &["env_file", "publish", "observability", "deployment"];
 
 /// The keys Copilot knows of a kind that sidecarctl accepts without acting on them.
 fn ignored_keys(kind: ServiceType) -> Vec<&'static str> {
@@ -45,7 +41,7 @@ fn ignored_keys(kind: ServiceType) -> Vec<&'static str> {
             .chain(&["subscribe"])
             .copied()
             .collect(),
-        ServiceType::ScheduledJob => vec!["env_file", "publish", "taskdef_overrides"],
+        ServiceType::ScheduledJob => vec!["env_file", "publish"],
     }
 }
 
@@ -151,6 +147,10 @@ pub fn decode_service(d: &mut Decoder, root: &Node) -> Option<Service> {
         .map(|n| decode_network(d, n))
         .unwrap_or_default();
     let exec = f.take("exec").and_then(|n| decode_exec(d, n));
+    let taskdef_overrides = f
+        .take("taskdef_overrides")
+        .map(|n| decode_overrides(d, n))
+        .unwrap_or_default();
     f.take("environments"); // applied before decoding
 
     // The type is wrong: no unknown-key warnings on top.
@@ -181,6 +181,7 @@ pub fn decode_service(d: &mut Decoder, root: &Node) -> Option<Service> {
         network,
         exec,
         job,
+        taskdef_overrides,
         ignored: std::mem::take(&mut d.ignored),
         unresolved: Default::default(),
     })
