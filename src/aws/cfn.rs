@@ -107,6 +107,25 @@ pub async fn exports(
     Ok(out)
 }
 
+/// An export's value and the id of the stack that exports it; `None` when
+/// there is no such export (ListExports, page by page until it is found).
+pub async fn find_export(
+    client: &aws_sdk_cloudformation::Client,
+    name: &str,
+) -> Result<Option<(String, String)>, AwsError> {
+    let mut pages = client.list_exports().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(aws_err("cloudformation:ListExports"))?;
+        if let Some(e) = page.exports().iter().find(|e| e.name() == Some(name)) {
+            return Ok(Some((
+                e.value().unwrap_or_default().to_string(),
+                e.exporting_stack_id().unwrap_or_default().to_string(),
+            )));
+        }
+    }
+    Ok(None)
+}
+
 /// A stack by name or id; `None` when it does not exist (or was deleted).
 pub async fn stack(
     client: &aws_sdk_cloudformation::Client,

@@ -4,21 +4,10 @@
 //!
 //! Not through `aws-sdk-ec2`: that crate alone takes six and a half minutes to
 //! build on two cores, longer than every other AWS crate together, for four
-//! operations. These speak EC2's Query protocol directly, over the SDK's own
-//! pieces: its HTTP client, its SigV4 signer, its credential chain and its
-//! region, with the same retries (throttling, 5xx, timeouts, dropped
-//! connections) and the same errors as every other call.
+//! operations. These speak EC2's Query protocol directly, through [`Wire`].
 
-use std::sync::Arc;
-use std::time::{Duration, SystemTime};
-
-use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
-use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
-use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorSettings};
-use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
-use aws_smithy_types::body::SdkBody;
-use aws_smithy_types::byte_stream::ByteStream;
-
+use super::wire::{Request, Wire};
+use super::xml::Element;
 use super::{AwsError, ErrorKind};
 use crate::state::lb::{Ingress, IngressSource, SecurityGroup};
 
@@ -26,73 +15,23 @@ use crate::state::lb::{Ingress, IngressSource, SecurityGroup};
 const VERSION: &str = "2016-11-15";
 
 /// A client for EC2's security group operations.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Ec2 {
+    wire: Wire,
     endpoint: String,
-    region: String,
-    credentials: Option<SharedCredentialsProvider>,
-    connector: Arc<aws_smithy_http_client::Connector>,
-    attempts: u32,
-    attempt_timeout: Duration,
-}
-
-impl std::fmt::Debug for Ec2 {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ec2")
-            .field("endpoint", &self.endpoint)
-            .field("region", &self.region)
-            .finish_non_exhaustive()
-    }
-}
-
-/// EC2's endpoint: `AWS_ENDPOINT_URL_EC2`, then the endpoint every service
-/// uses (`--endpoint-url`, `AWS_ENDPOINT_URL`), then the region's.
-fn endpoint(config: &aws_types::SdkConfig, region: &str) -> String {
-    if let Some(e) = std::env::var("AWS_ENDPOINT_URL_EC2")
-        .ok()
-        .filter(|e| !e.is_empty())
-    {
-        return e;
-    }
-    if let Some(e) = config.endpoint_url() {
-        return e.to_string();
-    }
-    let suffix = if region.starts_with("cn-") {
-        "amazonaws.com.cn"
-    } else {
-        "amazonaws.com"
-    };
-    format!("https://ec2.{region}.{suffix}")
 }
 
 impl Ec2 {
-    pub fn new(
-        config: &aws_types::SdkConfig,
-        region: &str,
-        attempts: u32,
-        attempt_timeout: Duration,
-    ) -> Ec2 {
-        let settings = HttpConnectorSettings::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .build();
-        let connector = aws_smithy_http_client::Connector::builder()
-            .connector_settings(settings)
-            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-                aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
-            ))
-            .build();
-        Ec2 {
-            endpoint: endpoint(config, region),
-            region: region.to_string(),
-            credentials: config.credentials_provider(),
-            connector: Arc::new(connector),
-            attempts: attempts.max(1),
-            attempt_timeout,
-        }
+    /// EC2's endpoint: `AWS_ENDPOINT_URL_EC2`, then the endpoint every
+    /// service uses (`--endpoint-url`, `AWS_ENDPOINT_URL`), then the region's.
+    pub fn new(wire: Wire) -> Ec2 {
+        let endpoint = wire
+            .custom_endpoint("EC2")
+            .unwrap_or_else(|| format!("https://ec2.{}.{}", wire.region, wire.dns_suffix()));
+        Ec2 { wire, endpoint }
     }
 
-    /// One operation, retried as the SDK retries (throttling, 5xx, timeouts,
-    /// connections that fail), returning the answer's XML.
+    /// One operation (Query protocol), returning the answer's XML.
     async fn call(
         &self,
         op: &'static str,
@@ -105,121 +44,18 @@ impl Ec2 {
         for (k, v) in params {
             body.append_pair(k, v);
         }
-        let body = body.finish();
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let result =
-                match tokio::time::timeout(self.attempt_timeout, self.send(op, &body)).await {
-                    Ok(r) => r,
-                    Err(_) => Err(AwsError {
-                        timed_out: true,
-                        ..AwsError::new(
-                            op,
-                            ErrorKind::Transient,
-                            format!("no answer within {:?}", self.attempt_timeout),
-                        )
-                    }),
-                };
-            match result {
-                Err(e) if e.is_retryable() && attempt < self.attempts => {
-                    let backoff = Duration::from_millis(200 << (attempt - 1).min(5));
-                    tracing::debug!(%e, attempt, "retrying {op}");
-                    tokio::time::sleep(backoff.min(Duration::from_secs(10))).await;
-                }
-                other => return other,
-            }
-        }
-    }
-
-    async fn send(&self, op: &'static str, body: &str) -> Result<String, AwsError> {
-        let credentials = match &self.credentials {
-            Some(p) => p.provide_credentials().await.map_err(|e| {
-                AwsError::new(
-                    op,
-                    ErrorKind::Credentials,
-                    format!("no AWS credentials could be loaded: {e}"),
-                )
-            })?,
-            None => {
-                return Err(AwsError::new(
-                    op,
-                    ErrorKind::Credentials,
-                    "no AWS credentials were found",
-                ));
-            }
+        let request = Request {
+            op,
+            service: "ec2",
+            method: "POST",
+            url: self.endpoint.clone(),
+            headers: vec![(
+                "content-type",
+                "application/x-www-form-urlencoded; charset=utf-8".to_string(),
+            )],
+            body: body.finish().into_bytes(),
         };
-        let identity = credentials.into();
-        let params = aws_sigv4::sign::v4::SigningParams::builder()
-            .identity(&identity)
-            .region(&self.region)
-            .name("ec2")
-            .time(SystemTime::now())
-            .settings(SigningSettings::default())
-            .build()
-            .map_err(|e| AwsError::new(op, ErrorKind::Other, e.to_string()))?
-            .into();
-        let content_type = "application/x-www-form-urlencoded; charset=utf-8";
-        let signable = SignableRequest::new(
-            "POST",
-            self.endpoint.as_str(),
-            [("content-type", content_type)].into_iter(),
-            SignableBody::Bytes(body.as_bytes()),
-        )
-        .map_err(|e| AwsError::new(op, ErrorKind::Invalid, e.to_string()))?;
-        let (instructions, _) = sign(signable, &params)
-            .map_err(|e| AwsError::new(op, ErrorKind::Other, e.to_string()))?
-            .into_parts();
-        let mut request = http::Request::builder()
-            .method("POST")
-            .uri(&self.endpoint)
-            .header("content-type", content_type)
-            .body(SdkBody::from(body.to_string()))
-            .map_err(|e| AwsError::new(op, ErrorKind::Invalid, e.to_string()))?;
-        instructions.apply_to_request_http1x(&mut request);
-        let request = HttpRequest::try_from(request)
-            .map_err(|e| AwsError::new(op, ErrorKind::Invalid, e.to_string()))?;
-        let response = self.connector.call(request).await.map_err(|e| {
-            tracing::debug!(op, error = ?e, "dispatch failure");
-            let kind = if e.is_io() || e.is_timeout() {
-                ErrorKind::Transient
-            } else {
-                ErrorKind::Other
-            };
-            AwsError {
-                timed_out: e.is_timeout(),
-                ..AwsError::new(op, kind, super::error::dispatch_message(&e, false))
-            }
-        })?;
-        let status = response.status().as_u16();
-        let bytes = ByteStream::new(response.into_body())
-            .collect()
-            .await
-            .map_err(|e| AwsError::new(op, ErrorKind::Transient, e.to_string()))?
-            .into_bytes();
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        if (200..300).contains(&status) {
-            return Ok(text);
-        }
-        let root = Element::parse(&text).unwrap_or_default();
-        let code = root
-            .find("Code")
-            .map(|c| c.text.clone())
-            .unwrap_or_default();
-        let message = root
-            .find("Message")
-            .map(|m| m.text.clone())
-            .unwrap_or_else(|| format!("HTTP {status}"));
-        let kind = super::error::classify(Some(&code), &message, status >= 500);
-        let kind = match kind {
-            ErrorKind::Other if (400..500).contains(&status) => ErrorKind::Invalid,
-            k => k,
-        };
-        Err(AwsError {
-            code: Some(code).filter(|c| !c.is_empty()),
-            status: Some(status),
-            ..AwsError::new(op, kind, message)
-        })
+        Ok(self.wire.send(&request).await?.text())
     }
 
     /// The security group of this name in the VPC, if there is one.
@@ -365,104 +201,6 @@ fn ingress_of(p: &Element) -> Vec<Ingress> {
     cidrs.chain(groups).collect()
 }
 
-/// An XML element: its local name, its text and its children.
-#[derive(Clone, Debug, Default, PartialEq)]
-struct Element {
-    name: String,
-    text: String,
-    children: Vec<Element>,
-}
-
-impl Element {
-    /// The document's root element; `None` when it is not XML.
-    fn parse(text: &str) -> Option<Element> {
-        let mut stack: Vec<Element> = vec![Element::default()];
-        for token in xmlparser::Tokenizer::from(text) {
-            match token.ok()? {
-                xmlparser::Token::ElementStart { local, .. } => stack.push(Element {
-                    name: local.as_str().to_string(),
-                    ..Element::default()
-                }),
-                xmlparser::Token::ElementEnd { end, .. } => match end {
-                    xmlparser::ElementEnd::Open => {}
-                    xmlparser::ElementEnd::Close(..) | xmlparser::ElementEnd::Empty => {
-                        let done = stack.pop()?;
-                        stack.last_mut()?.children.push(done);
-                    }
-                },
-                xmlparser::Token::Text { text } | xmlparser::Token::Cdata { text, .. } => {
-                    if let Some(top) = stack.last_mut() {
-                        top.text.push_str(&unescape(text.as_str()));
-                    }
-                }
-                _ => {}
-            }
-        }
-        stack.pop()?.children.into_iter().next()
-    }
-
-    fn child(&self, name: &str) -> Option<&Element> {
-        self.children.iter().find(|c| c.name == name)
-    }
-
-    fn children<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
-        self.children.iter().filter(move |c| c.name == name)
-    }
-
-    fn text_of(&self, name: &str) -> String {
-        self.child(name)
-            .map(|c| c.text.trim().to_string())
-            .unwrap_or_default()
-    }
-
-    /// The first element of this name at any depth, this one included.
-    fn find(&self, name: &str) -> Option<&Element> {
-        if self.name == name {
-            return Some(self);
-        }
-        self.children.iter().find_map(|c| c.find(name))
-    }
-}
-
-/// XML's five predefined entities and numeric character references.
-fn unescape(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        let Some(end) = rest.find(';') else { break };
-        let entity = &rest[1..end];
-        let c = match entity {
-            "amp" => Some('&'),
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            e if e.starts_with("#x") => u32::from_str_radix(&e[2..], 16)
-                .ok()
-                .and_then(char::from_u32),
-            e if e.starts_with('#') => e[1..].parse().ok().and_then(char::from_u32),
-            _ => None,
-        };
-        match c {
-            Some(c) => {
-                out.push(c);
-                rest = &rest[end + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -550,13 +288,5 @@ mod tests {
         assert_eq!(kind("UnauthorizedOperation", 403), ErrorKind::AccessDenied);
         assert_eq!(kind("AuthFailure", 401), ErrorKind::Credentials);
         assert!(Element::parse("not xml at all <").is_none());
-    }
-
-    #[test]
-    fn entities_are_unescaped() {
-        assert_eq!(
-            unescape("a &amp; b &lt;c&gt; &#65;&#x42; &bogus; &"),
-            "a & b <c> AB &bogus; &"
-        );
     }
 }

@@ -205,13 +205,17 @@ pub(crate) fn classify(code: Option<&str>, message: &str, status_5xx: bool) -> E
         | "LoadBalancerNotFound"
         | "ListenerNotFound"
         | "RuleNotFound"
-        | "NotFoundException" => ErrorKind::NotFound,
+        | "NotFoundException"
+        | "NotFound"
+        | "NoSuchKey"
+        | "NoSuchBucket" => ErrorKind::NotFound,
         "EntityAlreadyExists"
         | "ResourceAlreadyExistsException"
         | "ParameterAlreadyExists"
         | "DuplicateTargetGroupName"
         | "PriorityInUse"
-        | "ResourceExistsException" => ErrorKind::AlreadyExists,
+        | "ResourceExistsException"
+        | "BucketAlreadyOwnedByYou" => ErrorKind::AlreadyExists,
         "AccessDenied"
         | "AccessDeniedException"
         | "UnauthorizedOperation"

@@ -21,8 +21,11 @@ pub mod logs;
 pub mod nlb;
 pub mod record;
 pub mod route53;
+pub mod s3;
 pub mod secrets;
 pub mod sts;
+pub mod wire;
+mod xml;
 
 use std::time::Duration;
 
@@ -89,6 +92,8 @@ pub struct Aws {
     /// EC2's security groups (see [`ec2`] for why not `aws-sdk-ec2`).
     pub ec2: ec2::Ec2,
     pub iam: aws_sdk_iam::Client,
+    /// S3's objects for env files (see [`s3`] for why not `aws-sdk-s3`).
+    pub s3: s3::S3,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub sts: aws_sdk_sts::Client,
     pub ssm: aws_sdk_ssm::Client,
@@ -142,8 +147,10 @@ impl Aws {
         };
         let custom_endpoint =
             opts.endpoint_url.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some();
+        let wire = wire::Wire::new(&config, &region, attempts, attempt);
         Ok(Aws {
-            ec2: ec2::Ec2::new(&config, &region, attempts, attempt),
+            ec2: ec2::Ec2::new(wire.clone()),
+            s3: s3::S3::new(wire),
             region,
             autoscaling: aws_sdk_applicationautoscaling::Client::new(&config),
             cfn: aws_sdk_cloudformation::Client::new(&config),

@@ -192,6 +192,7 @@ async fn deploy_one(
                 app: &p.loaded.target.app,
                 env,
                 addons: &p.addons,
+                env_files: &p.loaded.env_files,
             },
             opts: &opts,
             progress: &mut *status,

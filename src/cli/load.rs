@@ -3,6 +3,7 @@
 use super::args::TargetArgs;
 use super::target::{self, Target};
 use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
+use crate::manifest::env_files::{EnvFile, read_env_files};
 use crate::manifest::{self, EnvManifest, LoadContext, Service};
 use crate::render::limits::check_size;
 use crate::render::{Facts, render_task_definition};
@@ -14,6 +15,8 @@ pub struct Loaded {
     pub target: Target,
     pub service: Service,
     pub env_manifest: Option<EnvManifest>,
+    /// The env files the manifest names, read.
+    pub env_files: Vec<EnvFile>,
     /// Warnings (there are no errors once loaded).
     pub diags: Diagnostics,
 }
@@ -26,17 +29,36 @@ pub fn env_lookup(name: &str) -> Option<String> {
 /// once. `strict`: keys Copilot ignores are errors.
 pub fn load_for_env(args: &TargetArgs, strict: bool) -> Result<Loaded, Diagnostics> {
     let target = target::resolve(args).map_err(one)?;
-    let (service, env_manifest, diags) =
+    let (service, env_manifest, mut diags) =
         load_target(&target, Some(args.env()), args.new_env, strict);
+    let env_files = match &service {
+        Some(svc) if !diags.has_errors() => {
+            let (files, d) = read_env_files(svc, &workspace_root(&target));
+            diags.extend(d.into_vec());
+            files
+        }
+        _ => Vec::new(),
+    };
     match service {
         Some(service) if !diags.has_errors() => Ok(Loaded {
             target,
             service,
             env_manifest,
+            env_files,
             diags,
         }),
         _ => Err(diags),
     }
+}
+
+/// The directory `env_file` paths are relative to: the one that holds
+/// `copilot/`, as for Copilot; without a workspace, the current directory.
+pub fn workspace_root(target: &Target) -> std::path::PathBuf {
+    target
+        .workspace
+        .as_ref()
+        .and_then(|ws| ws.dir.parent().map(std::path::Path::to_path_buf))
+        .unwrap_or_else(|| std::env::current_dir().unwrap_or_default())
 }
 
 fn one(d: Diagnostic) -> Diagnostics {

@@ -27,7 +27,7 @@ pub fn run(args: &RenderArgs, global: &GlobalArgs) -> Exit {
         global.profile.as_deref(),
     ));
 
-    let mut facts = Facts::offline(
+    let facts = Facts::offline(
         svc,
         app,
         args.target.env(),
@@ -35,6 +35,9 @@ pub fn run(args: &RenderArgs, global: &GlobalArgs) -> Exit {
         region.as_deref(),
         args.image_tag.as_deref(),
     );
+    // Env files in sidecarctl's bucket for the account and region (a
+    // workspace Copilot deployed keeps them in its own: deploy finds it).
+    let mut facts = facts.with_env_files(&loaded.env_files, None);
     if let Some(a) = &args.execution_role_arn {
         facts.execution_role_arn = a.clone();
     }

@@ -1,11 +1,12 @@
 //! `sidecarctl validate`.
 
 use super::args::{GlobalArgs, ValidateArgs};
-use super::load::{environments_to_check, load_target};
+use super::load::{environments_to_check, load_target, workspace_root};
 use super::output::print_data;
 use super::{print_diagnostics, target};
 use crate::diag::{Diagnostics, render_json};
 use crate::exit::Exit;
+use crate::manifest::env_files::read_env_files;
 
 pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> Exit {
     let target = match target::resolve(&args.target) {
@@ -46,6 +47,14 @@ pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> Exit {
                 .filter(|d| d.code != "ignored-fields"),
         );
         if let Some(svc) = svc {
+            // The env files must be there to deploy; duplicates across
+            // environments are dropped below.
+            let (_, d) = read_env_files(&svc, &workspace_root(&target));
+            for d in d.into_vec() {
+                if !all.iter().any(|a| a.to_string() == d.to_string()) {
+                    all.push(d);
+                }
+            }
             for i in svc.ignored {
                 if !ignored.contains(&i) {
                     ignored.push(i);

@@ -290,6 +290,24 @@ async fn run_step(
         .unwrap_or_default();
     let none = |r: Result<(), AwsError>| r.map(|_| Output::None);
     match step {
+        Step::CreateBucket { name } => {
+            let tags = d
+                .env_files
+                .as_ref()
+                .map(|e| e.tags.as_slice())
+                .unwrap_or_default();
+            none(aws.s3.create_private_bucket(name, tags).await)
+        }
+        Step::UploadEnvFile { bucket, key, .. } => {
+            let file = d
+                .env_files
+                .iter()
+                .flat_map(|e| &e.uploads)
+                .find(|(k, _)| k == key)
+                .map(|(_, f)| f.content.clone())
+                .unwrap_or_default();
+            none(aws.s3.put_object(bucket, key, &file).await)
+        }
         Step::CreateLogGroup { name } => {
             none(aws::logs::create_log_group(&aws.logs, name, tags).await)
         }

@@ -29,6 +29,7 @@ use tokio_util::sync::CancellationToken;
 use crate::aws::{self, Aws};
 use crate::diag::Diagnostics;
 use crate::manifest::addons::Addons;
+use crate::manifest::env_files::EnvFile;
 use crate::manifest::{EnvManifest, Service};
 use crate::names::arn::short_task_definition as short_td;
 use crate::plan::desired::{Settings, desired_state};
@@ -51,6 +52,8 @@ pub struct Target<'a> {
     pub app: &'a str,
     pub env: &'a str,
     pub addons: &'a Addons,
+    /// The env files the manifest names, read.
+    pub env_files: &'a [EnvFile],
 }
 
 /// How to deploy it (the command line).
@@ -319,6 +322,7 @@ async fn resolve(d: &Deploy<'_>, name: &str) -> Result<Resolved, Stop> {
         pin: d.opts.pin,
         roles: &d.opts.roles,
         addons: d.target.addons,
+        env_files: d.target.env_files,
         region: &d.aws.region,
         manage_lb: d.opts.target_group.is_none(),
     };
@@ -378,6 +382,7 @@ fn compare(d: &Deploy<'_>, resolved: &Resolved) -> Result<(Desired, Plan), Stop>
         subnets: d.opts.subnets.clone(),
         security_groups: d.opts.security_groups.clone(),
         target_group: d.opts.target_group.clone(),
+        env_files: d.target.env_files.to_vec(),
     };
     // The manifest with its from_cfn exports in place, if it uses any.
     let svc = resolved.service.as_ref().unwrap_or(d.target.svc);

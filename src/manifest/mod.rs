@@ -3,6 +3,7 @@
 
 pub mod addons;
 pub mod decode;
+pub mod env_files;
 pub mod environment;
 pub mod from_cfn;
 pub mod http;

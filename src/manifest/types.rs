@@ -79,6 +79,8 @@ pub struct Service {
     pub platform: Option<At<Platform>>,
     pub variables: Vars,
     pub secrets: BTreeMap<String, At<SecretRef>>,
+    /// `env_file`: the main container's env file, relative to the workspace.
+    pub env_file: Option<At<String>>,
     pub storage: Storage,
     pub logging: Option<Logging>,
     pub sidecars: BTreeMap<String, Sidecar>,
@@ -103,6 +105,24 @@ impl Service {
         self.unresolved
             .iter()
             .any(|u| u == field || u.strip_prefix(field).is_some_and(|r| r.starts_with('.')))
+    }
+
+    /// Every container's env file (`env_file`, `sidecars.*.env_file`,
+    /// `logging.env_file`), by container name.
+    pub fn env_files(&self) -> Vec<(String, &At<String>)> {
+        let mut out: Vec<(String, &At<String>)> = Vec::new();
+        if let Some(e) = &self.env_file {
+            out.push((self.name.value.clone(), e));
+        }
+        if let Some(e) = self.logging.as_ref().and_then(|l| l.env_file.as_ref()) {
+            out.push((FIRELENS_CONTAINER.to_string(), e));
+        }
+        for (name, sc) in &self.sidecars {
+            if let Some(e) = &sc.env_file {
+                out.push((name.clone(), e));
+            }
+        }
+        out
     }
 
     pub fn is_windows(&self) -> bool {
@@ -470,6 +490,8 @@ pub struct Logging {
     pub config_file_path: Option<At<String>>,
     pub variables: Vars,
     pub secrets: BTreeMap<String, At<SecretRef>>,
+    /// `logging.env_file`: the router's env file.
+    pub env_file: Option<At<String>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -487,6 +509,7 @@ pub struct Sidecar {
     pub entrypoint: Option<At<Vec<String>>>,
     pub command: Option<At<Vec<String>>>,
     pub healthcheck: Option<HealthCheck>,
+    pub env_file: Option<At<String>>,
 }
 
 impl Sidecar {

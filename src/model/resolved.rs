@@ -33,6 +33,8 @@ pub struct Resolved {
     /// A Worker Service's queues in Copilot's service stack (for
     /// `count.queue_delay`).
     pub queues: Vec<String>,
+    /// Where the env files go, and which are there already.
+    pub env_files: Option<crate::state::EnvFileStore>,
 }
 
 /// Stands for the access point a deploy is about to create (in a dry run's plan).

@@ -55,6 +55,14 @@ pub fn role(partition: &str, account: &str, name: &str) -> String {
     format!("arn:{partition}:iam::{account}:role/{name}")
 }
 
+pub fn s3_bucket(partition: &str, bucket: &str) -> String {
+    format!("arn:{partition}:s3:::{bucket}")
+}
+
+pub fn s3_object(partition: &str, bucket: &str, key: &str) -> String {
+    format!("arn:{partition}:s3:::{bucket}/{key}")
+}
+
 pub fn managed_policy(partition: &str, account: &str, name: &str) -> String {
     format!("arn:{partition}:iam::{account}:policy/{name}")
 }

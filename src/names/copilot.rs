@@ -57,6 +57,20 @@ fn fnv1a(s: &str) -> u32 {
 }
 
 /// The environment's CloudFormation stack: `{app}-{env}`.
+/// An env file's object key, as Copilot's `artifactpath.EnvFiles` names it:
+/// `manual/env-files/{file name}/{sha256 of the content}.env`.
+pub fn env_file_key(path: &str, sha256_hex: &str) -> String {
+    let base = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    format!("manual/env-files/{base}/{sha256_hex}.env")
+}
+
+/// The export of the application's KMS key, from Copilot's regional
+/// application stack (`StackSet-{app}-infrastructure-…`), whose output
+/// `PipelineBucket` is the bucket Copilot keeps env files in.
+pub fn artifact_key_export(app: &str) -> String {
+    format!("{app}-ArtifactKey")
+}
+
 pub fn env_stack(app: &str, env: &str) -> String {
     format!("{app}-{env}")
 }

@@ -68,6 +68,23 @@ fn hashed(svc: &str, infix: &str, key: &str) -> String {
     format!("{}{infix}-{hash}", stem.trim_end_matches('-'))
 }
 
+/// The bucket that holds an application's env files in a region when
+/// Copilot's own bucket is not there: `sidecarctl-{account}-{region}-{app}`,
+/// cut to S3's 63 characters with a hash of the whole when it is longer.
+/// Application names are lower-case letters, digits and hyphens, as bucket
+/// names must be.
+pub fn artifact_bucket(app: &str, region: &str, account: &str) -> String {
+    let full = format!("sidecarctl-{account}-{region}-{app}");
+    if full.len() <= 63 {
+        return full;
+    }
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(full.as_bytes());
+    let hash: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+    let stem: String = full.chars().take(63 - 9).collect();
+    format!("{}-{hash}", stem.trim_end_matches('-'))
+}
+
 /// Where `adopt` records the ECS service it took over from a deleted Copilot
 /// service stack, so that later deploys find it: an SSM parameter holding the
 /// service's ARN.
@@ -78,6 +95,21 @@ pub fn adopted_record(app: &str, env: &str, svc: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_artifact_bucket_fits_s3() {
+        assert_eq!(
+            artifact_bucket("demo", "eu-west-1", "123456789012"),
+            "sidecarctl-123456789012-eu-west-1-demo"
+        );
+        let long = artifact_bucket(&"a".repeat(40), "ap-southeast-2", "123456789012");
+        assert_eq!(long.len(), 63);
+        assert!(long.starts_with("sidecarctl-123456789012-ap-southeast-2-aaa"));
+        assert_ne!(
+            long,
+            artifact_bucket(&"a".repeat(41), "ap-southeast-2", "123456789012")
+        );
+    }
 
     #[test]
     fn generated_names_fit_elastic_load_balancing() {

@@ -2,6 +2,7 @@
 //! group and how the service runs, from the manifest and what was resolved.
 
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::manifest::env_files::EnvFile;
 use crate::manifest::{EnvManifest, Placement, Service, ServiceType};
 use crate::model::Environment;
 use crate::model::Resolved;
@@ -27,6 +28,18 @@ pub struct DesiredIam {
     /// add-ons stack Copilot deployed outputs them).
     pub attach: Vec<String>,
     pub tags: Vec<(String, String)>,
+}
+
+/// The env files' bucket and the objects to write there.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesiredEnvFiles {
+    pub bucket: String,
+    /// sidecarctl's bucket, not there yet.
+    pub create_bucket: bool,
+    /// The application's tags, for a new bucket.
+    pub tags: Vec<(String, String)>,
+    /// The files whose objects are not there: key and file.
+    pub uploads: Vec<(String, EnvFile)>,
 }
 
 /// Everything the deploy wants in place.
@@ -61,6 +74,8 @@ pub struct Desired {
     pub connect: Option<ServiceConnect>,
     /// The region, for the Service Connect proxy's logs.
     pub region: String,
+    /// The env files' objects, when the manifest has any.
+    pub env_files: Option<DesiredEnvFiles>,
     /// How to create the service, when it does not exist (task definition filled in later).
     pub new_service: Option<NewService>,
     pub tags: Vec<(String, String)>,
@@ -82,6 +97,8 @@ pub struct Settings {
     pub security_groups: Vec<String>,
     /// The target group of a new Load Balanced Web Service.
     pub target_group: Option<String>,
+    /// The env files the manifest names, read.
+    pub env_files: Vec<EnvFile>,
 }
 
 /// Log retention when the manifest does not set one, as Copilot does.
@@ -190,8 +207,30 @@ pub fn desired_state(
         discovery: discovery(svc, s, r.placement.environment.as_ref()),
         connect: service_connect(svc, &s.app, &s.env),
         region: r.facts.region.clone(),
+        env_files: env_files(s, r),
         new_service,
         tags,
+    })
+}
+
+/// The env files' objects not in their bucket yet (each named by its
+/// content's hash: an object there is the file as it is).
+fn env_files(s: &Settings, r: &Resolved) -> Option<DesiredEnvFiles> {
+    let store = r.env_files.as_ref()?;
+    let (k, v) = sidecarctl::MANAGED_BY;
+    Some(DesiredEnvFiles {
+        bucket: store.bucket.clone(),
+        create_bucket: !store.bucket_exists,
+        tags: vec![
+            ("copilot-application".into(), s.app.clone()),
+            (k.into(), v.into()),
+        ],
+        uploads: s
+            .env_files
+            .iter()
+            .filter(|f| !store.present.contains(&f.key()))
+            .map(|f| (f.key(), f.clone()))
+            .collect(),
     })
 }
 

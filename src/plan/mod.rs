@@ -9,6 +9,7 @@
 
 pub mod desired;
 pub mod diff;
+mod env_files;
 mod iam;
 pub mod lb;
 pub mod nlb;
@@ -111,6 +112,17 @@ pub enum Step {
     },
     DeleteScalingPolicy {
         name: String,
+    },
+    /// A private bucket for the application's env files.
+    CreateBucket {
+        name: String,
+    },
+    /// An env file's object (its key names its content).
+    UploadEnvFile {
+        bucket: String,
+        key: String,
+        /// The local file, as the manifest names it.
+        path: String,
     },
 }
 
@@ -236,6 +248,10 @@ impl Step {
                 policy.scale_out_s
             ),
             Step::DeleteScalingPolicy { name } => format!("delete scaling policy {name}"),
+            Step::CreateBucket { name } => format!("create private bucket {name}"),
+            Step::UploadEnvFile { bucket, key, path } => {
+                format!("upload env file {path} to s3://{bucket}/{key}")
+            }
         }
     }
 
@@ -261,6 +277,8 @@ impl Step {
             Step::RegisterScalableTarget { .. } => "application-autoscaling:RegisterScalableTarget",
             Step::PutScalingPolicy { .. } => "application-autoscaling:PutScalingPolicy",
             Step::DeleteScalingPolicy { .. } => "application-autoscaling:DeleteScalingPolicy",
+            Step::CreateBucket { .. } => "s3:CreateBucket",
+            Step::UploadEnvFile { .. } => "s3:PutObject",
         }
     }
 }
@@ -310,6 +328,8 @@ impl Plan {
 /// Steps by the group they run in, as the parts add them.
 #[derive(Default)]
 pub struct Groups {
+    /// What the first group's steps need (the env files' bucket).
+    pub prepare: Vec<Step>,
     pub first: Vec<Step>,
     pub second: Vec<Step>,
     pub third: Vec<Step>,
@@ -327,6 +347,7 @@ pub struct Groups {
 /// the groups; this merges them in order.
 pub fn plan(d: &Desired, cur: &Current) -> Plan {
     let mut g = Groups::default();
+    env_files::plan_env_files(d, &mut g);
     taskdef::plan_log_group(d, cur, &mut g);
     let policy_changes = iam::plan_iam(d, cur, &mut g);
     let task_definition = taskdef::plan_task_definition(d, cur, &mut g);
@@ -389,7 +410,7 @@ pub fn plan(d: &Desired, cur: &Current) -> Plan {
     );
     Plan {
         groups: [
-            g.first, g.second, g.third, g.last, g.target, g.scale, g.cleanup,
+            g.prepare, g.first, g.second, g.third, g.last, g.target, g.scale, g.cleanup,
         ]
         .into_iter()
         .filter(|g| !g.is_empty())
@@ -455,6 +476,7 @@ mod tests {
         );
         let td = render_task_definition(&svc, &facts);
         Desired {
+            env_files: None,
             td_doc: crate::render::document::document(&td),
             td,
             log_group: "/copilot/demo-test-api".into(),

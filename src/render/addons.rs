@@ -244,6 +244,7 @@ mod tests {
 
     fn facts() -> Facts {
         Facts {
+            env_files: None,
             lb_dns: None,
             managed_efs: None,
             app: "demo".into(),

@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::manifest::env_files::EnvFile;
 use crate::manifest::{DEFAULT_FLUENT_BIT_IMAGE, FIRELENS_CONTAINER, SecretRef, Service};
 use crate::names::{self, arn, copilot};
+use crate::state::EnvFileStore;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Facts {
@@ -29,6 +31,18 @@ pub struct Facts {
     pub managed_efs: Option<ManagedEfs>,
     /// What the add-ons stack Copilot deployed for the service gives its task.
     pub addon_outputs: AddonOutputs,
+    /// Where the containers' env files are, when the manifest has any.
+    pub env_files: Option<EnvFileFacts>,
+}
+
+/// The env files' objects in S3.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EnvFileFacts {
+    pub bucket: String,
+    /// Copilot's application key, which encrypts its bucket's objects.
+    pub kms_key: Option<String>,
+    /// Container → the ARN of its env file's object.
+    pub objects: BTreeMap<String, String>,
 }
 
 /// The outputs of the service's add-ons stack (Copilot's nested
@@ -138,9 +152,40 @@ impl Facts {
             lb_dns: None,
             managed_efs: svc.managed_volume().map(|_| ManagedEfs::placeholder()),
             addon_outputs: AddonOutputs::default(),
+            env_files: None,
         };
         facts.images = declared_images(svc, &facts, image_tag.unwrap_or("latest"));
         facts
+    }
+}
+
+impl Facts {
+    /// The env files' objects: in `store` as found, or (without AWS) in
+    /// sidecarctl's bucket for the facts' account and region.
+    pub fn with_env_files(mut self, files: &[EnvFile], store: Option<&EnvFileStore>) -> Facts {
+        if files.is_empty() {
+            return self;
+        }
+        let (bucket, kms_key) = match store {
+            Some(s) => (s.bucket.clone(), s.copilot_kms_key.clone()),
+            None => (
+                names::sidecarctl::artifact_bucket(&self.app, &self.region, &self.account),
+                None,
+            ),
+        };
+        let objects = files
+            .iter()
+            .flat_map(|f| {
+                let arn = arn::s3_object(&self.partition, &bucket, &f.key());
+                f.containers.iter().map(move |c| (c.clone(), arn.clone()))
+            })
+            .collect();
+        self.env_files = Some(EnvFileFacts {
+            bucket,
+            kms_key,
+            objects,
+        });
+        self
     }
 }
 

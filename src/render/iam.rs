@@ -151,11 +151,40 @@ pub fn render_policies(svc: &Service, facts: &Facts, td: &TaskDefinition) -> Pol
         exec.push(allow("ReadSecrets", &["secretsmanager:GetSecretValue"], sm));
     }
 
+    exec.extend(env_file_statements(facts, td));
+
     let task = task_statements(svc, facts, td);
     Policies {
         execution: PolicyDocument::new(exec),
         task: (!task.is_empty()).then(|| PolicyDocument::new(task)),
     }
+}
+
+/// Reading the containers' env files: exactly their objects, their
+/// buckets' location, and Copilot's application key when its bucket holds
+/// them (its objects are encrypted with it).
+fn env_file_statements(facts: &Facts, td: &TaskDefinition) -> Vec<Statement> {
+    let objects: BTreeSet<String> = td
+        .container_definitions
+        .iter()
+        .flat_map(|c| &c.environment_files)
+        .map(|f| f.value.clone())
+        .collect();
+    if objects.is_empty() {
+        return Vec::new();
+    }
+    let buckets: BTreeSet<String> = objects
+        .iter()
+        .filter_map(|o| o.split_once('/').map(|(b, _)| b.to_string()))
+        .collect();
+    let mut out = vec![
+        allow("ReadEnvFiles", &["s3:GetObject"], objects),
+        allow("LocateEnvFileBuckets", &["s3:GetBucketLocation"], buckets),
+    ];
+    if let Some(key) = facts.env_files.as_ref().and_then(|e| e.kms_key.clone()) {
+        out.push(allow("DecryptEnvFiles", &["kms:Decrypt"], [key]));
+    }
+    out
 }
 
 /// The task role's statements: EFS with IAM authorization, the managed file

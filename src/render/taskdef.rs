@@ -58,6 +58,8 @@ pub struct ContainerDefinition {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub environment: Vec<KeyValue>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub environment_files: Vec<EnvironmentFile>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<Secret>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mount_points: Vec<MountPoint>,
@@ -95,6 +97,14 @@ pub struct PortMapping {
 pub struct KeyValue {
     pub name: String,
     pub value: String,
+}
+
+/// An env file in S3 (`env_file`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvironmentFile {
+    pub value: String,
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -211,6 +221,16 @@ pub fn render_task_definition(svc: &Service, facts: &Facts) -> TaskDefinition {
         containers.push(sidecar_container(svc, sc_name, sc, facts, &common));
     }
     name_connect_port(svc, &mut containers);
+    if let Some(files) = &facts.env_files {
+        for c in &mut containers {
+            if let Some(arn) = files.objects.get(&c.name) {
+                c.environment_files = vec![EnvironmentFile {
+                    value: arn.clone(),
+                    kind: "s3".into(),
+                }];
+            }
+        }
+    }
     let platform = svc.platform.as_ref();
     TaskDefinition {
         family: facts.family(name),

@@ -59,6 +59,8 @@ pub struct Request<'a> {
     pub pin: bool,
     pub roles: &'a Roles,
     pub addons: &'a Addons,
+    /// The env files the manifest names, read.
+    pub env_files: &'a [crate::manifest::env_files::EnvFile],
     /// The region requests go to.
     pub region: &'a str,
     /// sidecarctl manages the load balancer's target groups and rules (no
@@ -147,6 +149,8 @@ pub struct Answers {
     /// The add-ons stacks Copilot deployed for the service (by id), each with
     /// its outputs and template when it could be read.
     pub addon_stacks: Vec<(String, Option<(Stack, String)>)>,
+    /// Where the env files go, when the manifest has any.
+    pub env_files: Option<crate::state::EnvFileStore>,
 }
 
 #[derive(Debug)]
@@ -348,7 +352,7 @@ pub fn interpret(req: &Request, q: &Questions, a: Answers) -> Result<Resolved, R
             .help("create it (Copilot's environment stack did), or pass --cluster NAME"),
         );
     }
-    let mut facts = Facts {
+    let facts = Facts {
         app: req.app.to_string(),
         env: req.env.to_string(),
         account: a.identity.account.clone(),
@@ -372,7 +376,9 @@ pub fn interpret(req: &Request, q: &Questions, a: Answers) -> Result<Resolved, R
         },
         managed_efs: None,
         addon_outputs: Default::default(),
+        env_files: None,
     };
+    let mut facts = facts.with_env_files(req.env_files, a.env_files.as_ref());
     facts.addon_outputs = addon_outputs(req, &a.addon_stacks, &mut missing);
     let create_access_point = managed_efs(req, &a, &mut facts, &mut missing);
     let digests = images(req, q, &a, &mut facts, &mut missing);
@@ -434,6 +440,7 @@ pub fn interpret(req: &Request, q: &Questions, a: Answers) -> Result<Resolved, R
         create_access_point,
         imported_alb: a.imported_alb,
         queues: a.queues,
+        env_files: a.env_files,
     })
 }
 

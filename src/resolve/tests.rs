@@ -31,6 +31,7 @@ fn request<'a>(svc: &'a Service, roles: &'a Roles, addons: &'a Addons, pin: bool
         pin,
         roles,
         addons,
+        env_files: &[],
         region: "us-east-1",
         manage_lb: true,
     }
@@ -38,6 +39,7 @@ fn request<'a>(svc: &'a Service, roles: &'a Roles, addons: &'a Addons, pin: bool
 
 fn everything_found(q: &Questions) -> Answers {
     Answers {
+        env_files: None,
         lb: None,
         nlb: None,
         discovery: None,

@@ -42,6 +42,19 @@ impl Registered {
     }
 }
 
+/// Where the application's env files are kept, as found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EnvFileStore {
+    pub bucket: String,
+    /// Copilot's application bucket: the application's KMS key (its
+    /// `{app}-ArtifactKey` export) encrypts its objects. `None`: sidecarctl's
+    /// own bucket, encrypted with S3's keys.
+    pub copilot_kms_key: Option<String>,
+    pub bucket_exists: bool,
+    /// The object keys already there.
+    pub present: std::collections::BTreeSet<String>,
+}
+
 /// Who is calling: the account and partition, from STS.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Identity {

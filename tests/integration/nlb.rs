@@ -89,8 +89,12 @@ async fn attribute(c: &elb::Client, arn: &str, key: &str) -> Option<String> {
 async fn ingress(s: &Stage, group: &str) -> Vec<(String, i32, String)> {
     use sidecarctl::state::lb::IngressSource;
     let sdk = s.sdk().await;
-    let ec2 =
-        sidecarctl::aws::ec2::Ec2::new(&sdk, "us-east-1", 3, std::time::Duration::from_secs(10));
+    let ec2 = sidecarctl::aws::ec2::Ec2::new(sidecarctl::aws::wire::Wire::new(
+        &sdk,
+        "us-east-1",
+        3,
+        std::time::Duration::from_secs(10),
+    ));
     let groups = ec2.security_groups(&[group.to_string()]).await.unwrap();
     let mut out: Vec<(String, i32, String)> = groups[0]
         .ingress

@@ -167,6 +167,14 @@ pub fn from_described(td: &ecs::TaskDefinition) -> Registered {
                     value: e.value().unwrap_or_default().to_string(),
                 })
                 .collect(),
+            environment_files: c
+                .environment_files()
+                .iter()
+                .map(|f| EnvironmentFile {
+                    value: f.value().to_string(),
+                    kind: f.r#type().as_str().to_string(),
+                })
+                .collect(),
             secrets: secrets_of(c.secrets()),
             mount_points: c
                 .mount_points()

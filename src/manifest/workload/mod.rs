@@ -28,7 +28,7 @@ use crate::manifest::types::*;
 use crate::yaml::Node;
 
 /// Keys Copilot knows on every service type that sidecarctl accepts without acting on.
-const COMMON_IGNORED: &[&str] = &["env_file", "publish", "observability", "deployment"];
+const COMMON_IGNORED: &[&str] = &["publish", "observability", "deployment"];
 
 /// The keys Copilot knows of a kind that sidecarctl accepts without acting on them.
 fn ignored_keys(kind: ServiceType) -> Vec<&'static str> {
@@ -41,7 +41,7 @@ fn ignored_keys(kind: ServiceType) -> Vec<&'static str> {
             .chain(&["subscribe"])
             .copied()
             .collect(),
-        ServiceType::ScheduledJob => vec!["env_file", "publish"],
+        ServiceType::ScheduledJob => vec!["publish"],
     }
 }
 
@@ -133,6 +133,7 @@ pub fn decode_service(d: &mut Decoder, root: &Node) -> Option<Service> {
         .take("secrets")
         .map(|n| decode_secrets(d, n, "secrets"))
         .unwrap_or_default();
+    let env_file = f.take("env_file").and_then(|n| d.string(n, "env_file"));
     let storage = f
         .take("storage")
         .map(|n| decode_storage(d, n))
@@ -175,6 +176,7 @@ pub fn decode_service(d: &mut Decoder, root: &Node) -> Option<Service> {
         platform,
         variables,
         secrets,
+        env_file,
         storage,
         logging,
         sidecars,

@@ -315,7 +315,10 @@ pub(super) fn decode_logging(d: &mut Decoder, n: &Node) -> Option<Logging> {
     ]
     .iter()
     .any(|k| f.has(k));
-    f.finish(d, &["env_file"]);
+    l.env_file = f
+        .take("env_file")
+        .and_then(|n| d.string(n, "logging.env_file"));
+    f.finish(d, &[]);
     Some(l)
 }
 
@@ -378,7 +381,8 @@ pub(super) fn decode_sidecar(
     let healthcheck = f
         .take("healthcheck")
         .and_then(|n| decode_healthcheck(d, n, &p("healthcheck")));
-    f.finish(d, &["env_file"]);
+    let env_file = f.take("env_file").and_then(|n| d.string(n, &p("env_file")));
+    f.finish(d, &[]);
     Some(Sidecar {
         name,
         port,
@@ -393,6 +397,7 @@ pub(super) fn decode_sidecar(
         entrypoint,
         command,
         healthcheck,
+        env_file,
     })
 }
 

@@ -11,6 +11,7 @@ const API: &str =
 
 fn resolved(svc: &Service, managed: bool, current: Option<ServiceState>) -> Resolved {
     Resolved {
+        env_files: None,
         facts: Facts::offline(
             svc,
             "demo",

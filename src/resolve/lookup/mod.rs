@@ -58,7 +58,11 @@ pub async fn resolve(aws: &Aws, req: &Request<'_>) -> Result<Resolved, Failure> 
         ..*req
     };
     let q = super::questions(req);
-    let mut answers = answers(aws, req, &q).await?;
+    // The env files' reads (a bucket found, then its objects) depend on
+    // nothing the rounds read: they run beside all of them.
+    let (answers, env_files) = tokio::join!(answers(aws, req, &q), reads::env_file_store(aws, req));
+    let mut answers = answers?;
+    answers.env_files = env_files?;
     answers.missing_exports = missing_exports;
     if req.svc.nlb.is_some() {
         answers.nlb = Some(nlb::read(aws, req, &answers).await?);
@@ -335,6 +339,7 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
         imported_alb: lb1.imported_alb,
         queues: first.queues,
         addon_stacks: addons?,
+        env_files: None,
     })
 }
 

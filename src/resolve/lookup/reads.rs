@@ -221,3 +221,52 @@ pub(super) async fn keyed<T>(
 ) -> Result<Option<(String, T)>, AwsError> {
     Ok(lookup.await?.map(|found| (id.to_string(), found)))
 }
+
+/// Where the env files go and which are there already: Copilot's
+/// application bucket when its regional stack is there (found through its
+/// `{app}-ArtifactKey` export), else sidecarctl's bucket for the application
+/// and region. Its reads run beside the rest of resolving.
+pub(super) async fn env_file_store(
+    aws: &Aws,
+    req: &Request<'_>,
+) -> Result<Option<crate::state::EnvFileStore>, AwsError> {
+    if req.env_files.is_empty() {
+        return Ok(None);
+    }
+    let export = copilot::artifact_key_export(req.app);
+    let (found, identity) = tokio::join!(
+        aws::cfn::find_export(&aws.cfn, &export),
+        aws::sts::caller_identity(&aws.sts)
+    );
+    let copilot_bucket = match found? {
+        Some((key, stack)) => aws::cfn::stack(&aws.cfn, &stack)
+            .await?
+            .and_then(|s| s.outputs.get("PipelineBucket").cloned())
+            .map(|bucket| (bucket, key)),
+        None => None,
+    };
+    let (bucket, copilot_kms_key) = match copilot_bucket {
+        Some((bucket, key)) => (bucket, Some(key)),
+        None => (
+            crate::names::sidecarctl::artifact_bucket(req.app, &aws.region, &identity?.account),
+            None,
+        ),
+    };
+    let bucket_exists = copilot_kms_key.is_some() || aws.s3.bucket_exists(&bucket).await?;
+    let present = if bucket_exists {
+        let keys: Vec<String> = req.env_files.iter().map(|f| f.key()).collect();
+        let there = try_join_all(keys.iter().map(|k| aws.s3.object_exists(&bucket, k))).await?;
+        keys.into_iter()
+            .zip(there)
+            .filter_map(|(k, t)| t.then_some(k))
+            .collect()
+    } else {
+        BTreeSet::new()
+    };
+    Ok(Some(crate::state::EnvFileStore {
+        bucket,
+        copilot_kms_key,
+        bucket_exists,
+        present,
+    }))
+}

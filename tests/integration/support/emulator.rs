@@ -236,6 +236,37 @@ impl Emulator {
             "PUT {path}: {resp}"
         );
     }
+
+    /// A raw S3 GET, path-style (`/{bucket}/{key}`): the object's bytes.
+    pub fn s3_get(&self, path: &str) -> Vec<u8> {
+        use std::io::{Read, Write};
+        let host = self.endpoint.trim_start_matches("http://");
+        let mut s = std::net::TcpStream::connect(host).expect("connect to the emulator");
+        write!(
+            s,
+            "GET /{} HTTP/1.1\r\nHost: {host}\r\n\
+             Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0\r\n\
+             x-amz-content-sha256: UNSIGNED-PAYLOAD\r\nConnection: close\r\n\r\n",
+            path.trim_start_matches('/')
+        )
+        .unwrap();
+        let mut resp = Vec::new();
+        s.read_to_end(&mut resp).unwrap();
+        let text = String::from_utf8_lossy(&resp).into_owned();
+        assert!(
+            text.starts_with("HTTP/1.1 200") || text.starts_with("HTTP/1.0 200"),
+            "GET {path}: {text}"
+        );
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            dechunk(body).into_bytes()
+        } else {
+            body.as_bytes().to_vec()
+        }
+    }
 }
 
 fn dechunk(mut s: &str) -> String {

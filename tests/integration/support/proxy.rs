@@ -127,7 +127,7 @@ impl Proxy {
             .into_iter()
             .filter(|(op, _)| {
                 let name = op.split(':').nth(1).unwrap_or_default();
-                !["Describe", "Get", "List", "Filter"]
+                !["Describe", "Get", "List", "Filter", "Head"]
                     .iter()
                     .any(|p| name.starts_with(p))
             })

@@ -11,6 +11,8 @@ pub enum Protocol {
     Query,
     /// REST with JSON (EFS).
     RestJson,
+    /// REST with XML (S3, path-style).
+    RestXml,
 }
 
 /// `service:Operation`, as IAM names it, and the protocol.
@@ -30,6 +32,9 @@ pub fn identify(parts: &Parts, body: &[u8]) -> (String, Protocol) {
     }
     let path = parts.uri.path();
     let method = parts.method.as_str();
+    if service == "s3" {
+        return (format!("s3:{}", s3_operation(parts)), Protocol::RestXml);
+    }
     let op = match (method, path.trim_end_matches('/')) {
         ("GET", p) if p.ends_with("/file-systems") => "DescribeFileSystems".to_string(),
         ("POST", p) if p.ends_with("/file-systems") => "CreateFileSystem".to_string(),
@@ -38,6 +43,35 @@ pub fn identify(parts: &Parts, body: &[u8]) -> (String, Protocol) {
         _ => format!("{method} {path}"),
     };
     (format!("{service}:{op}"), Protocol::RestJson)
+}
+
+/// An S3 request's operation, from its method, path-style path and query.
+fn s3_operation(parts: &Parts) -> String {
+    let path = parts.uri.path().trim_start_matches('/');
+    let object = path.split_once('/').is_some_and(|(_, k)| !k.is_empty());
+    let query = parts.uri.query().unwrap_or_default();
+    let sub = |name: &str| {
+        query
+            .split('&')
+            .any(|q| q == name || q.starts_with(&format!("{name}=")))
+    };
+    let method = parts.method.as_str();
+    let op = match (method, object) {
+        ("HEAD", false) => "HeadBucket",
+        ("HEAD", true) => "HeadObject",
+        ("GET", true) => "GetObject",
+        ("PUT", true) => "PutObject",
+        ("DELETE", true) => "DeleteObject",
+        ("PUT", false) if sub("publicAccessBlock") => "PutPublicAccessBlock",
+        ("PUT", false) if sub("encryption") => "PutBucketEncryption",
+        ("PUT", false) if sub("tagging") => "PutBucketTagging",
+        ("PUT", false) if sub("policy") => "PutBucketPolicy",
+        ("PUT", false) => "CreateBucket",
+        ("GET", false) => "ListObjects",
+        ("DELETE", false) => "DeleteBucket",
+        _ => return format!("{method} /{path}"),
+    };
+    op.to_string()
 }
 
 /// What a JSON request is about: an ECS service or a task definition family.
@@ -84,6 +118,11 @@ pub fn error_body(
                 ("x-amzn-errortype", code.into()),
             ],
             serde_json::json!({"ErrorCode": code, "Message": message}).to_string(),
+        ),
+        Protocol::RestXml => (
+            status,
+            vec![("content-type", "application/xml".into())],
+            format!("<Error><Code>{code}</Code><Message>{message}</Message></Error>"),
         ),
         Protocol::Query => (
             status,
