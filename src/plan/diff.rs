@@ -185,10 +185,10 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "~ containerDefinitions[api].image: \"a:1\" → \"a:2\"",
                 "- containerDefinitions[api].environment[A]: {\"name\":\"A\",\"value\":\"1\"}",
                 "+ containerDefinitions[api].environment[C]: {\"name\":\"C\",\"value\":\"3\"}",
-                "+ containerDefinitions[proxy]: {\"name\":\"proxy\",\"image\":\"p:1\"}",
+                "~ containerDefinitions[api].image: \"a:1\" → \"a:2\"",
+                "+ containerDefinitions[proxy]: {\"image\":\"p:1\",\"name\":\"proxy\"}",
             ]
         );
     }

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use crate::manifest::env_files::EnvFile;
 use crate::manifest::{DEFAULT_FLUENT_BIT_IMAGE, FIRELENS_CONTAINER, SecretRef, Service};
 use crate::names::{self, arn, copilot};
-use crate::state::EnvFileStore;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Facts {
@@ -160,14 +159,19 @@ impl Facts {
 }
 
 impl Facts {
-    /// The env files' objects: in `store` as found, or (without AWS) in
-    /// sidecarctl's bucket for the facts' account and region.
-    pub fn with_env_files(mut self, files: &[EnvFile], store: Option<&EnvFileStore>) -> Facts {
+    /// The env files' objects: in the bucket found (with the key that
+    /// encrypts it, for Copilot's), or (without AWS) in sidecarctl's bucket
+    /// for the facts' account and region.
+    pub fn with_env_files(
+        mut self,
+        files: &[EnvFile],
+        found: Option<(&str, Option<&str>)>,
+    ) -> Facts {
         if files.is_empty() {
             return self;
         }
-        let (bucket, kms_key) = match store {
-            Some(s) => (s.bucket.clone(), s.copilot_kms_key.clone()),
+        let (bucket, kms_key) = match found {
+            Some((b, k)) => (b.to_string(), k.map(str::to_string)),
             None => (
                 names::sidecarctl::artifact_bucket(&self.app, &self.region, &self.account),
                 None,

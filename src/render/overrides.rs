@@ -210,7 +210,7 @@ fn set_member(
 ) -> Result<(), Refused> {
     match &rule.value {
         None => obj
-            .shift_remove(key)
+            .remove(key)
             .map(|_| ())
             .ok_or_else(|| Refused::new(format!("there is no {walked} to remove"))),
         Some(v) => {

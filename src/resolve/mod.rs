@@ -7,6 +7,7 @@
 //! `lookup` (the `cli` feature).
 
 #[cfg(feature = "cli")]
+mod addons;
 pub mod lookup;
 
 pub use crate::model::{ACCESS_POINT_TO_CREATE, Resolved};
@@ -378,8 +379,12 @@ pub fn interpret(req: &Request, q: &Questions, a: Answers) -> Result<Resolved, R
         addon_outputs: Default::default(),
         env_files: None,
     };
-    let mut facts = facts.with_env_files(req.env_files, a.env_files.as_ref());
-    facts.addon_outputs = addon_outputs(req, &a.addon_stacks, &mut missing);
+    let found = a
+        .env_files
+        .as_ref()
+        .map(|s| (s.bucket.as_str(), s.copilot_kms_key.as_deref()));
+    let mut facts = facts.with_env_files(req.env_files, found);
+    facts.addon_outputs = addons::addon_outputs(req, &a.addon_stacks, &mut missing);
     let create_access_point = managed_efs(req, &a, &mut facts, &mut missing);
     let digests = images(req, q, &a, &mut facts, &mut missing);
     secrets(req, &a, &mut facts, &mut missing);
@@ -442,78 +447,6 @@ pub fn interpret(req: &Request, q: &Questions, a: Answers) -> Result<Resolved, R
         queues: a.queues,
         env_files: a.env_files,
     })
-}
-
-/// The outputs of the add-ons stacks Copilot deployed for the service, as
-/// Copilot wired them into the task; a stack that cannot be read, or an
-/// output without a value, is missing (the deploy would take them away).
-fn addon_outputs(
-    req: &Request,
-    stacks: &[(String, Option<(Stack, String)>)],
-    missing: &mut Missing,
-) -> crate::render::AddonOutputs {
-    use crate::manifest::addons::{OutputKind, output_kinds, to_snake_case};
-    let mut out = crate::render::AddonOutputs::default();
-    let lost = "its outputs reach the containers (variables, secrets) and the task role (policies) as Copilot wired them; a deploy without them would take them away";
-    for (id, read) in stacks {
-        let Some((stack, template)) = read else {
-            missing.diags.push(
-                Diagnostic::error(
-                    "missing",
-                    format!(
-                        "the add-ons stack {id} that Copilot deployed for {} cannot be found",
-                        req.svc.name.value
-                    ),
-                )
-                .help(format!("{lost}; nothing was written")),
-            );
-            continue;
-        };
-        out.stack = Some(stack.name.clone());
-        let kinds = match output_kinds(template) {
-            Ok(k) => k,
-            Err(why) => {
-                missing.diags.push(
-                    Diagnostic::error(
-                        "missing",
-                        format!("the template of the add-ons stack {} {why}", stack.name),
-                    )
-                    .help(format!("{lost}; nothing was written")),
-                );
-                continue;
-            }
-        };
-        for (name, kind) in kinds {
-            let Some(value) = stack.outputs.get(&name) else {
-                missing.diags.push(
-                    Diagnostic::error(
-                        "missing",
-                        format!(
-                            "the add-ons stack {} has no value for its output {name}",
-                            stack.name
-                        ),
-                    )
-                    .help(format!("{lost}; nothing was written")),
-                );
-                continue;
-            };
-            let env = to_snake_case(&name);
-            match kind {
-                OutputKind::Secret => {
-                    out.secrets.insert(env, value.clone());
-                }
-                OutputKind::ManagedPolicy => out.policies.push(value.clone()),
-                OutputKind::Variable => {
-                    out.variables.insert(env, value.clone());
-                }
-                OutputKind::SecurityGroup => {
-                    out.variables.insert(env, value.clone());
-                    out.security_groups.push(value.clone());
-                }
-            }
-        }
-    }
-    out
 }
 
 /// What the service's POSIX user on its managed file system is.
