@@ -3,12 +3,13 @@
 
 use aws_sdk_applicationautoscaling::types::{
     CustomizedMetricSpecification, MetricDimension, MetricStatistic, MetricType,
-    PredefinedMetricSpecification, ScalableDimension, ServiceNamespace,
+    PredefinedMetricSpecification, ScalableDimension, ServiceNamespace, TargetTrackingMetric,
+    TargetTrackingMetricDataQuery, TargetTrackingMetricDimension, TargetTrackingMetricStat,
     TargetTrackingScalingPolicyConfiguration,
 };
 
 use super::{AwsError, aws_err, build_err};
-use crate::state::{CustomMetric, Scaling, ScalingPolicy};
+use crate::state::{CustomMetric, MetricQuery, Scaling, ScalingPolicy};
 
 /// `service/{cluster}/{service}`.
 pub fn resource_id(cluster: &str, service: &str) -> String {
@@ -62,14 +63,22 @@ pub async fn scaling(
                         .map(|d| (d.name().to_string(), d.value().to_string()))
                         .collect(),
                     unit: m.unit().map(str::to_string),
+                    queries: m.metrics().iter().map(query_of).collect(),
                 });
                 let name = p.policy_name().to_string();
                 Some(ScalingPolicy {
                     metric: match (c.predefined_metric_specification(), &custom) {
                         (Some(m), _) => m.predefined_metric_type().as_str().to_string(),
                         // `{svc}-BacklogPerTask-{queue}`: a Worker Service's queue.
-                        (None, Some(m)) if m.name == crate::names::copilot::BACKLOG_PER_TASK => {
-                            m.name.clone()
+                        (None, Some(m))
+                            if m.name == crate::names::copilot::BACKLOG_PER_TASK
+                                || (!m.queries.is_empty()
+                                    && name.contains(&format!(
+                                        "-{}-",
+                                        crate::names::copilot::BACKLOG_PER_TASK
+                                    ))) =>
+                        {
+                            crate::names::copilot::BACKLOG_PER_TASK.to_string()
                         }
                         // Copilot names a customized metric's policy `{svc}-{metric}-ScalingPolicy`.
                         (None, Some(_)) => name
@@ -128,6 +137,13 @@ pub async fn put_policy(
                 .build()
                 .map_err(build_err(OP))?,
         ),
+        Some(m) if !m.queries.is_empty() => config.customized_metric_specification(
+            CustomizedMetricSpecification::builder()
+                .set_metrics(Some(
+                    m.queries.iter().map(query).collect::<Result<Vec<_>, _>>()?,
+                ))
+                .build(),
+        ),
         Some(m) => config.customized_metric_specification(
             CustomizedMetricSpecification::builder()
                 .namespace(&m.namespace)
@@ -167,6 +183,71 @@ pub async fn put_policy(
         .await
         .map_err(aws_err(OP))?;
     Ok(())
+}
+
+/// A metric-math query, as Application Auto Scaling takes it.
+fn query(q: &MetricQuery) -> Result<TargetTrackingMetricDataQuery, AwsError> {
+    const OP: &str = "application-autoscaling:PutScalingPolicy";
+    let stat = match &q.metric {
+        None => None,
+        Some((namespace, name, dims, stat)) => Some(
+            TargetTrackingMetricStat::builder()
+                .metric(
+                    TargetTrackingMetric::builder()
+                        .namespace(namespace)
+                        .metric_name(name)
+                        .set_dimensions(Some(
+                            dims.iter()
+                                .map(|(k, v)| {
+                                    TargetTrackingMetricDimension::builder()
+                                        .name(k)
+                                        .value(v)
+                                        .build()
+                                        .map_err(build_err(OP))
+                                })
+                                .collect::<Result<Vec<_>, _>>()?,
+                        ))
+                        .build(),
+                )
+                .stat(stat)
+                .build()
+                .map_err(build_err(OP))?,
+        ),
+    };
+    TargetTrackingMetricDataQuery::builder()
+        .id(&q.id)
+        .set_expression(q.expression.clone())
+        .set_metric_stat(stat)
+        .return_data(q.return_data)
+        .build()
+        .map_err(build_err(OP))
+}
+
+fn query_of(q: &TargetTrackingMetricDataQuery) -> MetricQuery {
+    MetricQuery {
+        id: q.id().to_string(),
+        expression: q.expression().map(str::to_string),
+        metric: q.metric_stat().map(|s| {
+            let m = s.metric();
+            (
+                m.and_then(|m| m.namespace())
+                    .unwrap_or_default()
+                    .to_string(),
+                m.and_then(|m| m.metric_name())
+                    .unwrap_or_default()
+                    .to_string(),
+                m.map(|m| {
+                    m.dimensions()
+                        .iter()
+                        .map(|d| (d.name().to_string(), d.value().to_string()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+                s.stat().to_string(),
+            )
+        }),
+        return_data: q.return_data().unwrap_or(true),
+    }
 }
 
 pub async fn delete_policy(

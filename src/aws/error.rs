@@ -208,14 +208,18 @@ pub(crate) fn classify(code: Option<&str>, message: &str, status_5xx: bool) -> E
         | "NotFoundException"
         | "NotFound"
         | "NoSuchKey"
-        | "NoSuchBucket" => ErrorKind::NotFound,
+        | "NoSuchBucket"
+        | "AWS.SimpleQueueService.NonExistentQueue"
+        | "QueueDoesNotExist" => ErrorKind::NotFound,
         "EntityAlreadyExists"
         | "ResourceAlreadyExistsException"
         | "ParameterAlreadyExists"
         | "DuplicateTargetGroupName"
         | "PriorityInUse"
         | "ResourceExistsException"
-        | "BucketAlreadyOwnedByYou" => ErrorKind::AlreadyExists,
+        | "BucketAlreadyOwnedByYou"
+        | "QueueAlreadyExists"
+        | "QueueNameExists" => ErrorKind::AlreadyExists,
         "AccessDenied"
         | "AccessDeniedException"
         | "UnauthorizedOperation"

@@ -23,6 +23,8 @@ pub mod record;
 pub mod route53;
 pub mod s3;
 pub mod secrets;
+pub mod sns;
+pub mod sqs;
 pub mod sts;
 pub mod wire;
 mod xml;
@@ -96,6 +98,8 @@ pub struct Aws {
     pub s3: s3::S3,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub sts: aws_sdk_sts::Client,
+    pub sns: aws_sdk_sns::Client,
+    pub sqs: aws_sdk_sqs::Client,
     pub ssm: aws_sdk_ssm::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
     pub discovery: aws_sdk_servicediscovery::Client,
@@ -168,6 +172,8 @@ impl Aws {
             iam: aws_sdk_iam::Client::new(&config),
             logs: aws_sdk_cloudwatchlogs::Client::new(&config),
             sts: aws_sdk_sts::Client::new(&config),
+            sns: aws_sdk_sns::Client::new(&config),
+            sqs: aws_sdk_sqs::Client::new(&config),
             ssm: aws_sdk_ssm::Client::new(&config),
             secrets: aws_sdk_secretsmanager::Client::new(&config),
             custom_endpoint,

@@ -56,6 +56,22 @@ pub fn run(args: &DeployArgs, global: &GlobalArgs) -> Exit {
         problems.extend(warnings.into_vec());
         return invalid(args, global, &problems);
     }
+    // Publishers before the services that subscribe to their topics.
+    let svcs: Vec<&crate::manifest::Service> = prepared.iter().map(|p| &p.loaded.service).collect();
+    let waits_for = match crate::model::order::publishers_first(&svcs) {
+        Ok(w) => w,
+        Err(circle) => {
+            let d = Diagnostic::error(
+                "subscription-cycle",
+                format!(
+                    "the services subscribe to each other's topics in a circle: {}",
+                    circle.join(" → ")
+                ),
+            )
+            .help("each subscriber needs its publishers' topics first: one of these subscriptions has to go (nothing was changed)");
+            return invalid(args, global, &Diagnostics::from(vec![d]));
+        }
+    };
     print_diagnostics(&warnings, global);
 
     let palette = global.color.for_stderr();
@@ -94,18 +110,31 @@ pub fn run(args: &DeployArgs, global: &GlobalArgs) -> Exit {
         }
         let group = live.then(indicatif::MultiProgress::new);
         let gate = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_SERVICES));
-        let runs = prepared.iter().map(|p| {
+        let done: Vec<_> = prepared
+            .iter()
+            .map(|_| tokio::sync::watch::channel(false))
+            .collect();
+        let runs = prepared.iter().enumerate().map(|(i, p)| {
             let gate = gate.clone();
             let (aws, cancel, group) = (&aws, &cancel, group.as_ref());
+            let publishers: Vec<_> = waits_for[i].iter().map(|&j| done[j].1.clone()).collect();
+            let finished = &done[i].0;
             async move {
                 let mut status = Status::in_group(
                     group,
                     palette,
                     &format!("[{}]", p.loaded.service.name.value),
                 );
+                status.set("waiting for the services whose topics it subscribes to");
+                for mut w in publishers {
+                    let _ = w.wait_for(|d| *d).await;
+                }
                 status.set("waiting for its turn");
-                let _permit = gate.acquire().await.expect("the semaphore stays open");
-                deploy_one(aws, p, args, &mut status, cancel).await
+                let permit = gate.acquire().await.expect("the semaphore stays open");
+                let f = deploy_one(aws, p, args, &mut status, cancel).await;
+                drop(permit);
+                let _ = finished.send(true);
+                f
             }
         });
         futures_util::future::join_all(runs).await

@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 use futures_util::future::join_all;
 
 mod lb;
+mod messaging;
 use lb::{lb_step, nlb_step};
+use messaging::messaging_step;
 use tokio_util::sync::CancellationToken;
 
 use crate::aws::{self, Aws, AwsError, ErrorKind};
@@ -372,6 +374,11 @@ async fn run_step(
             policy,
             target_group,
         } => put_scaling_policy(aws, d, policy, target_group.as_ref(), made).await,
+        Step::CreateTopic { .. }
+        | Step::SetTopicAttribute { .. }
+        | Step::SetQueueAttributes { .. }
+        | Step::Subscribe { .. }
+        | Step::SetFilterPolicy { .. } => messaging_step(aws, d, step).await,
         Step::Lb(step) => lb_step(aws, d, step, made).await,
         Step::Nlb(step) => nlb_step(aws, d, step, made).await,
         Step::CreateDiscoveryService => create_discovery_service(aws, d).await,

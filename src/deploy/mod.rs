@@ -11,6 +11,7 @@
 //! every way out.
 
 pub mod apply;
+mod foundation;
 pub mod lease;
 pub mod progress;
 pub mod replace;
@@ -154,7 +155,7 @@ async fn decide_and_carry_out(
         Ok(x) => x,
         Err(stop) => return ledger.stop(stop),
     };
-    ledger.report.changes = access_point_change(resolved)
+    ledger.report.changes = foundation::described(resolved, &desired)
         .into_iter()
         .chain(plan.steps().map(|s| s.describe(&desired)))
         .chain(plan.swaps.iter().map(|s| s.describe(&desired)))
@@ -182,7 +183,7 @@ async fn decide_and_carry_out(
     if d.opts.dry_run {
         let tags = digest_tags(d.aws, resolved, &desired).await;
         let mut text = plan::text::describe(&desired, &plan, &resolved.current, &tags);
-        if let Some(first) = access_point_change(resolved) {
+        for first in foundation::described(resolved, &desired).iter().rev() {
             text = format!("+ {first}\n{text}");
         }
         return ledger.end_with(Outcome::DryRun, Some(text));
@@ -221,46 +222,36 @@ async fn decide_and_carry_out(
         });
     }
 
-    // 4, 5, 6. Apply, watch, roll back. An `efs: true` volume's missing
-    // access point comes first: the task definition and the task role's
-    // policy name it.
-    if let Some((fs, want)) = &resolved.create_access_point {
-        let started = Instant::now();
-        let tags = crate::plan::desired::tags(d.target.app, d.target.env, &d.target.svc.name);
-        match aws::efs::create_managed_access_point(&d.aws.efs, fs, want, &tags).await {
-            Ok(id) => {
-                let text = format!("create EFS access point {id} ({} on {fs})", want.root);
-                d.progress.step_done(&text, started.elapsed());
-                let with_ap = resolved.with_access_point(&id);
-                let (desired, plan) = match compare(d, &with_ap) {
-                    Ok(x) => x,
-                    Err(stop) => return ledger.stop(stop),
+    // 4, 5, 6. Apply, watch, roll back. What the task definition names and
+    // does not exist yet comes first (an access point, queues), then the plan
+    // again with what was made.
+    if !foundation::described(resolved, &desired).is_empty() {
+        let (laid, done) = match foundation::lay(d, resolved, &desired).await {
+            Ok(x) => x,
+            Err((done, e)) => {
+                ledger.done_first.extend(done);
+                let what = if ledger.done_first.is_empty() {
+                    "nothing was changed".to_string()
+                } else {
+                    format!("done before: {}", ledger.done_first.join("; "))
                 };
-                ledger.done_first.push(text);
-                ledger.report.changes = ledger
-                    .done_first
-                    .iter()
-                    .cloned()
-                    .chain(plan.steps().map(|s| s.describe(&desired)))
-                    .collect();
-                return carry_out(d, &with_ap, &desired, &plan, ledger).await;
+                return ledger.fail(Outcome::Error, format!("{e}; {what}"));
             }
-            Err(e) => {
-                return ledger.fail(Outcome::Error, format!("{e}; nothing was changed"));
-            }
-        }
+        };
+        let (desired, plan) = match compare(d, &laid) {
+            Ok(x) => x,
+            Err(stop) => return ledger.stop(stop),
+        };
+        ledger.done_first.extend(done);
+        ledger.report.changes = ledger
+            .done_first
+            .iter()
+            .cloned()
+            .chain(plan.steps().map(|s| s.describe(&desired)))
+            .collect();
+        return carry_out(d, &laid, &desired, &plan, ledger).await;
     }
     carry_out(d, resolved, &desired, &plan, ledger).await
-}
-
-/// The access point a deploy creates first, described.
-fn access_point_change(resolved: &Resolved) -> Option<String> {
-    resolved.create_access_point.as_ref().map(|(fs, want)| {
-        format!(
-            "create EFS access point {} on {fs} (uid {}, gid {})",
-            want.root, want.uid, want.gid
-        )
-    })
 }
 
 /// Watches the rollout of the service's own revision to its end, when there

@@ -91,6 +91,10 @@ pub struct Service {
     pub job: Option<Job>,
     /// `taskdef_overrides`, in order.
     pub taskdef_overrides: Vec<OverrideRule>,
+    /// `publish`: the topics the service publishes to.
+    pub publish: Publish,
+    /// `subscribe`: a Worker Service's subscriptions and queue.
+    pub subscribe: Option<Subscribe>,
     /// Keys Copilot knows that sidecarctl accepts without acting on them.
     pub ignored: Vec<(String, Pos)>,
     /// Field paths whose `${VAR}` could not be substituted (reported once,
@@ -580,4 +584,75 @@ pub enum SegmentIndex {
     At(usize),
     /// `-`: a new item at the end.
     Append,
+}
+
+/// `publish`: the SNS topics a service publishes to.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Publish {
+    pub topics: Vec<PublishedTopic>,
+}
+
+/// `publish.topics[]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PublishedTopic {
+    pub name: At<String>,
+    /// `fifo: true` or its settings; `None`: a standard topic.
+    pub fifo: Option<FifoTopic>,
+}
+
+impl PublishedTopic {
+    /// The name Copilot gives the topic within the service: `.fifo` added
+    /// to a FIFO topic's (the key of `COPILOT_SNS_TOPIC_ARNS`).
+    pub fn full_name(&self) -> String {
+        match self.fifo {
+            Some(_) => format!("{}.fifo", self.name.value),
+            None => self.name.value.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FifoTopic {
+    pub content_based_deduplication: Option<bool>,
+}
+
+/// `subscribe`: a Worker Service's topic subscriptions and its queue.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Subscribe {
+    pub topics: Vec<TopicSubscription>,
+    /// `subscribe.queue`: the service's events queue.
+    pub queue: QueueSettings,
+}
+
+/// `subscribe.topics[]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TopicSubscription {
+    pub pos: Pos,
+    pub name: At<String>,
+    pub service: At<String>,
+    /// `filter_policy`, as JSON.
+    pub filter_policy: Option<At<serde_json::Value>>,
+    /// `queue: true` or its settings: a queue of the subscription's own;
+    /// `None`: the events queue.
+    pub queue: Option<QueueSettings>,
+}
+
+/// A queue's settings (`subscribe.queue`, `subscribe.topics[].queue`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct QueueSettings {
+    /// Seconds.
+    pub retention: Option<At<u32>>,
+    pub delay: Option<At<u32>>,
+    pub timeout: Option<At<u32>>,
+    /// `dead_letter.tries`.
+    pub dead_letter_tries: Option<At<i64>>,
+    pub fifo: Option<FifoQueue>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FifoQueue {
+    pub content_based_deduplication: Option<bool>,
+    pub deduplication_scope: Option<String>,
+    pub throughput_limit: Option<String>,
+    pub high_throughput: Option<bool>,
 }

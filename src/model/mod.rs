@@ -5,6 +5,8 @@
 //! `aws`, `deploy` or `cli`.
 
 mod environment;
+pub mod messaging;
+pub mod order;
 mod placement;
 mod resolved;
 mod target_group;

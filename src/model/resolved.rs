@@ -35,6 +35,8 @@ pub struct Resolved {
     pub queues: Vec<String>,
     /// Where the env files go, and which are there already.
     pub env_files: Option<crate::state::EnvFileStore>,
+    /// The service's topics, queues and subscriptions as they are.
+    pub messaging: Option<crate::state::messaging::Messaging>,
 }
 
 /// Stands for the access point a deploy is about to create (in a dry run's plan).
@@ -48,6 +50,31 @@ impl Resolved {
             m.access_point_id = id.to_string();
         }
         r.create_access_point = None;
+        r
+    }
+
+    /// The facts once the service's missing queues were created.
+    pub fn with_queues(
+        &self,
+        svc: &crate::manifest::Service,
+        app: &str,
+        env: &str,
+        made: Vec<crate::state::messaging::Queue>,
+    ) -> Resolved {
+        let mut r = self.clone();
+        let Some(now) = &mut r.messaging else {
+            return r;
+        };
+        now.queues.extend(made);
+        let f = &self.facts;
+        let place = super::messaging::Place {
+            app,
+            env,
+            partition: &f.partition,
+            region: &f.region,
+            account: &f.account,
+        };
+        r.facts.messaging = super::messaging::facts(svc, &place, now);
         r
     }
 }

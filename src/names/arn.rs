@@ -127,6 +127,11 @@ pub fn target_group_name(arn: &str) -> &str {
 }
 
 /// The last part of a resource path (`policy/NAME` → `NAME`).
+/// What follows an ARN's last `:` (a topic's or queue's name).
+pub fn last_colon_segment(arn: &str) -> &str {
+    arn.rsplit(':').next().unwrap_or(arn)
+}
+
 pub fn last_segment(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
 }

@@ -57,6 +57,63 @@ fn fnv1a(s: &str) -> u32 {
 }
 
 /// The environment's CloudFormation stack: `{app}-{env}`.
+/// A topic a service publishes: `{app}-{env}-{svc}-{name}` (`name` with
+/// `.fifo` for a FIFO topic), as Copilot's stack names it.
+pub fn topic_name(app: &str, env: &str, svc: &str, full_name: &str) -> String {
+    format!("{app}-{env}-{svc}-{full_name}")
+}
+
+/// Copilot's `logicalIDSafe`: letters and digits only.
+pub fn logical_id_safe(s: &str) -> String {
+    s.chars().filter(char::is_ascii_alphanumeric).collect()
+}
+
+/// The logical id of the queue a subscription has of its own (`queue:` on
+/// the topic), and of its dead-letter queue: `{svc}{topic}EventsQueue`,
+/// `{svc}{topic}DeadLetterQueue`.
+pub fn topic_queue_id(svc: &str, topic_full_name: &str, dead_letter: bool) -> String {
+    format!(
+        "{}{}{}",
+        logical_id_safe(svc),
+        logical_id_safe(topic_full_name),
+        if dead_letter {
+            "DeadLetterQueue"
+        } else {
+            "EventsQueue"
+        }
+    )
+}
+
+/// The key of a topic's own queue in `COPILOT_TOPIC_QUEUE_URIS`:
+/// `{svc}{Topic}EventsQueue`, the topic's name title-cased as Go's
+/// `cases.Title` does it (first letter upper, the rest lower).
+pub fn topic_queue_uri_key(svc: &str, topic_full_name: &str) -> String {
+    let topic = logical_id_safe(topic_full_name);
+    let mut chars = topic.chars();
+    let titled: String = chars
+        .next()
+        .map(|c| c.to_ascii_uppercase().to_string() + &chars.as_str().to_ascii_lowercase())
+        .unwrap_or_default();
+    format!("{}{titled}EventsQueue", logical_id_safe(svc))
+}
+
+/// Whether `queue` is the queue of logical id `id` of the service stack
+/// `{app}-{env}-{svc}`: CloudFormation names it `{stack}-{id}-{RANDOM}`
+/// (`.fifo` added for a FIFO queue), sidecarctl `{stack}-{id}`.
+pub fn is_service_queue(stack: &str, id: &str, queue: &str) -> bool {
+    let Some(rest) = queue.strip_prefix(stack).and_then(|r| r.strip_prefix('-')) else {
+        return false;
+    };
+    let rest = rest.strip_suffix(".fifo").unwrap_or(rest);
+    match rest.strip_prefix(id) {
+        Some("") => true,
+        Some(r) => r
+            .strip_prefix('-')
+            .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric())),
+        None => false,
+    }
+}
+
 /// An env file's object key, as Copilot's `artifactpath.EnvFiles` names it:
 /// `manual/env-files/{file name}/{sha256 of the content}.env`.
 pub fn env_file_key(path: &str, sha256_hex: &str) -> String {
@@ -166,5 +223,57 @@ mod tests {
         assert_eq!(ap.uid, ap.gid);
         let given = managed_access_point("shop", "prod", "api", Some(1000), Some(2000));
         assert_eq!((given.uid, given.gid), (1000, 2000));
+    }
+
+    #[test]
+    fn queue_names_and_keys_follow_copilots_stack() {
+        assert_eq!(
+            topic_queue_id("dogsvc", "giveshuskies", false),
+            "dogsvcgiveshuskiesEventsQueue"
+        );
+        assert_eq!(
+            topic_queue_id("mytopic", "mytopic.fifo", true),
+            "mytopicmytopicfifoDeadLetterQueue"
+        );
+        // Copilot's worker fixture (worker-test.stack.yml).
+        assert_eq!(
+            topic_queue_uri_key("mytopic", "mytopic.fifo"),
+            "mytopicMytopicfifoEventsQueue"
+        );
+        assert_eq!(
+            topic_queue_uri_key("dogsvc", "giveshuskies"),
+            "dogsvcGiveshuskiesEventsQueue"
+        );
+        let stack = "app-test-worker";
+        assert!(is_service_queue(
+            stack,
+            "EventsQueue",
+            "app-test-worker-EventsQueue-1AB2C3D4E5F6"
+        ));
+        assert!(is_service_queue(
+            stack,
+            "EventsQueue",
+            "app-test-worker-EventsQueue-1AB2C3D4E5F6.fifo"
+        ));
+        assert!(is_service_queue(
+            stack,
+            "EventsQueue",
+            "app-test-worker-EventsQueue"
+        ));
+        assert!(!is_service_queue(
+            stack,
+            "EventsQueue",
+            "app-test-worker-2-EventsQueue-X"
+        ));
+        assert!(!is_service_queue(
+            stack,
+            "EventsQueue",
+            "app-test-worker-dogsvcgivesEventsQueue-X"
+        ));
+        assert!(!is_service_queue(
+            stack,
+            "EventsQueue",
+            "app-test-worker-EventsQueue-"
+        ));
     }
 }

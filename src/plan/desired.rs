@@ -76,6 +76,8 @@ pub struct Desired {
     pub region: String,
     /// The env files' objects, when the manifest has any.
     pub env_files: Option<DesiredEnvFiles>,
+    /// The service's topics, queues and subscriptions, when it has any.
+    pub messaging: Option<super::messaging::DesiredMessaging>,
     /// How to create the service, when it does not exist (task definition filled in later).
     pub new_service: Option<NewService>,
     pub tags: Vec<(String, String)>,
@@ -208,8 +210,30 @@ pub fn desired_state(
         connect: service_connect(svc, &s.app, &s.env),
         region: r.facts.region.clone(),
         env_files: env_files(s, r),
+        messaging: messaging(svc, s, r),
         new_service,
         tags,
+    })
+}
+
+/// What `publish` and `subscribe` want, beside what there is.
+fn messaging(
+    svc: &Service,
+    s: &Settings,
+    r: &Resolved,
+) -> Option<super::messaging::DesiredMessaging> {
+    let now = r.messaging.as_ref()?;
+    let place = crate::model::messaging::Place {
+        app: &s.app,
+        env: &s.env,
+        partition: &r.facts.partition,
+        region: &r.facts.region,
+        account: &r.facts.account,
+    };
+    Some(super::messaging::DesiredMessaging {
+        wanted: crate::model::messaging::wanted(svc, &place, now),
+        now: now.clone(),
+        tags: tags(&s.app, &s.env, &svc.name),
     })
 }
 
@@ -239,22 +263,56 @@ fn env_files(s: &Settings, r: &Resolved) -> Option<DesiredEnvFiles> {
 /// stack handed over).
 fn queues(svc: &Service, s: &Settings, r: &Resolved) -> Queues {
     let prefix = format!("{}-{BACKLOG_PER_TASK}-", svc.name.value);
-    let names = if r.queues.is_empty() {
-        let mut names: Vec<String> = r
-            .current
-            .scaling
-            .iter()
-            .flat_map(|sc| &sc.policies)
-            .filter_map(|p| p.name.strip_prefix(&prefix).map(str::to_string))
-            .collect();
-        names.sort();
-        names
-    } else {
-        r.queues.clone()
-    };
+    let namespace = format!("{}-{}-{}", s.app, s.env, svc.name.value);
+    if !r.queues.is_empty() {
+        return Queues {
+            namespace,
+            names: r.queues.clone(),
+            math: None,
+        };
+    }
+    // Policies on the metric Copilot's function publishes: a service handed
+    // over, whose function still runs.
+    let mut names: Vec<String> = r
+        .current
+        .scaling
+        .iter()
+        .flat_map(|sc| &sc.policies)
+        .filter(|p| p.custom.as_ref().is_some_and(|c| c.queries.is_empty()))
+        .filter_map(|p| p.name.strip_prefix(&prefix).map(str::to_string))
+        .collect();
+    names.sort();
+    if !names.is_empty() {
+        return Queues {
+            namespace,
+            names,
+            math: None,
+        };
+    }
+    // The queues sidecarctl keeps: the backlog per task by metric math.
+    let names = r
+        .messaging
+        .as_ref()
+        .map(|now| {
+            let place = crate::model::messaging::Place {
+                app: &s.app,
+                env: &s.env,
+                partition: &r.facts.partition,
+                region: &r.facts.region,
+                account: &r.facts.account,
+            };
+            crate::model::messaging::wanted(svc, &place, now)
+                .queues
+                .iter()
+                .filter(|q| !q.id.ends_with("DeadLetterQueue"))
+                .map(|q| q.found.as_ref().map_or(q.name.clone(), |f| f.name.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
     Queues {
-        namespace: format!("{}-{}-{}", s.app, s.env, svc.name.value),
+        namespace,
         names,
+        math: Some((s.cluster.clone(), s.service.clone())),
     }
 }
 
@@ -352,6 +410,9 @@ pub struct Queues {
     pub namespace: String,
     /// Their names (the service's `EventsQueue` and its topic queues).
     pub names: Vec<String>,
+    /// The cluster and service, when sidecarctl keeps the queues: their
+    /// backlog per task is computed by metric math, not by Copilot's function.
+    pub math: Option<(String, String)>,
 }
 
 const METRICS: [&str; 4] = [
@@ -396,6 +457,49 @@ fn alb_metric(metric: &str, load_balancer: &str) -> CustomMetric {
             (TARGET_GROUP_DIMENSION.into(), String::new()),
         ],
         unit: None,
+        queries: Vec::new(),
+    }
+}
+
+/// A queue's backlog per task by metric math: the messages waiting divided
+/// by the service's running tasks (Container Insights' `RunningTaskCount`).
+fn backlog_per_task(queue: &str, cluster: &str, service: &str) -> CustomMetric {
+    use crate::state::MetricQuery;
+    CustomMetric {
+        queries: vec![
+            MetricQuery {
+                id: "backlog".into(),
+                expression: Some("messages / tasks".into()),
+                metric: None,
+                return_data: true,
+            },
+            MetricQuery {
+                id: "messages".into(),
+                expression: None,
+                metric: Some((
+                    "AWS/SQS".into(),
+                    "ApproximateNumberOfMessagesVisible".into(),
+                    vec![("QueueName".into(), queue.into())],
+                    "Sum".into(),
+                )),
+                return_data: false,
+            },
+            MetricQuery {
+                id: "tasks".into(),
+                expression: None,
+                metric: Some((
+                    "ECS/ContainerInsights".into(),
+                    "RunningTaskCount".into(),
+                    vec![
+                        ("ClusterName".into(), cluster.into()),
+                        ("ServiceName".into(), service.into()),
+                    ],
+                    "Average".into(),
+                )),
+                return_data: false,
+            },
+        ],
+        ..CustomMetric::default()
     }
 }
 
@@ -467,12 +571,16 @@ pub fn scaling(
             target_milli: q.value.target * 1000,
             scale_in_s: q.value.scale_in_s.unwrap_or(SCALE_IN_S) as i32,
             scale_out_s: q.value.scale_out_s.unwrap_or(SCALE_OUT_S) as i32,
-            custom: Some(CustomMetric {
-                namespace: queues.namespace.clone(),
-                name: BACKLOG_PER_TASK.into(),
-                statistic: "Average".into(),
-                dimensions: vec![("QueueName".into(), queue.clone())],
-                unit: Some("Count".into()),
+            custom: Some(match &queues.math {
+                None => CustomMetric {
+                    namespace: queues.namespace.clone(),
+                    name: BACKLOG_PER_TASK.into(),
+                    statistic: "Average".into(),
+                    dimensions: vec![("QueueName".into(), queue.clone())],
+                    unit: Some("Count".into()),
+                    queries: Vec::new(),
+                },
+                Some((cluster, service)) => backlog_per_task(queue, cluster, service),
             }),
         }));
     }

@@ -12,6 +12,7 @@ pub mod diff;
 mod env_files;
 mod iam;
 pub mod lb;
+pub mod messaging;
 pub mod nlb;
 pub mod rollout;
 mod scaling;
@@ -123,6 +124,31 @@ pub enum Step {
         key: String,
         /// The local file, as the manifest names it.
         path: String,
+    },
+    /// A topic the service publishes (`publish.topics`).
+    CreateTopic {
+        name: String,
+        attributes: std::collections::BTreeMap<String, String>,
+    },
+    SetTopicAttribute {
+        arn: String,
+        name: String,
+        value: String,
+    },
+    /// A queue's attributes brought to what the manifest says.
+    SetQueueAttributes {
+        url: String,
+        attributes: std::collections::BTreeMap<String, String>,
+    },
+    /// A subscription of a queue to a topic (`subscribe.topics`).
+    Subscribe {
+        topic_arn: String,
+        queue_arn: String,
+        filter_policy: Option<String>,
+    },
+    SetFilterPolicy {
+        subscription_arn: String,
+        policy: String,
     },
 }
 
@@ -252,6 +278,27 @@ impl Step {
             Step::UploadEnvFile { bucket, key, path } => {
                 format!("upload env file {path} to s3://{bucket}/{key}")
             }
+            Step::CreateTopic { name, .. } => format!("create topic {name}"),
+            Step::SetTopicAttribute { arn, name, .. } => {
+                format!("set {name} of topic {}", arn::last_colon_segment(arn))
+            }
+            Step::SetQueueAttributes { url, attributes } => format!(
+                "set {} of queue {}",
+                attributes.keys().cloned().collect::<Vec<_>>().join(", "),
+                url.rsplit('/').next().unwrap_or(url)
+            ),
+            Step::Subscribe {
+                topic_arn,
+                queue_arn,
+                ..
+            } => format!(
+                "subscribe queue {} to topic {}",
+                arn::last_colon_segment(queue_arn),
+                arn::last_colon_segment(topic_arn)
+            ),
+            Step::SetFilterPolicy {
+                subscription_arn, ..
+            } => format!("set the filter policy of subscription {subscription_arn}"),
         }
     }
 
@@ -279,6 +326,11 @@ impl Step {
             Step::DeleteScalingPolicy { .. } => "application-autoscaling:DeleteScalingPolicy",
             Step::CreateBucket { .. } => "s3:CreateBucket",
             Step::UploadEnvFile { .. } => "s3:PutObject",
+            Step::CreateTopic { .. } => "sns:CreateTopic",
+            Step::SetTopicAttribute { .. } => "sns:SetTopicAttributes",
+            Step::SetQueueAttributes { .. } => "sqs:SetQueueAttributes",
+            Step::Subscribe { .. } => "sns:Subscribe",
+            Step::SetFilterPolicy { .. } => "sns:SetSubscriptionAttributes",
         }
     }
 }
@@ -348,6 +400,9 @@ pub struct Groups {
 pub fn plan(d: &Desired, cur: &Current) -> Plan {
     let mut g = Groups::default();
     env_files::plan_env_files(d, &mut g);
+    if let Some(m) = &d.messaging {
+        messaging::plan_messaging(m, &mut g);
+    }
     taskdef::plan_log_group(d, cur, &mut g);
     let policy_changes = iam::plan_iam(d, cur, &mut g);
     let task_definition = taskdef::plan_task_definition(d, cur, &mut g);
@@ -477,6 +532,7 @@ mod tests {
         let td = render_task_definition(&svc, &facts);
         Desired {
             env_files: None,
+            messaging: None,
             td_doc: crate::render::document::document(&td),
             td,
             log_group: "/copilot/demo-test-api".into(),

@@ -245,6 +245,7 @@ mod tests {
     fn facts() -> Facts {
         Facts {
             env_files: None,
+            messaging: Default::default(),
             lb_dns: None,
             managed_efs: None,
             app: "demo".into(),

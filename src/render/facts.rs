@@ -32,6 +32,22 @@ pub struct Facts {
     pub addon_outputs: AddonOutputs,
     /// Where the containers' env files are, when the manifest has any.
     pub env_files: Option<EnvFileFacts>,
+    /// What `publish` and `subscribe` give the task.
+    pub messaging: MessagingFacts,
+}
+
+/// The topics and queues of `publish` and `subscribe`, as the task sees them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MessagingFacts {
+    /// Copilot's variables of every container (`COPILOT_SNS_TOPIC_ARNS`,
+    /// `COPILOT_QUEUE_URI`, `COPILOT_TOPIC_QUEUE_URIS`).
+    pub variables: Vec<(String, String)>,
+    /// The topics the task role may publish to.
+    pub publish: Vec<String>,
+    /// The queues it may receive from (and delete from).
+    pub receive: Vec<String>,
+    /// The KMS keys of queues encrypted with a key of their own.
+    pub keys: Vec<String>,
 }
 
 /// The env files' objects in S3.
@@ -152,6 +168,7 @@ impl Facts {
             managed_efs: svc.managed_volume().map(|_| ManagedEfs::placeholder()),
             addon_outputs: AddonOutputs::default(),
             env_files: None,
+            messaging: MessagingFacts::default(),
         };
         facts.images = declared_images(svc, &facts, image_tag.unwrap_or("latest"));
         facts

@@ -273,7 +273,29 @@ fn task_statements(svc: &Service, facts: &Facts, td: &TaskDefinition) -> Vec<Sta
     if let Some(dest) = firelens_cloudwatch_group(svc) {
         task.push(firelens_statement(&dest, facts));
     }
+    task.extend(messaging_statements(&facts.messaging));
     task
+}
+
+/// `publish` and `subscribe`: publish to exactly the service's topics
+/// (Copilot's `Publish2SNS`), receive from and delete in exactly its queues,
+/// and decrypt with the keys of queues Copilot encrypted with its own.
+fn messaging_statements(m: &crate::render::MessagingFacts) -> Vec<Statement> {
+    let mut out = Vec::new();
+    if !m.publish.is_empty() {
+        out.push(allow("Publish2SNS", &["sns:Publish"], m.publish.clone()));
+    }
+    if !m.receive.is_empty() {
+        out.push(allow(
+            "ReceiveMessages",
+            &["sqs:ReceiveMessage", "sqs:DeleteMessage"],
+            m.receive.clone(),
+        ));
+    }
+    if !m.keys.is_empty() {
+        out.push(allow("DecryptMessages", &["kms:Decrypt"], m.keys.clone()));
+    }
+    out
 }
 
 /// FireLens's CloudWatch destination: create and write that group only.

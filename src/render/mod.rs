@@ -10,6 +10,6 @@ pub mod limits;
 pub mod overrides;
 pub mod taskdef;
 
-pub use facts::{AddonOutputs, Facts, ManagedEfs};
+pub use facts::{AddonOutputs, Facts, ManagedEfs, MessagingFacts};
 pub use iam::{Policies, PolicyDocument, render_policies};
 pub use taskdef::{TaskDefinition, render_task_definition};

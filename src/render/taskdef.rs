@@ -514,6 +514,13 @@ fn copilot_variables(svc: &Service, facts: &Facts) -> Vec<KeyValue> {
             .iter()
             .map(|(n, v)| kv(n, v.clone())),
     );
+    vars.extend(
+        facts
+            .messaging
+            .variables
+            .iter()
+            .map(|(n, v)| kv(n, v.clone())),
+    );
     vars
 }
 

@@ -9,6 +9,7 @@
 #[cfg(feature = "cli")]
 mod addons;
 pub mod lookup;
+mod messaging;
 
 pub use crate::model::{ACCESS_POINT_TO_CREATE, Resolved};
 
@@ -152,6 +153,8 @@ pub struct Answers {
     pub addon_stacks: Vec<(String, Option<(Stack, String)>)>,
     /// Where the env files go, when the manifest has any.
     pub env_files: Option<crate::state::EnvFileStore>,
+    /// The service's topics, queues and subscriptions, when it has any.
+    pub messaging: Option<crate::state::messaging::Messaging>,
 }
 
 #[derive(Debug)]
@@ -378,6 +381,7 @@ pub fn interpret(req: &Request, q: &Questions, a: Answers) -> Result<Resolved, R
         managed_efs: None,
         addon_outputs: Default::default(),
         env_files: None,
+        messaging: Default::default(),
     };
     let found = a
         .env_files
@@ -389,6 +393,7 @@ pub fn interpret(req: &Request, q: &Questions, a: Answers) -> Result<Resolved, R
     let digests = images(req, q, &a, &mut facts, &mut missing);
     secrets(req, &a, &mut facts, &mut missing);
     file_systems(req, &a, &mut missing);
+    messaging::messaging(req, &a, &mut facts, &mut missing);
     if !missing.diags.is_empty() {
         return Err(ResolveError::Missing(missing.diags));
     }
@@ -446,6 +451,7 @@ pub fn interpret(req: &Request, q: &Questions, a: Answers) -> Result<Resolved, R
         imported_alb: a.imported_alb,
         queues: a.queues,
         env_files: a.env_files,
+        messaging: a.messaging,
     })
 }
 

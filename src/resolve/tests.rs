@@ -40,6 +40,7 @@ fn request<'a>(svc: &'a Service, roles: &'a Roles, addons: &'a Addons, pin: bool
 fn everything_found(q: &Questions) -> Answers {
     Answers {
         env_files: None,
+        messaging: None,
         lb: None,
         nlb: None,
         discovery: None,

@@ -3,6 +3,7 @@
 //! type appears here.
 
 pub mod lb;
+pub mod messaging;
 mod record;
 mod service;
 pub mod stack;
@@ -138,6 +139,23 @@ pub struct CustomMetric {
     pub dimensions: Vec<(String, String)>,
     /// The metric's unit, when the policy names one (`Count`).
     pub unit: Option<String>,
+    /// Metric math instead of one metric: the queries, the one returning
+    /// data being the expression the policy follows.
+    pub queries: Vec<MetricQuery>,
+}
+
+/// A metric a query reads: namespace, name, dimensions, statistic.
+pub type QueriedMetric = (String, String, Vec<(String, String)>, String);
+
+/// One query of a metric-math policy: a metric (`m1`) or an expression
+/// over others (`e1 = m1 / m2`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct MetricQuery {
+    pub id: String,
+    pub expression: Option<String>,
+    /// Namespace, name, dimensions and statistic of a metric.
+    pub metric: Option<QueriedMetric>,
+    pub return_data: bool,
 }
 
 /// The service's autoscaling as it is: its scalable target's range, and its

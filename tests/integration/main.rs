@@ -18,6 +18,7 @@ mod faults;
 mod http;
 mod layout;
 mod logs;
+mod messaging;
 mod nlb;
 mod overrides;
 mod register;

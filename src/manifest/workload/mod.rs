@@ -14,6 +14,7 @@ mod image;
 mod job;
 mod lb;
 mod overrides;
+mod pubsub;
 mod task;
 
 use count::decode_count;
@@ -21,6 +22,7 @@ use image::decode_main_image;
 use job::decode_job;
 use lb::{decode_http, decode_nlb};
 use overrides::decode_overrides;
+use pubsub::{decode_publish, decode_subscribe};
 use task::*;
 
 use crate::manifest::decode::{At, Decoder, Fields};
@@ -28,20 +30,13 @@ use crate::manifest::types::*;
 use crate::yaml::Node;
 
 /// Keys Copilot knows on every service type that sidecarctl accepts without acting on.
-const COMMON_IGNORED: &[&str] = &["publish", "observability", "deployment"];
+const COMMON_IGNORED: &[&str] = &["observability", "deployment"];
 
 /// The keys Copilot knows of a kind that sidecarctl accepts without acting on them.
 fn ignored_keys(kind: ServiceType) -> Vec<&'static str> {
     match kind {
-        ServiceType::LoadBalancedWebService | ServiceType::BackendService => {
-            COMMON_IGNORED.to_vec()
-        }
-        ServiceType::WorkerService => COMMON_IGNORED
-            .iter()
-            .chain(&["subscribe"])
-            .copied()
-            .collect(),
-        ServiceType::ScheduledJob => vec!["publish"],
+        ServiceType::ScheduledJob => Vec::new(),
+        _ => COMMON_IGNORED.to_vec(),
     }
 }
 
@@ -148,6 +143,14 @@ pub fn decode_service(d: &mut Decoder, root: &Node) -> Option<Service> {
         .map(|n| decode_network(d, n))
         .unwrap_or_default();
     let exec = f.take("exec").and_then(|n| decode_exec(d, n));
+    let publish = f
+        .take("publish")
+        .map(|n| decode_publish(d, n))
+        .unwrap_or_default();
+    let subscribe = match kind_value {
+        Some(ServiceType::WorkerService) => f.take("subscribe").map(|n| decode_subscribe(d, n)),
+        _ => None,
+    };
     let taskdef_overrides = f
         .take("taskdef_overrides")
         .map(|n| decode_overrides(d, n))
@@ -184,6 +187,8 @@ pub fn decode_service(d: &mut Decoder, root: &Node) -> Option<Service> {
         exec,
         job,
         taskdef_overrides,
+        publish,
+        subscribe,
         ignored: std::mem::take(&mut d.ignored),
         unresolved: Default::default(),
     })

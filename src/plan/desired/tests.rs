@@ -12,6 +12,7 @@ const API: &str =
 fn resolved(svc: &Service, managed: bool, current: Option<ServiceState>) -> Resolved {
     Resolved {
         env_files: None,
+        messaging: None,
         facts: Facts::offline(
             svc,
             "demo",
@@ -451,6 +452,7 @@ fn queue_delay_scales_on_each_queues_backlog_as_copilot_does() {
     let queues = Queues {
         namespace: "demo-test-worker".into(),
         names: vec!["demo-test-worker-EventsQueue-abc".into()],
+        math: None,
     };
     let s = scaling(&svc, None, &queues).unwrap();
     // Copilot's fixture: 10m / 250ms is a backlog of 2400 messages per task.
@@ -471,6 +473,7 @@ fn queue_delay_scales_on_each_queues_backlog_as_copilot_does() {
                     "demo-test-worker-EventsQueue-abc".into()
                 )],
                 unit: Some("Count".into()),
+                queries: Vec::new(),
             }),
         }]
     );
@@ -480,4 +483,42 @@ fn queue_delay_scales_on_each_queues_backlog_as_copilot_does() {
     let none = scaling(&svc, None, &Queues::default()).unwrap();
     assert!(none.policies.is_empty());
     assert_eq!(none.left_out[0].0, "count.queue_delay");
+}
+
+#[test]
+fn queue_delay_on_sidecarctls_queues_divides_the_backlog_by_the_running_tasks() {
+    let svc = service_in(
+        "name: worker\ntype: Worker Service\nimage:\n  location: nginx:1\ncount:\n  range: 1-10\n  queue_delay:\n    acceptable_latency: 1m\n    msg_processing_time: 1s\n",
+        Some("test"),
+    );
+    let queues = Queues {
+        namespace: "demo-test-worker".into(),
+        names: vec!["demo-test-worker-EventsQueue".into()],
+        math: Some(("demo-test".into(), "worker".into())),
+    };
+    let s = scaling(&svc, None, &queues).unwrap();
+    let p = &s.policies[0];
+    assert_eq!(p.name, "worker-BacklogPerTask-demo-test-worker-EventsQueue");
+    assert_eq!(p.target_milli, 60_000);
+    let q = &p.custom.as_ref().unwrap().queries;
+    assert_eq!(q[0].expression.as_deref(), Some("messages / tasks"));
+    assert!(q[0].return_data && !q[1].return_data && !q[2].return_data);
+    let (ns, name, dims, _) = q[1].metric.as_ref().unwrap();
+    assert_eq!(
+        (ns.as_str(), name.as_str()),
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    );
+    assert_eq!(dims[0].1, "demo-test-worker-EventsQueue");
+    let (ns, name, dims, _) = q[2].metric.as_ref().unwrap();
+    assert_eq!(
+        (ns.as_str(), name.as_str()),
+        ("ECS/ContainerInsights", "RunningTaskCount")
+    );
+    assert_eq!(
+        dims,
+        &[
+            ("ClusterName".to_string(), "demo-test".to_string()),
+            ("ServiceName".to_string(), "worker".to_string())
+        ]
+    );
 }

@@ -60,9 +60,14 @@ pub async fn resolve(aws: &Aws, req: &Request<'_>) -> Result<Resolved, Failure> 
     let q = super::questions(req);
     // The env files' reads (a bucket found, then its objects) depend on
     // nothing the rounds read: they run beside all of them.
-    let (answers, env_files) = tokio::join!(answers(aws, req, &q), reads::env_file_store(aws, req));
+    let (answers, env_files, messaging) = tokio::join!(
+        answers(aws, req, &q),
+        reads::env_file_store(aws, req),
+        reads::messaging(aws, req)
+    );
     let mut answers = answers?;
     answers.env_files = env_files?;
+    answers.messaging = messaging?;
     answers.missing_exports = missing_exports;
     if req.svc.nlb.is_some() {
         answers.nlb = Some(nlb::read(aws, req, &answers).await?);
@@ -340,6 +345,7 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
         queues: first.queues,
         addon_stacks: addons?,
         env_files: None,
+        messaging: None,
     })
 }
 

@@ -270,3 +270,91 @@ pub(super) async fn env_file_store(
         present,
     }))
 }
+
+/// The service's topics, queues and subscriptions as they are, when the
+/// manifest publishes or subscribes (or is a Worker Service, which always
+/// has a queue). Its reads run beside the rest of resolving: the caller's
+/// account (for the topics' ARNs) and the queues of the service's names,
+/// then the topics and the queues' attributes, then the subscriptions.
+pub(super) async fn messaging(
+    aws: &Aws,
+    req: &Request<'_>,
+) -> Result<Option<crate::state::messaging::Messaging>, AwsError> {
+    use crate::model::messaging::{Place, wanted};
+    use crate::state::messaging::{Messaging, Queue};
+    let svc = req.svc;
+    let worker = svc.kind.value == crate::manifest::ServiceType::WorkerService;
+    if svc.publish.topics.is_empty() && !worker {
+        return Ok(None);
+    }
+    let stack = copilot::service_stack(req.app, req.env, &svc.name);
+    let (identity, listed) = tokio::join!(aws::sts::caller_identity(&aws.sts), async {
+        if worker {
+            aws::sqs::queues_named(&aws.sqs, &format!("{stack}-")).await
+        } else {
+            Ok(Vec::new())
+        }
+    });
+    let identity = identity?;
+    let place = Place {
+        app: req.app,
+        env: req.env,
+        partition: &identity.partition,
+        region: &aws.region,
+        account: &identity.account,
+    };
+    let want = wanted(svc, &place, &Messaging::default());
+    let ours: Vec<(String, String)> = listed?
+        .into_iter()
+        .filter(|(name, _)| {
+            want.queues
+                .iter()
+                .any(|q| copilot::is_service_queue(&stack, &q.id, name))
+        })
+        .collect();
+    let topic_arns: BTreeSet<String> = want
+        .topics
+        .iter()
+        .map(|t| t.arn.clone())
+        .chain(want.subscriptions.iter().map(|s| s.topic_arn.clone()))
+        .collect();
+    let (topics, queues) = tokio::join!(
+        try_join_all(topic_arns.iter().map(|arn| async move {
+            Ok::<_, AwsError>((arn.clone(), aws::sns::topic(&aws.sns, arn).await?))
+        })),
+        try_join_all(ours.iter().map(|(name, url)| async move {
+            let attributes = aws::sqs::attributes(&aws.sqs, url).await?;
+            Ok::<_, AwsError>(Queue {
+                name: name.clone(),
+                url: url.clone(),
+                arn: attributes.get("QueueArn").cloned().unwrap_or_default(),
+                attributes,
+            })
+        })),
+    );
+    let mut now = Messaging {
+        topics: topics?.into_iter().collect(),
+        queues: queues?,
+        subscriptions: Vec::new(),
+    };
+    // Subscriptions to the queues as they will be (found or to be created).
+    let endpoints: Vec<String> = wanted(svc, &place, &now)
+        .queues
+        .iter()
+        .map(|q| q.arn.clone())
+        .collect();
+    let subscribed: BTreeSet<&str> = want
+        .subscriptions
+        .iter()
+        .map(|s| s.topic_arn.as_str())
+        .filter(|arn| now.topics.get(*arn).is_some_and(Option::is_some))
+        .collect();
+    let found = try_join_all(
+        subscribed
+            .iter()
+            .map(|arn| aws::sns::subscriptions_to(&aws.sns, arn, &endpoints)),
+    )
+    .await?;
+    now.subscriptions = found.into_iter().flatten().collect();
+    Ok(Some(now))
+}
