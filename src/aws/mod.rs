@@ -7,6 +7,7 @@
 
 pub mod autoscaling;
 pub mod cfn;
+pub mod cloudwatch;
 pub mod config;
 pub mod discovery;
 pub mod ec2;
@@ -96,6 +97,8 @@ pub struct Aws {
     pub iam: aws_sdk_iam::Client,
     /// S3's objects for env files (see [`s3`] for why not `aws-sdk-s3`).
     pub s3: s3::S3,
+    /// CloudWatch's alarms (see [`cloudwatch`] for why not its SDK crate).
+    pub cloudwatch: cloudwatch::CloudWatch,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub sts: aws_sdk_sts::Client,
     pub sns: aws_sdk_sns::Client,
@@ -154,6 +157,7 @@ impl Aws {
         let wire = wire::Wire::new(&config, &region, attempts, attempt);
         Ok(Aws {
             ec2: ec2::Ec2::new(wire.clone()),
+            cloudwatch: cloudwatch::CloudWatch::new(wire.clone()),
             s3: s3::S3::new(wire),
             region,
             autoscaling: aws_sdk_applicationautoscaling::Client::new(&config),

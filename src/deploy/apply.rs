@@ -374,6 +374,7 @@ async fn run_step(
             policy,
             target_group,
         } => put_scaling_policy(aws, d, policy, target_group.as_ref(), made).await,
+        Step::PutAlarm(a) => none(aws.cloudwatch.put_alarm(a).await),
         Step::CreateTopic { .. }
         | Step::SetTopicAttribute { .. }
         | Step::SetQueueAttributes { .. }
@@ -432,6 +433,7 @@ async fn update_service(
         service_connect: service_connect
             .as_ref()
             .map(|c| (c, (d.log_group.as_str(), d.region.as_str()))),
+        rollout_settings: Some(&d.rollout_settings),
     };
     match aws::ecs::update_service(&aws.ecs, &d.cluster, &d.service, update).await {
         Ok(s) => Ok(Output::Service(s)),

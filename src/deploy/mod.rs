@@ -292,6 +292,7 @@ async fn watch_unfinished(
         roll_back,
         circuit_breaker_rollback: d.opts.rollback,
         previous_load_balancers: None,
+        rollout_settings: s.rollout_settings.as_ref(),
     };
     let ending = rollout::follow(d.aws, &follow, &mut seen, d.progress, &d.cancel).await;
     d.progress.finish();
@@ -491,6 +492,7 @@ async fn carry_out(
         previous_load_balancers: current
             .filter(|_| replace.is_some())
             .map(|s| s.load_balancers.as_slice()),
+        rollout_settings: Some(&desired.rollout_settings),
     };
     let ending = if service_touched {
         rollout::follow(d.aws, &follow, &mut seen, d.progress, &d.cancel).await

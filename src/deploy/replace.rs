@@ -241,6 +241,7 @@ impl Replace {
                 desired: cx.desired,
                 rollback: d.opts.rollback,
                 load_balancers: Some(&after),
+                rollout_settings: state.rollout_settings.as_ref(),
                 ..Default::default()
             },
         )
@@ -274,6 +275,7 @@ impl Replace {
             },
             circuit_breaker_rollback: d.opts.rollback,
             previous_load_balancers: Some(&before),
+            rollout_settings: state.rollout_settings.as_ref(),
         };
         Ok(rollout::follow(d.aws, &follow, cx.seen, d.progress, &d.cancel).await)
     }

@@ -63,6 +63,8 @@ pub struct Follow<'a> {
     /// The service's load balancer entries before the deploy, when it
     /// changed them for a target group it replaces: a rollback restores them.
     pub previous_load_balancers: Option<&'a [LoadBalancer]>,
+    /// The healthy percentages and rollback alarms a rollback keeps.
+    pub rollout_settings: Option<&'a crate::state::RolloutSettings>,
 }
 
 /// Whether sidecarctl may roll the service back itself when the rollout fails
@@ -170,6 +172,7 @@ pub async fn follow(
                     desired: f.previous_desired,
                     rollback: f.circuit_breaker_rollback,
                     load_balancers: f.previous_load_balancers,
+                    rollout_settings: f.rollout_settings,
                     ..Default::default()
                 },
             )

@@ -95,6 +95,8 @@ pub struct Service {
     pub publish: Publish,
     /// `subscribe`: a Worker Service's subscriptions and queue.
     pub subscribe: Option<Subscribe>,
+    /// `deployment`: the rollout's strategy and rollback alarms.
+    pub deployment: Deployment,
     /// Keys Copilot knows that sidecarctl accepts without acting on them.
     pub ignored: Vec<(String, Pos)>,
     /// Field paths whose `${VAR}` could not be substituted (reported once,
@@ -655,4 +657,28 @@ pub struct FifoQueue {
     pub deduplication_scope: Option<String>,
     pub throughput_limit: Option<String>,
     pub high_throughput: Option<bool>,
+}
+
+/// `deployment`: how ECS rolls a new revision out.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Deployment {
+    /// `rolling: recreate`: stop the old tasks before starting the new.
+    pub recreate: bool,
+    pub rollback_alarms: RollbackAlarms,
+}
+
+/// `deployment.rollback_alarms`: alarms that roll a deployment back.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum RollbackAlarms {
+    #[default]
+    None,
+    /// Alarms that exist, by name.
+    Names(Vec<String>),
+    /// Thresholds of the alarms Copilot creates.
+    Thresholds {
+        cpu_utilization: Option<f64>,
+        memory_utilization: Option<f64>,
+        /// A Worker Service's events queue.
+        messages_delayed: Option<i64>,
+    },
 }

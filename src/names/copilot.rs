@@ -114,6 +114,17 @@ pub fn is_service_queue(stack: &str, id: &str, queue: &str) -> bool {
     }
 }
 
+/// Copilot's `TruncateAlarmName`: `{app}-{env}-{svc}-{kind}`, each of the
+/// first three cut to fit CloudWatch's 255 characters.
+pub fn alarm_name(app: &str, env: &str, svc: &str, kind: &str) -> String {
+    if app.len() + env.len() + svc.len() + kind.len() <= 255 {
+        return format!("{app}-{env}-{svc}-{kind}");
+    }
+    let max = (255 - kind.len() - 3) / 3;
+    let cut = |s: &str| s.chars().take(max).collect::<String>();
+    format!("{}-{}-{}-{kind}", cut(app), cut(env), cut(svc))
+}
+
 /// An env file's object key, as Copilot's `artifactpath.EnvFiles` names it:
 /// `manual/env-files/{file name}/{sha256 of the content}.env`.
 pub fn env_file_key(path: &str, sha256_hex: &str) -> String {

@@ -7,6 +7,7 @@
 //! service is updated last, once roles, policies, log group and task definition
 //! are in place.
 
+pub mod alarms;
 pub mod desired;
 pub mod diff;
 mod env_files;
@@ -125,6 +126,8 @@ pub enum Step {
         /// The local file, as the manifest names it.
         path: String,
     },
+    /// One of Copilot's rollback alarms (`deployment.rollback_alarms`).
+    PutAlarm(crate::state::alarm::Alarm),
     /// A topic the service publishes (`publish.topics`).
     CreateTopic {
         name: String,
@@ -278,6 +281,7 @@ impl Step {
             Step::UploadEnvFile { bucket, key, path } => {
                 format!("upload env file {path} to s3://{bucket}/{key}")
             }
+            Step::PutAlarm(a) => format!("put alarm {} ({} >= {})", a.name, a.metric, a.threshold),
             Step::CreateTopic { name, .. } => format!("create topic {name}"),
             Step::SetTopicAttribute { arn, name, .. } => {
                 format!("set {name} of topic {}", arn::last_colon_segment(arn))
@@ -326,6 +330,7 @@ impl Step {
             Step::DeleteScalingPolicy { .. } => "application-autoscaling:DeleteScalingPolicy",
             Step::CreateBucket { .. } => "s3:CreateBucket",
             Step::UploadEnvFile { .. } => "s3:PutObject",
+            Step::PutAlarm(_) => "cloudwatch:PutMetricAlarm",
             Step::CreateTopic { .. } => "sns:CreateTopic",
             Step::SetTopicAttribute { .. } => "sns:SetTopicAttributes",
             Step::SetQueueAttributes { .. } => "sqs:SetQueueAttributes",
@@ -403,6 +408,7 @@ pub fn plan(d: &Desired, cur: &Current) -> Plan {
     if let Some(m) = &d.messaging {
         messaging::plan_messaging(m, &mut g);
     }
+    alarms::plan_alarms(&d.alarms, &cur.alarms, &mut g);
     taskdef::plan_log_group(d, cur, &mut g);
     let policy_changes = iam::plan_iam(d, cur, &mut g);
     let task_definition = taskdef::plan_task_definition(d, cur, &mut g);
@@ -533,6 +539,8 @@ mod tests {
         Desired {
             env_files: None,
             messaging: None,
+            rollout_settings: Default::default(),
+            alarms: Vec::new(),
             td_doc: crate::render::document::document(&td),
             td,
             log_group: "/copilot/demo-test-api".into(),
@@ -567,6 +575,7 @@ mod tests {
     fn in_place(d: &Desired) -> Current {
         let reg = Registered::of("arn:td:1", 1, d.td.clone());
         Current {
+            alarms: Vec::new(),
             scaling: None,
             lb: None,
             nlb: None,

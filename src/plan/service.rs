@@ -52,6 +52,8 @@ pub fn plan_service(d: &Desired, cur: &Current, i: ServiceInputs<'_>, g: &mut Gr
                 _ => true,
             };
             let breaker_differs = s.circuit_breaker_rollback.is_some_and(|r| r != d.rollback);
+            let rollout_differs =
+                s.rollout_settings.clone().unwrap_or_default() != d.rollout_settings;
             let mut capacity = s.capacity.clone();
             capacity.sort();
             let grace_period_s = grace.filter(|g| s.health_check_grace_s != Some(*g));
@@ -75,6 +77,7 @@ pub fn plan_service(d: &Desired, cur: &Current, i: ServiceInputs<'_>, g: &mut Gr
             if td_moves
                 || s.desired != d.desired_count
                 || breaker_differs
+                || rollout_differs
                 || s.exec != d.exec
                 || capacity != d.capacity
                 || entries.is_some()

@@ -155,6 +155,8 @@ pub struct Answers {
     pub env_files: Option<crate::state::EnvFileStore>,
     /// The service's topics, queues and subscriptions, when it has any.
     pub messaging: Option<crate::state::messaging::Messaging>,
+    /// Copilot's rollback alarms of the service that exist.
+    pub alarms: Vec<crate::state::alarm::Alarm>,
 }
 
 #[derive(Debug)]
@@ -444,6 +446,7 @@ pub fn interpret(req: &Request, q: &Questions, a: Answers) -> Result<Resolved, R
             lb: a.lb,
             nlb: a.nlb,
             discovery: a.discovery,
+            alarms: a.alarms,
         },
         placement: a.placement,
         service: None,

@@ -41,6 +41,7 @@ fn everything_found(q: &Questions) -> Answers {
     Answers {
         env_files: None,
         messaging: None,
+        alarms: Vec::new(),
         lb: None,
         nlb: None,
         discovery: None,

@@ -2,6 +2,7 @@
 //! pure core (planning, diffing, judging a rollout) reasons about them. No SDK
 //! type appears here.
 
+pub mod alarm;
 pub mod lb;
 pub mod messaging;
 mod record;
@@ -11,8 +12,8 @@ pub mod stack;
 pub use record::AdoptRecord;
 
 pub use service::{
-    CapacityProvider, ConnectService, Deployment, DeploymentStatus, NewService, RolloutState,
-    ServiceConnect, ServiceEvent, ServiceRegistry, ServiceState,
+    CapacityProvider, ConnectService, Deployment, DeploymentStatus, NewService, RolloutSettings,
+    RolloutState, ServiceConnect, ServiceEvent, ServiceRegistry, ServiceState,
 };
 
 use std::collections::BTreeMap;
@@ -193,6 +194,8 @@ pub struct Current {
     /// The service's Cloud Map service in the environment's namespace, when
     /// the environment has one and it exists.
     pub discovery: Option<DiscoveryService>,
+    /// Copilot's rollback alarms of the service that exist.
+    pub alarms: Vec<alarm::Alarm>,
 }
 
 /// The tags each image digest was pushed as (`sha256:…` → tags), from ECR.

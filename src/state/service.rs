@@ -80,6 +80,8 @@ pub struct ServiceState {
     pub events: Vec<ServiceEvent>,
     /// `Some(rollback)` when ECS reports the circuit breaker's setting.
     pub circuit_breaker_rollback: Option<bool>,
+    /// How ECS rolls out (healthy percentages, rollback alarms), when it says.
+    pub rollout_settings: Option<RolloutSettings>,
     pub tags: std::collections::BTreeMap<String, String>,
     /// ECS Exec is on.
     pub exec: bool,
@@ -92,6 +94,26 @@ pub struct ServiceState {
     pub service_registries: Vec<ServiceRegistry>,
     /// Service Connect, as the primary deployment has it.
     pub service_connect: Option<ServiceConnect>,
+}
+
+/// How ECS rolls a deployment out: the healthy percentages, and the alarms
+/// that roll it back (none: alarms off).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RolloutSettings {
+    pub min_healthy_percent: i32,
+    pub max_percent: i32,
+    pub alarms: Vec<String>,
+}
+
+impl Default for RolloutSettings {
+    /// ECS's and Copilot's: 100 and 200, no alarms.
+    fn default() -> Self {
+        RolloutSettings {
+            min_healthy_percent: 100,
+            max_percent: 200,
+            alarms: Vec::new(),
+        }
+    }
 }
 
 /// ECS Service Connect: whether the service is in the namespace, and what it
@@ -201,6 +223,8 @@ pub struct NewService {
     pub connect_log: Option<(String, String)>,
     pub health_check_grace_s: Option<i32>,
     pub rollback: bool,
+    /// The healthy percentages and rollback alarms.
+    pub rollout_settings: RolloutSettings,
     /// ECS Exec.
     pub exec: bool,
     /// Empty: the Fargate launch type.

@@ -11,6 +11,7 @@ mod connect;
 mod copilot;
 mod corpus;
 mod deploy;
+mod deployment;
 mod env_files;
 mod examples;
 mod exec;

@@ -6,8 +6,8 @@ use super::build_err;
 use crate::aws::{AwsError, ErrorKind, Found, aws_err};
 use crate::state::lb::LoadBalancer;
 use crate::state::{
-    CapacityProvider, ConnectService, Deployment, DeploymentStatus, NewService, RolloutState,
-    ServiceConnect, ServiceEvent, ServiceRegistry, ServiceState,
+    CapacityProvider, ConnectService, Deployment, DeploymentStatus, NewService, RolloutSettings,
+    RolloutState, ServiceConnect, ServiceEvent, ServiceRegistry, ServiceState,
 };
 
 fn epoch_ms(t: Option<&aws_smithy_types::DateTime>) -> i64 {
@@ -53,6 +53,18 @@ fn service_state(s: &ecs::Service) -> ServiceState {
             .deployment_configuration()
             .and_then(|c| c.deployment_circuit_breaker())
             .map(|b| b.rollback()),
+        rollout_settings: s.deployment_configuration().map(|c| {
+            let alarms = c
+                .alarms()
+                .filter(|a| a.enable())
+                .map(|a| a.alarm_names().to_vec())
+                .unwrap_or_default();
+            RolloutSettings {
+                min_healthy_percent: c.minimum_healthy_percent().unwrap_or(100),
+                max_percent: c.maximum_percent().unwrap_or(200),
+                alarms,
+            }
+        }),
         exec: s.enable_execute_command(),
         capacity: s
             .capacity_provider_strategy()
@@ -270,17 +282,29 @@ fn strategy(c: &[CapacityProvider]) -> Result<Vec<ecs::CapacityProviderStrategyI
         .collect()
 }
 
-fn deployment_configuration(rollback: bool) -> ecs::DeploymentConfiguration {
-    ecs::DeploymentConfiguration::builder()
+/// The circuit breaker on, the healthy percentages, and the rollback alarms
+/// on with their names (or off, with none, as Copilot sets it).
+fn deployment_configuration(
+    rollback: bool,
+    settings: &RolloutSettings,
+) -> Result<ecs::DeploymentConfiguration, AwsError> {
+    let alarms = ecs::DeploymentAlarms::builder()
+        .set_alarm_names(Some(settings.alarms.clone()))
+        .enable(!settings.alarms.is_empty())
+        .rollback(true)
+        .build()
+        .map_err(build_err("ecs:UpdateService"))?;
+    Ok(ecs::DeploymentConfiguration::builder()
         .deployment_circuit_breaker(
             ecs::DeploymentCircuitBreaker::builder()
                 .enable(true)
                 .rollback(rollback)
                 .build(),
         )
-        .minimum_healthy_percent(100)
-        .maximum_percent(200)
-        .build()
+        .minimum_healthy_percent(settings.min_healthy_percent)
+        .maximum_percent(settings.max_percent)
+        .alarms(alarms)
+        .build())
 }
 
 pub async fn create_service(
@@ -309,7 +333,7 @@ pub async fn create_service(
                 .awsvpc_configuration(vpc)
                 .build(),
         )
-        .deployment_configuration(deployment_configuration(s.rollback))
+        .deployment_configuration(deployment_configuration(s.rollback, &s.rollout_settings)?)
         .enable_execute_command(s.exec)
         .propagate_tags(ecs::PropagateTags::Service)
         .enable_ecs_managed_tags(true)
@@ -363,6 +387,8 @@ pub struct ServiceUpdate<'a> {
     /// `None` leaves Service Connect as it is; with the log group and region
     /// of its proxy's logs.
     pub service_connect: Option<(&'a ServiceConnect, (&'a str, &'a str))>,
+    /// The healthy percentages and rollback alarms (`None`: ECS's defaults).
+    pub rollout_settings: Option<&'a RolloutSettings>,
 }
 
 /// UpdateService: a task definition and desired count, the circuit breaker on.
@@ -379,7 +405,10 @@ pub async fn update_service(
         .service(service)
         .task_definition(u.task_definition)
         .desired_count(u.desired)
-        .deployment_configuration(deployment_configuration(u.rollback))
+        .deployment_configuration(deployment_configuration(
+            u.rollback,
+            u.rollout_settings.unwrap_or(&RolloutSettings::default()),
+        )?)
         .set_enable_execute_command(u.exec)
         .set_capacity_provider_strategy(u.capacity.map(strategy).transpose()?)
         .set_load_balancers(u.load_balancers.map(load_balancers))

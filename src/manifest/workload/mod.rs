@@ -30,7 +30,7 @@ use crate::manifest::types::*;
 use crate::yaml::Node;
 
 /// Keys Copilot knows on every service type that sidecarctl accepts without acting on.
-const COMMON_IGNORED: &[&str] = &["observability", "deployment"];
+const COMMON_IGNORED: &[&str] = &["observability"];
 
 /// The keys Copilot knows of a kind that sidecarctl accepts without acting on them.
 fn ignored_keys(kind: ServiceType) -> Vec<&'static str> {
@@ -151,6 +151,13 @@ pub fn decode_service(d: &mut Decoder, root: &Node) -> Option<Service> {
         Some(ServiceType::WorkerService) => f.take("subscribe").map(|n| decode_subscribe(d, n)),
         _ => None,
     };
+    let deployment = match kind_value {
+        Some(k) if k.is_service() => f
+            .take("deployment")
+            .map(|n| decode_deployment(d, n, k == ServiceType::WorkerService))
+            .unwrap_or_default(),
+        _ => Deployment::default(),
+    };
     let taskdef_overrides = f
         .take("taskdef_overrides")
         .map(|n| decode_overrides(d, n))
@@ -189,6 +196,7 @@ pub fn decode_service(d: &mut Decoder, root: &Node) -> Option<Service> {
         taskdef_overrides,
         publish,
         subscribe,
+        deployment,
         ignored: std::mem::take(&mut d.ignored),
         unresolved: Default::default(),
     })

@@ -544,3 +544,74 @@ pub(super) fn decode_security_groups(d: &mut Decoder, n: &Node) -> Vec<At<String
         .filter_map(|(i, item)| string_or_export(d, item, &index(&list_path, i)))
         .collect()
 }
+
+/// `deployment`: `rolling` (`default` or `recreate`, in any case, as Copilot
+/// compares them) and `rollback_alarms` (names, or thresholds of the alarms
+/// Copilot creates; `messages_delayed` on a Worker Service only).
+pub(super) fn decode_deployment(d: &mut Decoder, n: &Node, worker: bool) -> Deployment {
+    let mut out = Deployment::default();
+    let Some(mut f) = d.fields(n, "deployment") else {
+        return out;
+    };
+    if let Some(r) = f.take("rolling")
+        && let Some(s) = d.string(r, "deployment.rolling")
+    {
+        match s.value.to_ascii_lowercase().as_str() {
+            "default" => {}
+            "recreate" => out.recreate = true,
+            _ => d.error(
+                "bad-value",
+                format!(
+                    "invalid rolling deployment strategy \"{}\", must be one of default or recreate",
+                    s.value
+                ),
+                r.pos,
+                "deployment.rolling",
+            ),
+        }
+    }
+    if let Some(a) = f.take("rollback_alarms") {
+        out.rollback_alarms = decode_rollback_alarms(d, a, worker);
+    }
+    f.finish(d, &[]);
+    out
+}
+
+fn decode_rollback_alarms(d: &mut Decoder, n: &Node, worker: bool) -> RollbackAlarms {
+    const PATH: &str = "deployment.rollback_alarms";
+    if let Value::Seq(_) = n.value {
+        return d
+            .strings(n, PATH)
+            .map_or(RollbackAlarms::None, |s| RollbackAlarms::Names(s.value));
+    }
+    let Some(mut f) = d.fields(n, PATH) else {
+        return RollbackAlarms::None;
+    };
+    let mut percent = |d: &mut Decoder, key: &str| {
+        let node = f.take(key)?;
+        let path = join(PATH, key);
+        match node.value {
+            Value::Int(i) => Some(i as f64),
+            Value::Float(x) => Some(x),
+            _ => {
+                d.wrong_type(node, &path, "a number");
+                None
+            }
+        }
+    };
+    let cpu_utilization = percent(d, "cpu_utilization");
+    let memory_utilization = percent(d, "memory_utilization");
+    let messages_delayed = if worker {
+        f.take("messages_delayed")
+            .and_then(|m| d.int(m, &join(PATH, "messages_delayed"), 0, i64::from(i32::MAX)))
+            .map(|m| m.value)
+    } else {
+        None
+    };
+    f.finish(d, &[]);
+    RollbackAlarms::Thresholds {
+        cpu_utilization,
+        memory_utilization,
+        messages_delayed,
+    }
+}

@@ -2,6 +2,7 @@ use super::*;
 use crate::manifest::At;
 use crate::names::role_names;
 use crate::render::Facts;
+use crate::state::CustomMetric;
 use crate::state::{Current, ServiceState};
 use crate::validate::testing::service_in;
 use crate::yaml::Pos;

@@ -60,14 +60,16 @@ pub async fn resolve(aws: &Aws, req: &Request<'_>) -> Result<Resolved, Failure> 
     let q = super::questions(req);
     // The env files' reads (a bucket found, then its objects) depend on
     // nothing the rounds read: they run beside all of them.
-    let (answers, env_files, messaging) = tokio::join!(
+    let (answers, env_files, messaging, alarms) = tokio::join!(
         answers(aws, req, &q),
         reads::env_file_store(aws, req),
-        reads::messaging(aws, req)
+        reads::messaging(aws, req),
+        reads::rollback_alarms(aws, req),
     );
     let mut answers = answers?;
     answers.env_files = env_files?;
     answers.messaging = messaging?;
+    answers.alarms = alarms?;
     answers.missing_exports = missing_exports;
     if req.svc.nlb.is_some() {
         answers.nlb = Some(nlb::read(aws, req, &answers).await?);
@@ -346,6 +348,7 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
         addon_stacks: addons?,
         env_files: None,
         messaging: None,
+        alarms: Vec::new(),
     })
 }
 

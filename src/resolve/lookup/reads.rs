@@ -358,3 +358,24 @@ pub(super) async fn messaging(
     now.subscriptions = found.into_iter().flatten().collect();
     Ok(Some(now))
 }
+
+/// Copilot's rollback alarms of the service that exist, when the manifest
+/// gives `rollback_alarms` thresholds.
+pub(super) async fn rollback_alarms(
+    aws: &Aws,
+    req: &Request<'_>,
+) -> Result<Vec<crate::state::alarm::Alarm>, AwsError> {
+    use crate::manifest::RollbackAlarms;
+    let RollbackAlarms::Thresholds { .. } = &req.svc.deployment.rollback_alarms else {
+        return Ok(Vec::new());
+    };
+    let names: Vec<String> = [
+        "CopilotRollbackCPUAlarm",
+        "CopilotRollbackMemAlarm",
+        "CopilotRollbackMsgsDelayedAlarm",
+    ]
+    .iter()
+    .map(|k| copilot::alarm_name(req.app, req.env, &req.svc.name, k))
+    .collect();
+    aws.cloudwatch.alarms(&names).await
+}

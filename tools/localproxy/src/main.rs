@@ -16,8 +16,8 @@
 //! - applies Cloud Map's ListServices namespace filter, which the emulator
 //!   ignores;
 //! - keeps the service settings the emulator drops (`enableExecuteCommand`,
-//!   `healthCheckGracePeriodSeconds`, `serviceConnectConfiguration` on the
-//!   primary deployment)
+//!   `healthCheckGracePeriodSeconds`, `deploymentConfiguration`,
+//!   `serviceConnectConfiguration` on the primary deployment)
 //!   and shows them in CreateService, UpdateService and DescribeServices
 //!   answers.
 //!
@@ -102,6 +102,8 @@ struct State {
     grace: std::collections::BTreeMap<String, i64>,
     /// `serviceConnectConfiguration` by service ARN, as last set.
     connect: std::collections::BTreeMap<String, Value>,
+    /// `deploymentConfiguration` by service ARN, as last set.
+    deployment_config: std::collections::BTreeMap<String, Value>,
     cfn: cfn::Cfn,
 }
 
@@ -145,6 +147,7 @@ async fn main() {
             exec: Default::default(),
             grace: Default::default(),
             connect: Default::default(),
+            deployment_config: Default::default(),
             cfn: cfn::Cfn::default(),
         }),
         ssm_writes: tokio::sync::Mutex::new(()),
@@ -546,6 +549,13 @@ fn simulate(shared: &Shared, op: &str, request: &[u8], response: Bytes) -> Bytes
                 if let Some(c) = st.connect.get(&arn) {
                     show_connect(&mut resp["service"], c);
                 }
+                if req["deploymentConfiguration"].is_object() {
+                    st.deployment_config
+                        .insert(arn.clone(), req["deploymentConfiguration"].clone());
+                }
+                if let Some(c) = st.deployment_config.get(&arn) {
+                    resp["service"]["deploymentConfiguration"] = c.clone();
+                }
             })
         }
         "ecs:DescribeServices" => edit_json(response, |v| {
@@ -563,6 +573,9 @@ fn simulate(shared: &Shared, op: &str, request: &[u8], response: Bytes) -> Bytes
                     }
                     if let Some(c) = st.connect.get(arn).cloned() {
                         show_connect(s, &c);
+                    }
+                    if let Some(c) = st.deployment_config.get(arn) {
+                        s["deploymentConfiguration"] = c.clone();
                     }
                 }
             }
