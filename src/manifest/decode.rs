@@ -134,6 +134,24 @@ impl Decoder {
         );
     }
 
+    /// A value Copilot accepts and does nothing with: a warning at it.
+    pub fn warning_help(
+        &mut self,
+        code: &'static str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+        pos: Pos,
+        path: &str,
+    ) {
+        let path = self.path_at(pos, path);
+        self.diags.push(
+            Diagnostic::warning(code, message)
+                .at(&self.file, pos)
+                .field(path)
+                .help(help),
+        );
+    }
+
     pub fn wrong_type(&mut self, node: &Node, path: &str, expected: &str) {
         if node.tag.as_deref() == Some(crate::yaml::UNRESOLVED) {
             return; // its ${VAR} was reported already

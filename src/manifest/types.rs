@@ -10,6 +10,8 @@ use crate::yaml::{Node, Pos};
 
 /// The container `logging:` adds: Copilot's FireLens log router.
 pub const FIRELENS_CONTAINER: &str = "firelens_log_router";
+/// The collector `observability.tracing: awsxray` adds, as Copilot names it.
+pub const XRAY_COLLECTOR: &str = "aws-otel-collector";
 
 /// Copilot's default Fluent Bit image for the FireLens router.
 pub const DEFAULT_FLUENT_BIT_IMAGE: &str =
@@ -97,6 +99,9 @@ pub struct Service {
     pub subscribe: Option<Subscribe>,
     /// `deployment`: the rollout's strategy and rollback alarms.
     pub deployment: Deployment,
+    /// `observability.tracing: awsxray`: Copilot's AWS Distro for
+    /// OpenTelemetry collector sidecar sends traces to X-Ray.
+    pub xray: bool,
     /// Keys Copilot knows that sidecarctl accepts without acting on them.
     pub ignored: Vec<(String, Pos)>,
     /// Field paths whose `${VAR}` could not be substituted (reported once,
@@ -186,6 +191,9 @@ impl Service {
         let mut names = vec![self.name.value.as_str()];
         if self.uses_firelens() {
             names.push(FIRELENS_CONTAINER);
+        }
+        if self.xray {
+            names.push(XRAY_COLLECTOR);
         }
         names.extend(self.sidecars.keys().map(String::as_str));
         names
@@ -498,6 +506,27 @@ pub struct Logging {
     pub secrets: BTreeMap<String, At<SecretRef>>,
     /// `logging.env_file`: the router's env file.
     pub env_file: Option<At<String>>,
+    /// `logging.sidecars` (a sidecarctl extension): the sidecars whose logs
+    /// go through the router too.
+    pub sidecars: Option<At<RoutedSidecars>>,
+}
+
+/// `logging.sidecars`: `true` for every sidecar, or their names.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RoutedSidecars {
+    All,
+    Named(Vec<At<String>>),
+}
+
+impl Logging {
+    /// Whether `logging.sidecars` routes the sidecar `name`.
+    pub fn routes(&self, name: &str) -> bool {
+        match self.sidecars.as_ref().map(|s| &s.value) {
+            Some(RoutedSidecars::All) => true,
+            Some(RoutedSidecars::Named(n)) => n.iter().any(|s| s.value == name),
+            None => false,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

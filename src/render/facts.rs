@@ -233,6 +233,12 @@ pub fn declared_images(svc: &Service, facts: &Facts, image_tag: &str) -> BTreeMa
             .map_or(DEFAULT_FLUENT_BIT_IMAGE.to_string(), |i| i.value.clone());
         images.insert(FIRELENS_CONTAINER.to_string(), img);
     }
+    if svc.xray {
+        images.insert(
+            crate::manifest::XRAY_COLLECTOR.to_string(),
+            super::taskdef::XRAY_COLLECTOR_IMAGE.to_string(),
+        );
+    }
     for (name, sc) in &svc.sidecars {
         if let Some(i) = &sc.image {
             images.insert(name.clone(), i.value.clone());

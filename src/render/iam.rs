@@ -274,6 +274,22 @@ fn task_statements(svc: &Service, facts: &Facts, td: &TaskDefinition) -> Vec<Sta
         task.push(firelens_statement(&dest, facts));
     }
     task.extend(messaging_statements(&facts.messaging));
+    if svc.xray {
+        // X-Ray's actions take no resource but `*`. Copilot also let the
+        // collector write any log group; its ecs-xray configuration sends
+        // traces only, so that is left out.
+        task.push(allow(
+            "SendTracesToXRay",
+            &[
+                "xray:PutTraceSegments",
+                "xray:PutTelemetryRecords",
+                "xray:GetSamplingRules",
+                "xray:GetSamplingTargets",
+                "xray:GetSamplingStatisticSummaries",
+            ],
+            ["*".to_string()],
+        ));
+    }
     task
 }
 

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::facts::Facts;
 use crate::manifest::{
     At, DEFAULT_FLUENT_BIT_IMAGE, FIRELENS_CONTAINER, HealthCheck, SecretRef, Service, Vars,
+    XRAY_COLLECTOR,
 };
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -217,6 +218,9 @@ pub fn render_task_definition(svc: &Service, facts: &Facts) -> TaskDefinition {
     if let Some(l) = svc.logging.as_ref().filter(|l| l.wants_router) {
         containers.push(router_container(l, facts, &common, name));
     }
+    if svc.xray {
+        containers.push(xray_collector(facts, name));
+    }
     for (sc_name, sc) in &svc.sidecars {
         containers.push(sidecar_container(svc, sc_name, sc, facts, &common));
     }
@@ -367,6 +371,24 @@ fn router_container(
     }
 }
 
+/// Copilot's AWS Distro for OpenTelemetry collector
+/// (`observability.tracing: awsxray`), between the router and the sidecars
+/// as in Copilot's task definition, with its image and configuration.
+fn xray_collector(facts: &Facts, svc_name: &str) -> ContainerDefinition {
+    ContainerDefinition {
+        name: XRAY_COLLECTOR.to_string(),
+        image: image_of(facts, XRAY_COLLECTOR, Some(XRAY_COLLECTOR_IMAGE)),
+        essential: true,
+        command: Some(vec!["--config=/etc/ecs/ecs-xray.yaml".to_string()]),
+        log_configuration: Some(awslogs(facts, svc_name)),
+        ..Default::default()
+    }
+}
+
+/// The collector's image, as Copilot's `sidecars.yml` pins it.
+pub const XRAY_COLLECTOR_IMAGE: &str =
+    "public.ecr.aws/aws-observability/aws-otel-collector:v0.17.0";
+
 /// A sidecar (`sidecars.NAME`).
 fn sidecar_container(
     svc: &Service,
@@ -411,12 +433,41 @@ fn sidecar_container(
         environment: environment(common, &sc.variables, &mounts),
         secrets: secrets(&sc.secrets, facts),
         mount_points: mounts,
-        depends_on: dependencies(&sc.depends_on),
+        depends_on: sidecar_dependencies(svc, sc_name, sc),
         health_check: sc.healthcheck.as_ref().map(health_check),
         docker_labels: strings(&sc.labels),
-        log_configuration: Some(awslogs(facts, &svc.name.value)),
+        log_configuration: Some(match svc.logging.as_ref().filter(|l| l.routes(sc_name)) {
+            // `logging.sidecars` (a sidecarctl extension): through the router,
+            // to the main container's destination.
+            Some(l) => LogConfiguration {
+                log_driver: "awsfirelens".into(),
+                options: strings(&l.destination),
+                secret_options: secrets(&l.secret_options, facts),
+            },
+            None => awslogs(facts, &svc.name.value),
+        }),
         ..Default::default()
     }
+}
+
+/// A sidecar's `depends_on`, and the router's start when its logs go through it.
+fn sidecar_dependencies(
+    svc: &Service,
+    sc_name: &str,
+    sc: &crate::manifest::Sidecar,
+) -> Vec<Dependency> {
+    let mut deps = dependencies(&sc.depends_on);
+    let routed = svc
+        .logging
+        .as_ref()
+        .is_some_and(|l| l.wants_router && l.routes(sc_name));
+    if routed && !deps.iter().any(|d| d.container_name == FIRELENS_CONTAINER) {
+        deps.push(Dependency {
+            container_name: FIRELENS_CONTAINER.into(),
+            condition: "START".into(),
+        });
+    }
+    deps
 }
 
 /// Copilot names the port Service Connect exposes `target` (whether or not
@@ -912,6 +963,59 @@ mod tests {
                 .environment
                 .iter()
                 .any(|e| e.name == "MODE" && e.value == "test")
+        );
+    }
+
+    #[test]
+    fn awsxray_adds_copilots_collector_between_the_router_and_the_sidecars() {
+        let svc = service_in(
+            "name: api\ntype: Backend Service\nimage:\n  location: nginx:1\nobservability:\n  tracing: AWSXRAY\nlogging:\n  destination:\n    Name: cloudwatch\nsidecars:\n  proxy:\n    image: envoy:1\n",
+            None,
+        );
+        let facts = Facts::offline(&svc, "demo", "test", None, None, None);
+        let td = render_task_definition(&svc, &facts);
+        let names: Vec<&str> = td
+            .container_definitions
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            ["api", "firelens_log_router", "aws-otel-collector", "proxy"]
+        );
+        let c = &td.container_definitions[2];
+        assert_eq!(c.image, XRAY_COLLECTOR_IMAGE);
+        assert_eq!(
+            c.command.as_deref(),
+            Some(&["--config=/etc/ecs/ecs-xray.yaml".to_string()][..])
+        );
+        let p = crate::render::render_policies(&svc, &facts, &td);
+        assert!(p.task.unwrap().to_json().contains("xray:PutTraceSegments"));
+    }
+
+    #[test]
+    fn logging_sidecars_routes_the_named_sidecars_through_the_router() {
+        let svc = service_in(
+            "name: api\ntype: Backend Service\nimage:\n  location: nginx:1\nlogging:\n  sidecars: [proxy]\n  destination:\n    Name: cloudwatch\n    log_group_name: /firelens/api\nsidecars:\n  proxy:\n    image: envoy:1\n  other:\n    image: other:1\n",
+            None,
+        );
+        let facts = Facts::offline(&svc, "demo", "test", None, None, None);
+        let td = render_task_definition(&svc, &facts);
+        let by = |n: &str| {
+            td.container_definitions
+                .iter()
+                .find(|c| c.name == n)
+                .unwrap()
+        };
+        let proxy = by("proxy");
+        let log = proxy.log_configuration.as_ref().unwrap();
+        assert_eq!(log.log_driver, "awsfirelens");
+        assert_eq!(log.options["log_group_name"], "/firelens/api");
+        assert_eq!(proxy.depends_on[0].container_name, "firelens_log_router");
+        assert_eq!(proxy.depends_on[0].condition, "START");
+        assert_eq!(
+            by("other").log_configuration.as_ref().unwrap().log_driver,
+            "awslogs"
         );
     }
 }

@@ -21,6 +21,14 @@ pub fn names(svc: &Service, v: &mut Check) {
             .help =
                 Some("the main container is named after the service; rename the sidecar".into());
         }
+        if name == crate::manifest::XRAY_COLLECTOR && svc.xray {
+            v.error_at(
+                "duplicate-container",
+                format!("sidecar \"{name}\" clashes with the collector that \"observability.tracing\" adds"),
+                &sc.name,
+            )
+            .help = Some("rename the sidecar, or remove observability.tracing".into());
+        }
         if name == FIRELENS_CONTAINER && svc.uses_firelens() {
             v.error_at(
                 "duplicate-container",

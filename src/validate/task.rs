@@ -124,6 +124,43 @@ pub fn logging(svc: &Service, v: &mut Check) {
             c,
         );
     }
+    routed_sidecars(svc, l, v);
+}
+
+/// `logging.sidecars` (a sidecarctl extension): the router must be there,
+/// and each sidecar named must be one.
+fn routed_sidecars(svc: &Service, l: &crate::manifest::Logging, v: &mut Check) {
+    let Some(r) = &l.sidecars else { return };
+    if !l.wants_router {
+        v.error_at(
+            "no-router",
+            "logging.sidecars routes sidecars through the FireLens router, and this logging adds none",
+            r,
+        )
+        .help = Some("give logging a destination (or an image, or configFilePath): the router is added for it".into());
+    }
+    if let crate::manifest::RoutedSidecars::Named(names) = &r.value {
+        for n in names {
+            if svc.sidecars.contains_key(&n.value) {
+                continue;
+            }
+            let known: Vec<&str> = svc.sidecars.keys().map(String::as_str).collect();
+            let d = v.error_at(
+                "unknown-sidecar",
+                format!(
+                    "logging.sidecars names \"{}\", which is not a sidecar",
+                    n.value
+                ),
+                n,
+            );
+            d.help = Some(
+                match crate::diag::did_you_mean(&n.value, known.iter().copied()) {
+                    Some(s) => format!("did you mean \"{s}\"?"),
+                    None => format!("the sidecars: {}", known.join(", ")),
+                },
+            );
+        }
+    }
 }
 
 /// `arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME`.

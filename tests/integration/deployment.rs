@@ -25,7 +25,10 @@ async fn recreate_and_rollback_alarms_reach_the_service() {
         .await
         .unwrap();
     let c = svc.services()[0].deployment_configuration().unwrap();
-    assert_eq!((c.minimum_healthy_percent(), c.maximum_percent()), (Some(0), Some(100)));
+    assert_eq!(
+        (c.minimum_healthy_percent(), c.maximum_percent()),
+        (Some(0), Some(100))
+    );
     let alarms = c.alarms().unwrap();
     assert!(alarms.enable() && alarms.rollback());
     assert_eq!(
@@ -43,11 +46,18 @@ async fn recreate_and_rollback_alarms_reach_the_service() {
     assert!(s.proxy.changes().is_empty(), "{:?}", s.proxy.writes());
 
     // A new threshold: the alarm is put again, the service left as it is.
-    s.write_manifest(&s.manifest().replace("cpu_utilization: 70", "cpu_utilization: 60"));
+    s.write_manifest(
+        &s.manifest()
+            .replace("cpu_utilization: 70", "cpu_utilization: 60"),
+    );
     s.proxy.reset();
     let (r, _) = s.deploy_json(&["--image-tag", "v1"]);
     r.assert_code(0);
     let writes = s.proxy.changes();
-    assert_eq!(writes.get("monitoring:PutMetricAlarm"), Some(&1), "{writes:?}");
+    assert_eq!(
+        writes.get("monitoring:PutMetricAlarm"),
+        Some(&1),
+        "{writes:?}"
+    );
     assert_eq!(writes.get("ecs:UpdateService"), None, "{writes:?}");
 }

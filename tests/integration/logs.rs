@@ -487,3 +487,47 @@ async fn an_empty_result_says_which_groups_were_empty() {
         r.stderr
     );
 }
+
+/// `logging.sidecars` (an extension): a sidecar's lines come through the
+/// router into the destination group, and `logs` labels them by container;
+/// `--container` picks them out.
+#[tokio::test(flavor = "multi_thread")]
+async fn sidecars_routed_through_firelens_are_labelled_by_container() {
+    let l = Logs::new("logsidecars").await;
+    let path = "copilot/api/manifest.yml";
+    let m = std::fs::read_to_string(l.ws.path().join(path)).unwrap();
+    l.ws.write(
+        path,
+        &m.replacen("\nlogging:\n", "\nlogging:\n  sidecars: [nginx]\n", 1),
+    );
+    let t = l.now - 10_000;
+    l.put(
+        &l.firelens_group(),
+        &format!("copilot/nginx-firelens-{TASK_A}"),
+        &[(t, "GET / 200".to_string())],
+    )
+    .await;
+    l.put(
+        &l.firelens_group(),
+        &format!("copilot/api-firelens-{TASK_A}"),
+        &[(t + 1, "handled".to_string())],
+    )
+    .await;
+    let lines = l.json_lines(&["--since", "1h"]);
+    let by: Vec<(&str, &str)> = lines
+        .iter()
+        .filter(|v| v["logGroup"] == l.firelens_group())
+        .map(|v| {
+            (
+                v["container"].as_str().unwrap(),
+                v["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(by, [("nginx", "GET / 200"), ("api", "handled")]);
+    let only = l.json_lines(&["--since", "1h", "--container", "nginx"]);
+    assert!(
+        only.iter().all(|v| v["container"] == "nginx") && !only.is_empty(),
+        "{only:?}"
+    );
+}

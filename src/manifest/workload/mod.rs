@@ -30,7 +30,7 @@ use crate::manifest::types::*;
 use crate::yaml::Node;
 
 /// Keys Copilot knows on every service type that sidecarctl accepts without acting on.
-const COMMON_IGNORED: &[&str] = &["observability"];
+const COMMON_IGNORED: &[&str] = &[];
 
 /// The keys Copilot knows of a kind that sidecarctl accepts without acting on them.
 fn ignored_keys(kind: ServiceType) -> Vec<&'static str> {
@@ -158,6 +158,12 @@ pub fn decode_service(d: &mut Decoder, root: &Node) -> Option<Service> {
             .unwrap_or_default(),
         _ => Deployment::default(),
     };
+    let xray = match kind_value {
+        Some(k) if k.is_service() => f
+            .take("observability")
+            .is_some_and(|n| decode_observability(d, n)),
+        _ => false,
+    };
     let taskdef_overrides = f
         .take("taskdef_overrides")
         .map(|n| decode_overrides(d, n))
@@ -197,6 +203,7 @@ pub fn decode_service(d: &mut Decoder, root: &Node) -> Option<Service> {
         publish,
         subscribe,
         deployment,
+        xray,
         ignored: std::mem::take(&mut d.ignored),
         unresolved: Default::default(),
     })

@@ -318,6 +318,7 @@ pub(super) fn decode_logging(d: &mut Decoder, n: &Node) -> Option<Logging> {
     l.env_file = f
         .take("env_file")
         .and_then(|n| d.string(n, "logging.env_file"));
+    l.sidecars = f.take("sidecars").and_then(|n| decode_routed(d, n));
     f.finish(d, &[]);
     Some(l)
 }
@@ -613,5 +614,51 @@ fn decode_rollback_alarms(d: &mut Decoder, n: &Node, worker: bool) -> RollbackAl
         cpu_utilization,
         memory_utilization,
         messages_delayed,
+    }
+}
+
+/// `observability.tracing`: `awsxray` (in any case, as Copilot compares it)
+/// adds the collector; another vendor is one Copilot adds nothing for.
+pub(super) fn decode_observability(d: &mut Decoder, n: &Node) -> bool {
+    let Some(mut f) = d.fields(n, "observability") else {
+        return false;
+    };
+    let mut xray = false;
+    if let Some(t) = f.take("tracing")
+        && let Some(v) = d.string(t, "observability.tracing")
+    {
+        xray = v.value.eq_ignore_ascii_case("awsxray");
+        if !xray {
+            d.warning_help(
+                "ignored-value",
+                format!("tracing vendor \"{}\" does nothing", v.value),
+                "the only vendor Copilot knows is awsxray; Copilot adds no collector for another, and neither does sidecarctl",
+                t.pos,
+                "observability.tracing",
+            );
+        }
+    }
+    f.finish(d, &[]);
+    xray
+}
+
+/// `logging.sidecars`: `true`, `false`, or a list of sidecar names.
+fn decode_routed(d: &mut Decoder, n: &Node) -> Option<At<RoutedSidecars>> {
+    const PATH: &str = "logging.sidecars";
+    match &n.value {
+        Value::Bool(true) => Some(d.at(RoutedSidecars::All, n.pos, PATH)),
+        Value::Bool(false) => None,
+        Value::Seq(items) => {
+            let names = items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, item)| d.string(item, &index(PATH, i)))
+                .collect();
+            Some(d.at(RoutedSidecars::Named(names), n.pos, PATH))
+        }
+        _ => {
+            d.wrong_type(n, PATH, "true, false or a list of sidecar names");
+            None
+        }
     }
 }
