@@ -62,6 +62,59 @@ def _update_nested_in_place(
 _cfn_models.Stack.update_from_cloudformation_json = classmethod(_update_nested_in_place)
 
 
+# A change set that moto carries out updates the stack's resources only: its
+# template, outputs, parameters and tags stay as they were (a stack created
+# by a change set has no outputs at all). CloudFormation updates them all.
+_apply_change_set = _cfn_models.ChangeSet.apply
+
+
+def _apply_whole_change_set(self):
+    _apply_change_set(self)
+    stack = self.stack
+    stack.template = self.template
+    stack._parse_template()
+    if self.parameters:
+        stack.parameters = {**(stack.parameters or {}), **self.parameters}
+    if self.tags:
+        stack.tags = self.tags
+    stack.output_map = stack._create_output_map()
+
+
+_cfn_models.ChangeSet.apply = _apply_whole_change_set
+
+
+# A resource type moto cannot update is dropped from its stack by an update
+# (a change of DeletionPolicy alone loses a secret, a table, a policy); on
+# AWS such a change leaves the resource as it is. So it stays.
+import moto.cloudformation.parsing as _cfn_parsing  # noqa: E402
+
+_parse_and_update = _cfn_parsing.parse_and_update_resource
+
+
+def _update_or_keep(logical_id, resource_json, resources_map, account_id, region_name):
+    updated = _parse_and_update(logical_id, resource_json, resources_map, account_id, region_name)
+    return updated if updated is not None else resources_map[logical_id]
+
+
+_cfn_parsing.parse_and_update_resource = _update_or_keep
+
+
+# An update whose template no longer declares a parameter fails in moto (it
+# keeps the old value and looks for its declaration); CloudFormation simply
+# forgets it.
+_load_parameters = _cfn_parsing.ResourceMap.load_parameters
+
+
+def _load_declared_parameters(self):
+    declared = self._template.get("Parameters") or {}
+    self.input_parameters = {k: v for k, v in (self.input_parameters or {}).items() if k in declared}
+    self.resolved_parameters = {k: v for k, v in self.resolved_parameters.items() if k in declared}
+    _load_parameters(self)
+
+
+_cfn_parsing.ResourceMap.load_parameters = _load_declared_parameters
+
+
 # ... and answers `Fn::GetAtt [Nested, Outputs.NAME]`, as CloudFormation does
 # (moto's nested stack has no attributes at all).
 def _nested_output(self, attribute_name):

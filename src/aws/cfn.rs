@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{AwsError, Found, aws_err};
+use super::{AwsError, ErrorKind, Found, aws_err};
 use crate::state::stack::{Change, ChangeSet, Stack, StackResource};
 
 /// A stack's outputs; `None` when the stack does not exist (or was deleted).
@@ -170,6 +170,11 @@ pub async fn stack(
                 .iter()
                 .filter_map(|o| o.export_name().map(str::to_string))
                 .collect(),
+            tags: s
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+                .collect(),
         }))
 }
 
@@ -282,6 +287,113 @@ pub async fn create_change_set(
         .await
         .map_err(aws_err("cloudformation:CreateChangeSet"))?;
     Ok(out.id().unwrap_or(name).to_string())
+}
+
+/// A change set of the add-ons stack: what it is made of.
+pub struct StackChange<'a> {
+    pub stack: &'a str,
+    pub name: &'a str,
+    /// The stack does not exist yet.
+    pub create: bool,
+    pub template: &'a str,
+    /// Values by key; a key the stack has that is not here keeps its value.
+    pub parameters: &'a [(String, String)],
+    pub previous: &'a [String],
+    pub tags: &'a [(String, String)],
+}
+
+/// Creates a change set that creates or updates a stack; its id.
+pub async fn create_stack_change_set(
+    client: &aws_sdk_cloudformation::Client,
+    c: &StackChange<'_>,
+) -> Result<String, AwsError> {
+    use aws_sdk_cloudformation::types::{Capability, ChangeSetType, Parameter, Tag};
+    const OP: &str = "cloudformation:CreateChangeSet";
+    let mut req = client
+        .create_change_set()
+        .stack_name(c.stack)
+        .change_set_name(c.name)
+        .change_set_type(if c.create {
+            ChangeSetType::Create
+        } else {
+            ChangeSetType::Update
+        })
+        .description("sidecarctl deploy: the service's add-ons")
+        .template_body(c.template)
+        .capabilities(Capability::CapabilityIam)
+        .capabilities(Capability::CapabilityNamedIam)
+        .capabilities(Capability::CapabilityAutoExpand);
+    for (k, v) in c.parameters {
+        req = req.parameters(
+            Parameter::builder()
+                .parameter_key(k)
+                .parameter_value(v)
+                .build(),
+        );
+    }
+    for k in c
+        .previous
+        .iter()
+        .filter(|k| !c.parameters.iter().any(|(p, _)| p == *k))
+    {
+        req = req.parameters(
+            Parameter::builder()
+                .parameter_key(k)
+                .use_previous_value(true)
+                .build(),
+        );
+    }
+    for (k, v) in c.tags {
+        req = req.tags(Tag::builder().key(k).value(v).build());
+    }
+    match req.send().await.map_err(aws_err(OP)) {
+        Ok(out) => Ok(out.id().unwrap_or(c.name).to_string()),
+        // A retried request whose first attempt went through: that one.
+        Err(e) if e.is(ErrorKind::AlreadyExists) => {
+            let out = client
+                .describe_change_set()
+                .stack_name(c.stack)
+                .change_set_name(c.name)
+                .send()
+                .await
+                .map_err(aws_err("cloudformation:DescribeChangeSet"))?;
+            Ok(out.change_set_id().unwrap_or(c.name).to_string())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// UpdateStack with the template and parameters as they are and new tags
+/// (what records that the stack is as wanted when nothing else changes).
+pub async fn retag_stack(
+    client: &aws_sdk_cloudformation::Client,
+    stack: &str,
+    parameters: &[String],
+    tags: &[(String, String)],
+) -> Result<(), AwsError> {
+    use aws_sdk_cloudformation::types::{Capability, Parameter, Tag};
+    let mut req = client
+        .update_stack()
+        .stack_name(stack)
+        .use_previous_template(true)
+        .capabilities(Capability::CapabilityIam)
+        .capabilities(Capability::CapabilityNamedIam)
+        .capabilities(Capability::CapabilityAutoExpand);
+    for k in parameters {
+        req = req.parameters(
+            Parameter::builder()
+                .parameter_key(k)
+                .use_previous_value(true)
+                .build(),
+        );
+    }
+    for (k, v) in tags {
+        req = req.tags(Tag::builder().key(k).value(v).build());
+    }
+    req.send()
+        .await
+        .map_err(aws_err("cloudformation:UpdateStack"))?;
+    Ok(())
 }
 
 /// A change set and every change it would make (every page).

@@ -213,6 +213,7 @@ pub(crate) fn classify(code: Option<&str>, message: &str, status_5xx: bool) -> E
         | "QueueDoesNotExist" => ErrorKind::NotFound,
         "EntityAlreadyExists"
         | "ResourceAlreadyExistsException"
+        | "AlreadyExistsException"
         | "ParameterAlreadyExists"
         | "DuplicateTargetGroupName"
         | "PriorityInUse"

@@ -259,6 +259,10 @@ pub struct DeployArgs {
     /// On failure, leave the service as it is instead of rolling back
     #[arg(long)]
     pub no_rollback: bool,
+    /// Let the add-ons stack's change delete or replace resources (a table,
+    /// a bucket): without it such a change is refused before it runs
+    #[arg(long)]
+    pub allow_addons_replacement: bool,
     /// If another deploy of the service is under way, wait for it instead of refusing
     #[arg(long)]
     pub wait_for_lock: bool,

@@ -209,6 +209,7 @@ async fn deploy_one(
         security_groups: args.security_groups.clone(),
         target_group: args.target_group_arn.clone(),
         lease: args.lock_lease,
+        allow_addons_replacement: args.allow_addons_replacement,
     };
     let deadline = std::time::Instant::now() + opts.timeout;
     let mut waited = false;
@@ -298,24 +299,11 @@ fn prepare(target: &TargetArgs, args: &DeployArgs) -> Result<(Prepared, Diagnost
         }
         None => Addons::default(),
     };
-    if !addons.skipped.is_empty() {
-        let list: Vec<String> = addons
-            .skipped
-            .iter()
-            .map(|(f, id, t)| format!("{id} ({t}, {f})"))
-            .collect();
-        diags.push(
-            Diagnostic::warning("addons-skipped", format!("add-on resources not deployed: {}", list.join(", ")))
-                .help("sidecarctl deploys add-ons' AWS::IAM::ManagedPolicy resources only; create the others with CloudFormation or Terraform"),
-        );
-    }
-    if args.execution_role_arn.is_some() && !addons.policies.is_empty() {
-        let n = addons.policies.len();
+    if args.execution_role_arn.is_some() && addons.template.is_some() {
         diags.push(Diagnostic::warning(
             "addons-not-attached",
             format!(
-                "{n} add-on polic{} of {} not attached: the roles are managed elsewhere (--execution-role-arn, --task-role-arn)",
-                if n == 1 { "y" } else { "ies" },
+                "the add-ons' managed policies of {} are not attached: the roles are managed elsewhere (--execution-role-arn, --task-role-arn)",
                 svc.name.value
             ),
         ));

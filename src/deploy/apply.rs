@@ -334,25 +334,6 @@ async fn run_step(
         Step::DeleteRolePolicy { role, policy } => {
             none(aws::iam::delete_role_policy(&aws.iam, role, policy).await)
         }
-        Step::CreateManagedPolicy {
-            name,
-            arn,
-            document,
-        } => match aws::iam::create_policy(&aws.iam, name, document, tags).await {
-            Ok(_) => Ok(Output::None),
-            // There already (a retried create, or an earlier run that stopped
-            // before attaching it): give it this document.
-            Err(e) if e.is(ErrorKind::AlreadyExists) => {
-                none(aws::iam::new_policy_version(&aws.iam, arn, document).await)
-            }
-            Err(e) => Err(e),
-        },
-        Step::UpdateManagedPolicy { arn, document } => {
-            none(aws::iam::new_policy_version(&aws.iam, arn, document).await)
-        }
-        Step::TagRole { role, key, value } => {
-            none(aws::iam::tag_role(&aws.iam, role, key, value).await)
-        }
         Step::AttachPolicy { role, arn } => {
             none(aws::iam::attach_policy(&aws.iam, role, arn).await)
         }

@@ -13,6 +13,27 @@ use crate::plan::Desired;
 use crate::plan::messaging::queues_to_create;
 use crate::state::messaging::Queue;
 
+/// An add-ons refusal, said as the error that stops the deploy.
+fn refusal(r: super::addons::Refused) -> aws::AwsError {
+    use super::addons::Refused;
+    match r {
+        Refused::Aws(e) => e,
+        Refused::Loses(l) => aws::AwsError::new(
+            "cloudformation:ExecuteChangeSet",
+            aws::ErrorKind::Invalid,
+            format!(
+                "not run: the add-ons change set would lose what is stored: {}; it was deleted (deploy with --allow-addons-replacement to carry such a change out)",
+                l.join(", ")
+            ),
+        ),
+        Refused::Failed(why) => aws::AwsError::new(
+            "cloudformation:ExecuteChangeSet",
+            aws::ErrorKind::Other,
+            why,
+        ),
+    }
+}
+
 /// What this deploy lays first, described for people.
 pub fn described(resolved: &Resolved, desired: &Desired) -> Vec<String> {
     let access_point = resolved.create_access_point.as_ref().map(|(fs, want)| {
@@ -21,8 +42,10 @@ pub fn described(resolved: &Resolved, desired: &Desired) -> Vec<String> {
             want.root, want.uid, want.gid
         )
     });
-    access_point
+    let addons = resolved.addons.as_ref().and_then(super::addons::describe);
+    addons
         .into_iter()
+        .chain(access_point)
         .chain(
             queues(desired)
                 .into_iter()
@@ -49,6 +72,23 @@ pub async fn lay(
 ) -> Result<(Resolved, Vec<String>), (Vec<String>, aws::AwsError)> {
     let mut done = Vec::new();
     let mut now = resolved.clone();
+    if let Some(m) = resolved.addons.as_ref().filter(|m| !m.up_to_date()) {
+        let text = super::addons::describe(m).unwrap_or_default();
+        let stack = super::addons::lay(d, m)
+            .await
+            .map_err(|r| (done.clone(), refusal(r)))?;
+        now = now.with_addons(stack).map_err(|p| {
+            (
+                done.clone(),
+                aws::AwsError::new(
+                    "cloudformation:DescribeStacks",
+                    aws::ErrorKind::Invalid,
+                    p.join("; "),
+                ),
+            )
+        })?;
+        done.push(text);
+    }
     if let Some((fs, want)) = &resolved.create_access_point {
         let started = Instant::now();
         let tags = crate::plan::desired::tags(d.target.app, d.target.env, &d.target.svc.name);

@@ -10,6 +10,7 @@
 //! missing, another deploy under way, a failure). The lock is released on
 //! every way out.
 
+mod addons;
 pub mod apply;
 mod foundation;
 pub mod lease;
@@ -78,6 +79,8 @@ pub struct Options {
     /// How long the deploy lock lasts unless renewed (it is renewed every
     /// quarter of it while the deploy works).
     pub lease: Duration,
+    /// The add-ons stack may delete or replace resources.
+    pub allow_addons_replacement: bool,
 }
 
 /// The ECS service name of a Copilot service: its name, in the environment's cluster.

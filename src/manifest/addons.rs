@@ -1,42 +1,73 @@
-//! Copilot add-ons (`copilot/{svc}/addons/*.yml`): CloudFormation templates.
-//! sidecarctl deploys their `AWS::IAM::ManagedPolicy` resources and names the
-//! other resources it leaves alone.
+//! Copilot add-ons (`copilot/{svc}/addons/*.yml`): CloudFormation templates,
+//! merged into one as Copilot merges them (each section key by key; a key
+//! in two files must say the same in both), written as JSON with the
+//! short-form intrinsics (`!Ref`, `!Sub`, ...) in their long form, and the
+//! values of `addons.parameters.yml`.
 
 use std::path::Path;
 use std::sync::Arc;
 
+use serde_json::{Map, Value as Json};
+
 use super::load::read_source;
 use crate::diag::{Diagnostic, Diagnostics, SourceFile};
-use crate::yaml::{self, Node, Pos};
+use crate::yaml::{self, Node, Pos, Value};
 
-/// One `AWS::IAM::ManagedPolicy`.
+/// The template sections Copilot merges.
+const SECTIONS: [&str; 8] = [
+    "AWSTemplateFormatVersion",
+    "Description",
+    "Metadata",
+    "Parameters",
+    "Mappings",
+    "Conditions",
+    "Resources",
+    "Outputs",
+];
+
+/// The parameters Copilot passes every add-ons stack.
+pub const COPILOT_PARAMETERS: [&str; 3] = ["App", "Env", "Name"];
+
+/// A value of `addons.parameters.yml`, as written.
 #[derive(Clone, Debug)]
-pub struct AddonPolicy {
+pub struct ParameterValue {
     pub file: Arc<SourceFile>,
-    pub logical_id: String,
-    pub pos: Pos,
-    /// `ManagedPolicyName`, when the template gives one.
-    pub name: Option<String>,
-    /// `PolicyDocument`, intrinsic functions unresolved.
-    pub document: Node,
-}
-
-/// A template parameter and its default.
-#[derive(Clone, Debug)]
-pub struct AddonParameter {
     pub name: String,
-    pub default: Option<String>,
+    pub node: Node,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct Addons {
-    pub policies: Vec<AddonPolicy>,
-    pub parameters: Vec<AddonParameter>,
-    /// `(file, logical id, type)` of resources that are not deployed.
-    pub skipped: Vec<(String, String, String)>,
+    /// The merged template, when the service has add-ons.
+    pub template: Option<Json>,
+    /// `addons.parameters.yml`'s values.
+    pub values: Vec<ParameterValue>,
 }
 
-/// Reads every `*.yml` / `*.yaml` in `dir` (none when it does not exist).
+impl Addons {
+    /// The template's parameters beyond Copilot's, with their defaults.
+    pub fn extra_parameters(&self) -> Vec<(String, Option<String>)> {
+        let Some(Json::Object(params)) = self.template.as_ref().and_then(|t| t.get("Parameters"))
+        else {
+            return Vec::new();
+        };
+        params
+            .iter()
+            .filter(|(k, _)| !COPILOT_PARAMETERS.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.get("Default").map(json_text)))
+            .collect()
+    }
+}
+
+fn json_text(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Reads every `*.yml` / `*.yaml` in `dir` (none when it does not exist), and
+/// `addons.parameters.yml`.
 pub fn load_addons(dir: &Path) -> (Addons, Diagnostics) {
     let mut addons = Addons::default();
     let mut diags = Diagnostics::new();
@@ -50,74 +81,199 @@ pub fn load_addons(dir: &Path) -> (Addons, Diagnostics) {
         .collect();
     paths.sort();
     for path in paths {
-        match read_source(&path) {
-            Ok(file) => parse_addon(&file, &mut addons, &mut diags),
-            Err(d) => diags.push(d),
+        let file = match read_source(&path) {
+            Ok(f) => f,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
+        let is_values = path.file_stem().is_some_and(|s| s == "addons.parameters");
+        if is_values {
+            parse_values(&file, &mut addons, &mut diags);
+        } else {
+            parse_addon(&file, &mut addons, &mut diags);
         }
     }
     (addons, diags)
 }
 
-/// Reads one template into `addons`.
-pub fn parse_addon(file: &Arc<SourceFile>, addons: &mut Addons, diags: &mut Diagnostics) {
-    let root = match yaml::parse(&file.text) {
-        Ok(r) => r,
+fn parse_root(file: &Arc<SourceFile>, diags: &mut Diagnostics) -> Option<Node> {
+    match yaml::parse(&file.text) {
+        Ok(r) => Some(r),
         Err(e) => {
             let d = Diagnostic::error("yaml-syntax", e.message).in_file(file);
             diags.push(match e.pos {
                 Some(p) => d.at(file, p),
                 None => d,
             });
-            return;
-        }
-    };
-    if let Some(params) = root.get("Parameters").and_then(Node::as_map) {
-        for (k, v) in params {
-            addons.parameters.push(AddonParameter {
-                name: k.name.clone(),
-                default: v.get("Default").and_then(Node::scalar_text),
-            });
+            None
         }
     }
-    let Some(resources) = root.get("Resources").and_then(Node::as_map) else {
+}
+
+fn parse_values(file: &Arc<SourceFile>, addons: &mut Addons, diags: &mut Diagnostics) {
+    let Some(root) = parse_root(file, diags) else {
+        return;
+    };
+    let Some(params) = root.get("Parameters").and_then(Node::as_map) else {
+        diags.push(
+            Diagnostic::error("addon", "addons.parameters.yml needs a \"Parameters\" map")
+                .at(file, root.pos),
+        );
+        return;
+    };
+    for (k, v) in params {
+        addons.values.push(ParameterValue {
+            file: file.clone(),
+            name: k.name.clone(),
+            node: v.clone(),
+        });
+    }
+}
+
+/// Reads one template and merges it into `addons`.
+pub fn parse_addon(file: &Arc<SourceFile>, addons: &mut Addons, diags: &mut Diagnostics) {
+    let Some(root) = parse_root(file, diags) else {
+        return;
+    };
+    if root.get("Resources").and_then(Node::as_map).is_none() {
         diags.push(
             Diagnostic::error("addon", "an add-on template needs \"Resources\"").at(file, root.pos),
         );
         return;
-    };
-    for (key, res) in resources {
-        let kind = res
-            .get("Type")
-            .and_then(Node::scalar_text)
-            .unwrap_or_default();
-        if kind != "AWS::IAM::ManagedPolicy" {
-            addons
-                .skipped
-                .push((file.path.clone(), key.name.clone(), kind));
-            continue;
-        }
-        let props = res.get("Properties");
-        let Some(document) = props.and_then(|p| p.get("PolicyDocument")) else {
+    }
+    for p in COPILOT_PARAMETERS {
+        if root.get("Parameters").and_then(|ps| ps.get(p)).is_none() {
             diags.push(
                 Diagnostic::error(
                     "addon",
-                    format!("managed policy {} has no PolicyDocument", key.name),
+                    format!("an add-on template must declare the parameter {p} (Copilot passes App, Env and Name)"),
+                )
+                .at(file, root.pos)
+                .field("Parameters"),
+            );
+        }
+    }
+    let merged = addons
+        .template
+        .get_or_insert_with(|| Json::Object(Map::new()));
+    let Some(root_map) = root.as_map() else {
+        return;
+    };
+    for (key, node) in root_map {
+        if !SECTIONS.contains(&key.name.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    "addon",
+                    format!("an add-on template has no section \"{}\"", key.name),
                 )
                 .at(file, key.pos)
-                .field(format!("Resources.{}.Properties.PolicyDocument", key.name)),
+                .help(format!("Copilot merges {}", SECTIONS.join(", "))),
             );
             continue;
+        }
+        let value = match cfn_json(node) {
+            Ok(v) => v,
+            Err((pos, why)) => {
+                diags.push(
+                    Diagnostic::error("addon", why)
+                        .at(file, pos)
+                        .field(key.name.clone()),
+                );
+                continue;
+            }
         };
-        addons.policies.push(AddonPolicy {
-            file: file.clone(),
-            logical_id: key.name.clone(),
-            pos: key.pos,
-            name: props
-                .and_then(|p| p.get("ManagedPolicyName"))
-                .and_then(Node::scalar_text),
-            document: document.clone(),
-        });
+        merge_section(merged, &key.name, value, file, node, diags);
     }
+}
+
+/// Merges one section: maps key by key, a key already there must be equal.
+fn merge_section(
+    merged: &mut Json,
+    section: &str,
+    value: Json,
+    file: &Arc<SourceFile>,
+    node: &Node,
+    diags: &mut Diagnostics,
+) {
+    let Json::Object(root) = merged else { return };
+    match (root.get_mut(section), value) {
+        (None, v) => {
+            root.insert(section.to_string(), v);
+        }
+        (Some(Json::Object(have)), Json::Object(add)) => {
+            for (k, v) in add {
+                match have.get(&k) {
+                    None => {
+                        have.insert(k, v);
+                    }
+                    Some(old) if *old == v => {}
+                    Some(_) => {
+                        let pos = node
+                            .as_map()
+                            .and_then(|m| m.iter().find(|(key, _)| key.name == k))
+                            .map_or(node.pos, |(key, _)| key.pos);
+                        diags.push(
+                            Diagnostic::error(
+                                "addon",
+                                format!("{section}.{k} is defined differently in another add-on template"),
+                            )
+                            .at(file, pos)
+                            .help("Copilot merges the templates: a name used twice must say the same in both"),
+                        );
+                    }
+                }
+            }
+        }
+        (Some(old), v) if *old == v => {}
+        (Some(_), _) => diags.push(
+            Diagnostic::error(
+                "addon",
+                format!("{section} differs between add-on templates"),
+            )
+            .at(file, node.pos),
+        ),
+    }
+}
+
+/// A template node as CloudFormation's JSON: short-form intrinsics in their
+/// long form (`!Ref X` → `{"Ref": "X"}`, `!GetAtt A.B` → `{"Fn::GetAtt":
+/// ["A", "B"]}`), integers as numbers, other scalars as written.
+pub fn cfn_json(n: &Node) -> Result<Json, (Pos, String)> {
+    let v = match &n.value {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Int(i) => Json::from(*i),
+        Value::Float(_) => Json::String(n.scalar_text().unwrap_or_default()),
+        Value::Str(s) => Json::String(s.clone()),
+        Value::Seq(items) => Json::Array(items.iter().map(cfn_json).collect::<Result<_, _>>()?),
+        Value::Map(entries) => {
+            let mut m = Map::new();
+            for (k, v) in entries {
+                m.insert(k.name.clone(), cfn_json(v)?);
+            }
+            Json::Object(m)
+        }
+    };
+    let Some(tag) = n.tag.as_deref() else {
+        return Ok(v);
+    };
+    let name = tag.trim_start_matches('!');
+    Ok(match name {
+        "Ref" | "Condition" => serde_json::json!({ name: v }),
+        "GetAtt" => match v {
+            Json::String(s) => {
+                let (res, attr) = s.split_once('.').unwrap_or((&s, ""));
+                serde_json::json!({"Fn::GetAtt": [res, attr]})
+            }
+            other => serde_json::json!({"Fn::GetAtt": other}),
+        },
+        "Base64" | "Cidr" | "FindInMap" | "GetAZs" | "ImportValue" | "Join" | "Select"
+        | "Split" | "Sub" | "Transform" | "And" | "Equals" | "If" | "Not" | "Or"
+        | "ToJsonString" | "Length" => serde_json::json!({ format!("Fn::{name}"): v }),
+        _ => return Err((n.pos, format!("{tag} is not a CloudFormation function"))),
+    })
 }
 
 /// What Copilot makes of an add-on template's output (its

@@ -85,6 +85,12 @@ pub fn artifact_bucket(app: &str, region: &str, account: &str) -> String {
     format!("{}-{hash}", stem.trim_end_matches('-'))
 }
 
+/// The add-ons stack sidecarctl deploys for a service Copilot never
+/// deployed: `{app}-{env}-{svc}-AddonsStack`, after Copilot's logical id.
+pub fn addons_stack(app: &str, env: &str, svc: &str) -> String {
+    format!("{app}-{env}-{svc}-AddonsStack")
+}
+
 /// Where `adopt` records the ECS service it took over from a deleted Copilot
 /// service stack, so that later deploys find it: an SSM parameter holding the
 /// service's ARN.

@@ -7,7 +7,6 @@ use crate::manifest::{EnvManifest, Placement, Service, ServiceType};
 use crate::model::Environment;
 use crate::model::Resolved;
 use crate::names::{self, sidecarctl};
-use crate::render::addons::RenderedPolicy;
 use crate::render::iam::ecs_tasks_trust_policy;
 use crate::render::{TaskDefinition, render_policies, render_task_definition};
 use crate::state::lb::LoadBalancer;
@@ -21,7 +20,6 @@ pub struct DesiredIam {
     pub trust_policy: String,
     pub execution_policy: String,
     pub task_policy: Option<String>,
-    pub addons: Vec<(RenderedPolicy, String)>,
     /// Managed policies to attach to the task role as they are (the
     /// add-ons stack Copilot deployed outputs them).
     pub attach: Vec<String>,
@@ -141,7 +139,6 @@ pub fn desired_state(
             trust_policy: ecs_tasks_trust_policy(),
             execution_policy: p.execution.to_json(),
             task_policy: p.task.map(|p| p.to_json()),
-            addons: r.addon_policies.clone(),
             attach: facts.addon_outputs.policies.clone(),
             tags: tags.clone(),
         }

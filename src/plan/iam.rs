@@ -1,10 +1,10 @@
 //! The plan's part for the task's roles: the roles, their inline policies
-//! (exact ARNs), the add-on policies and those of Copilot's add-ons stack.
+//! (exact ARNs), and the add-ons stack's managed policies attached.
 
 use serde_json::Value;
 
 use super::diff::{Change, diff};
-use super::{Desired, Groups, Step, addon_tag};
+use super::{Desired, Groups, Step};
 use crate::names::sidecarctl::{EXECUTION_POLICY, TASK_POLICY};
 use crate::state::{Current, IamState, Role};
 
@@ -112,43 +112,13 @@ pub fn plan_iam(d: &Desired, cur: &Current, g: &mut Groups) -> Vec<(String, Vec<
     policy_changes
 }
 
-/// The add-ons' managed policies: Copilot's add-ons stack's attached as they
-/// are; those sidecarctl deploys created or given a new version, the task
-/// role's tags recording the document attached.
+/// The add-ons stack's managed policies, attached to the task role as they are.
 fn managed_policies(iam: &super::DesiredIam, state: &IamState, g: &mut Groups) {
     for arn in &iam.attach {
         if !state.attached.contains(arn) {
             g.second.push(Step::AttachPolicy {
                 role: iam.task_role.clone(),
                 arn: arn.clone(),
-            });
-        }
-    }
-    for (policy, arn) in &iam.addons {
-        let key = addon_tag(&policy.name);
-        let recorded = state.task_role.as_ref().and_then(|r| r.tags.get(&key));
-        let attached = state.attached.contains(arn);
-        if !attached {
-            g.first.push(Step::CreateManagedPolicy {
-                name: policy.name.clone(),
-                arn: arn.clone(),
-                document: policy.document.clone(),
-            });
-            g.second.push(Step::AttachPolicy {
-                role: iam.task_role.clone(),
-                arn: arn.clone(),
-            });
-        } else if recorded != Some(&policy.hash) {
-            g.first.push(Step::UpdateManagedPolicy {
-                arn: arn.clone(),
-                document: policy.document.clone(),
-            });
-        }
-        if !attached || recorded != Some(&policy.hash) {
-            g.second.push(Step::TagRole {
-                role: iam.task_role.clone(),
-                key,
-                value: policy.hash.clone(),
             });
         }
     }

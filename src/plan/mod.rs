@@ -23,19 +23,10 @@ mod taskdef;
 pub mod text;
 
 use crate::names::arn;
-use crate::render::addons::sha256_hex;
 use crate::state::Current;
 pub use desired::{Desired, DesiredIam};
 use diff::Change;
 pub use iam::trusts_ecs_tasks;
-
-/// The task role's tag recording the document of an add-on policy attached to it.
-pub fn addon_tag(policy_name: &str) -> String {
-    format!(
-        "sidecarctl:addon:{}",
-        &sha256_hex(policy_name.as_bytes())[..16]
-    )
-}
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Step {
@@ -61,23 +52,9 @@ pub enum Step {
         role: String,
         policy: String,
     },
-    CreateManagedPolicy {
-        name: String,
-        arn: String,
-        document: String,
-    },
-    UpdateManagedPolicy {
-        arn: String,
-        document: String,
-    },
     AttachPolicy {
         role: String,
         arn: String,
-    },
-    TagRole {
-        role: String,
-        key: String,
-        value: String,
     },
     RegisterTaskDefinition,
     UpdateService {
@@ -206,14 +183,9 @@ impl Step {
             Step::DeleteRolePolicy { role, policy } => {
                 format!("delete policy {policy} of role {role}")
             }
-            Step::CreateManagedPolicy { name, .. } => format!("create add-on policy {name}"),
-            Step::UpdateManagedPolicy { arn, .. } => {
-                format!("update add-on policy {}", arn::last_segment(arn))
-            }
             Step::AttachPolicy { role, arn } => {
                 format!("attach {} to role {role}", arn::last_segment(arn))
             }
-            Step::TagRole { role, .. } => format!("record the add-on policy on role {role}"),
             Step::RegisterTaskDefinition => format!("register task definition {}", d.td.family),
             Step::UpdateService {
                 desired,
@@ -315,10 +287,7 @@ impl Step {
             Step::UpdateTrust { .. } => "iam:UpdateAssumeRolePolicy",
             Step::PutRolePolicy { .. } => "iam:PutRolePolicy",
             Step::DeleteRolePolicy { .. } => "iam:DeleteRolePolicy",
-            Step::CreateManagedPolicy { .. } => "iam:CreatePolicy",
-            Step::UpdateManagedPolicy { .. } => "iam:CreatePolicyVersion",
             Step::AttachPolicy { .. } => "iam:AttachRolePolicy",
-            Step::TagRole { .. } => "iam:TagRole",
             Step::RegisterTaskDefinition => "ecs:RegisterTaskDefinition",
             Step::UpdateService { .. } => "ecs:UpdateService",
             Step::CreateDiscoveryService => "servicediscovery:CreateService",
@@ -517,7 +486,6 @@ fn service_entries(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::addons::RenderedPolicy;
     use crate::render::{Facts, render_task_definition};
     use crate::state::{IamState, LogGroup, Registered, Role, ServiceState};
     use crate::validate::testing::service_in;
@@ -552,7 +520,6 @@ mod tests {
                 trust_policy: "{}".into(),
                 execution_policy: "{\"Version\":\"2012-10-17\",\"Statement\":[]}".into(),
                 task_policy: None,
-                addons: Vec::new(),
                 attach: Vec::new(),
                 tags: Vec::new(),
             }),
@@ -746,35 +713,15 @@ mod tests {
     }
 
     #[test]
-    fn add_on_policies_are_created_attached_and_recorded_then_left_alone() {
+    fn the_add_ons_stacks_policies_are_attached_then_left_alone() {
         let mut d = desired();
-        let policy = RenderedPolicy {
-            logical_id: "P".into(),
-            name: "demo-test-api-P".into(),
-            document: "{}".into(),
-            hash: "h1".into(),
-        };
-        let arn = "arn:aws:iam::1:policy/demo-test-api-P".to_string();
-        d.iam.as_mut().unwrap().addons = vec![(policy, arn.clone())];
+        let arn = "arn:aws:iam::1:policy/demo-test-api-AddonsStack-P".to_string();
+        d.iam.as_mut().unwrap().attach = vec![arn.clone()];
         let mut cur = in_place(&d);
         let ops: Vec<&str> = plan(&d, &cur).steps().map(Step::operation).collect();
-        assert_eq!(
-            ops,
-            ["iam:CreatePolicy", "iam:AttachRolePolicy", "iam:TagRole"]
-        );
-        // Attached and recorded: nothing to do.
-        let iam = cur.iam.as_mut().unwrap();
-        iam.attached.push(arn.clone());
-        iam.task_role
-            .as_mut()
-            .unwrap()
-            .tags
-            .insert(addon_tag("demo-test-api-P"), "h1".into());
+        assert_eq!(ops, ["iam:AttachRolePolicy"]);
+        cur.iam.as_mut().unwrap().attached.push(arn);
         assert!(plan(&d, &cur).is_empty());
-        // The document changed: a new version, recorded.
-        d.iam.as_mut().unwrap().addons[0].0.hash = "h2".into();
-        let ops: Vec<&str> = plan(&d, &cur).steps().map(Step::operation).collect();
-        assert_eq!(ops, ["iam:CreatePolicyVersion", "iam:TagRole"]);
     }
 
     #[test]

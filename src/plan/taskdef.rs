@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::diff::diff;
 use super::{Desired, Groups, Step, TaskDefinitionChange};
-use crate::render::document::same_registration;
+use crate::render::document::{same_registration, without_filled_in};
 use crate::state::{Current, Registered};
 
 /// The log group and its retention.
@@ -39,7 +39,10 @@ pub fn plan_task_definition(d: &Desired, cur: &Current, g: &mut Groups) -> TaskD
         (_, Some(l)) if same(l) => TaskDefinitionChange::Reuse { arn: l.arn.clone() },
         _ => {
             g.first.push(Step::RegisterTaskDefinition);
-            let old = cur.td.as_ref().map_or(Value::Null, |r| r.document.clone());
+            let old = cur
+                .td
+                .as_ref()
+                .map_or(Value::Null, |r| without_filled_in(&r.document, &d.td_doc));
             TaskDefinitionChange::Register {
                 changes: diff(&old, &d.td_doc),
             }

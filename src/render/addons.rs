@@ -1,233 +1,193 @@
-//! Add-on managed policies with their CloudFormation intrinsics resolved:
-//! `!Sub` / `Fn::Sub` (with AWS::Region, AWS::AccountId, AWS::Partition,
-//! AWS::URLSuffix and the App, Env, Name parameters), `!Ref` and `!Join`.
+//! The add-ons stack sidecarctl deploys for a service: the merged template
+//! (see [`crate::manifest::addons`]), Copilot's parameters (`App`, `Env`,
+//! `Name`) and `addons.parameters.yml`'s values, and a hash of both, kept on
+//! the stack to tell whether it has to change.
 
-use serde_json::{Map, Value as Json};
-
-use super::facts::Facts;
 use crate::diag::Diagnostic;
-use crate::manifest::addons::{AddonPolicy, Addons};
-use crate::yaml::{Node, Value};
+use crate::manifest::addons::{Addons, COPILOT_PARAMETERS};
+use crate::yaml::Node;
 
-/// A policy ready to create: its name, its JSON document and that document's hash.
+/// What to deploy as the add-ons stack.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RenderedPolicy {
-    pub logical_id: String,
-    pub name: String,
-    pub document: String,
+pub struct AddonsStack {
+    /// The template, JSON.
+    pub template: String,
+    pub parameters: Vec<(String, String)>,
+    /// SHA-256 of the template and the parameters.
     pub hash: String,
 }
 
-impl RenderedPolicy {
-    pub fn arn(&self, facts: &Facts) -> String {
-        crate::names::arn::managed_policy(&facts.partition, &facts.account, &self.name)
-    }
+/// The largest template CloudFormation takes in a request.
+pub const MAX_TEMPLATE_BYTES: usize = 51_200;
+
+/// What `${X}` and `!Ref X` may name in `addons.parameters.yml`: Copilot's
+/// parameters and the pseudo parameters, by value.
+pub struct Known<'a> {
+    pub app: &'a str,
+    pub env: &'a str,
+    pub svc: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    pub partition: &'a str,
+    pub url_suffix: &'a str,
 }
 
-struct Scope<'a> {
-    facts: &'a Facts,
-    svc: &'a str,
-    addons: &'a Addons,
-    policy: &'a AddonPolicy,
-}
-
-impl Scope<'_> {
-    fn lookup(&self, name: &str) -> Option<String> {
-        let f = self.facts;
+impl Known<'_> {
+    fn get(&self, name: &str) -> Option<&str> {
         Some(match name {
-            "AWS::Region" => f.region.clone(),
-            "AWS::AccountId" => f.account.clone(),
-            "AWS::Partition" => f.partition.clone(),
-            "AWS::URLSuffix" => f.dns_suffix().to_string(),
-            "App" => f.app.clone(),
-            "Env" => f.env.clone(),
-            "Name" => self.svc.to_string(),
-            other => {
-                return self
-                    .addons
-                    .parameters
-                    .iter()
-                    .find(|p| p.name == other)?
-                    .default
-                    .clone();
-            }
+            "App" => self.app,
+            "Env" => self.env,
+            "Name" => self.svc,
+            "AWS::Region" => self.region,
+            "AWS::AccountId" => self.account,
+            "AWS::Partition" => self.partition,
+            "AWS::URLSuffix" => self.url_suffix,
+            _ => return None,
         })
     }
-
-    fn error(&self, node: &Node, message: String) -> Diagnostic {
-        Diagnostic::error("addon", message)
-            .at(&self.policy.file, node.pos)
-            .field(format!(
-                "Resources.{}.Properties.PolicyDocument",
-                self.policy.logical_id
-            ))
-    }
 }
 
-/// Renders every managed policy of the add-ons; the errors name the template line.
-pub fn render_addon_policies(
-    addons: &Addons,
-    facts: &Facts,
-    svc: &str,
-) -> Result<Vec<RenderedPolicy>, Vec<Diagnostic>> {
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    for policy in &addons.policies {
-        let scope = Scope {
-            facts,
-            svc,
-            addons,
-            policy,
-        };
-        match resolve(&scope, &policy.document) {
-            Ok(doc) => {
-                let document = serde_json::to_string(&doc).unwrap_or_default();
-                let name = policy.name.clone().unwrap_or_else(|| {
-                    let n = format!("{}-{}", facts.family(svc), policy.logical_id);
-                    n.chars().take(128).collect()
-                });
-                out.push(RenderedPolicy {
-                    logical_id: policy.logical_id.clone(),
-                    hash: sha256_hex(document.as_bytes()),
-                    name,
-                    document,
-                });
-            }
-            Err(e) => errors.push(e),
-        }
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
-}
-
-fn resolve(s: &Scope, node: &Node) -> Result<Json, Diagnostic> {
-    if let Some(tag) = &node.tag {
-        return match tag.as_str() {
-            "!Sub" => sub(s, node),
-            "!Ref" => reference(s, node),
-            "!Join" => join(s, node),
-            other => Err(s.error(
-                node,
-                format!("{other} is not supported in add-on policies (only !Sub, !Ref and !Join)"),
-            )),
-        };
-    }
-    match &node.value {
-        Value::Null => Ok(Json::Null),
-        Value::Bool(b) => Ok(Json::Bool(*b)),
-        Value::Int(i) => Ok(Json::from(*i)),
-        Value::Float(_) => Ok(Json::String(node.scalar_text().unwrap_or_default())),
-        Value::Str(t) => Ok(Json::String(t.clone())),
-        Value::Seq(items) => items
-            .iter()
-            .map(|i| resolve(s, i))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Json::Array),
-        Value::Map(entries) => {
-            if let [(k, v)] = entries.as_slice() {
-                match k.name.as_str() {
-                    "Fn::Sub" => return sub(s, v),
-                    "Ref" => return reference(s, v),
-                    "Fn::Join" => return join(s, v),
-                    name if name.starts_with("Fn::") => {
-                        return Err(s.error(node, format!("{name} is not supported in add-on policies (only Fn::Sub, Ref and Fn::Join)")));
-                    }
-                    _ => {}
-                }
-            }
-            let mut m = Map::new();
-            for (k, v) in entries {
-                m.insert(k.name.clone(), resolve(s, v)?);
-            }
-            Ok(Json::Object(m))
-        }
-    }
-}
-
-fn as_text(s: &Scope, node: &Node) -> Result<String, Diagnostic> {
-    match resolve(s, node)? {
-        Json::String(t) => Ok(t),
-        Json::Number(n) => Ok(n.to_string()),
-        other => Err(s.error(node, format!("expected text, found {other}"))),
-    }
-}
-
-fn sub(s: &Scope, node: &Node) -> Result<Json, Diagnostic> {
-    let (template, vars): (String, Vec<(String, String)>) = match &node.value {
-        Value::Seq(items) if items.len() == 2 => {
-            let t = items[0]
-                .scalar_text()
-                .ok_or_else(|| s.error(node, "!Sub takes a template".into()))?;
-            let mut vars = Vec::new();
-            for (k, v) in items[1].as_map().unwrap_or_default() {
-                vars.push((k.name.clone(), as_text(s, v)?));
-            }
-            (t, vars)
-        }
-        _ => (
-            node.scalar_text().ok_or_else(|| {
-                s.error(node, "!Sub takes a string or [template, variables]".into())
-            })?,
-            Vec::new(),
-        ),
+/// The add-ons stack of a service; `None` without add-ons. A value that
+/// names something only Copilot's service stack had, a parameter without a
+/// value or default, or a template over CloudFormation's limit is an error
+/// at its place.
+pub fn addons_stack(addons: &Addons, k: &Known) -> Result<Option<AddonsStack>, Vec<Diagnostic>> {
+    let Some(template) = &addons.template else {
+        return Ok(None);
     };
+    let mut errors = Vec::new();
+    let mut parameters: Vec<(String, String)> = COPILOT_PARAMETERS
+        .iter()
+        .map(|p| (p.to_string(), k.get(p).unwrap_or_default().to_string()))
+        .collect();
+    for v in &addons.values {
+        match value_of(&v.node, k) {
+            Ok(text) => parameters.push((v.name.clone(), text)),
+            Err(why) => errors.push(
+                Diagnostic::error("addon", why)
+                    .at(&v.file, v.node.pos)
+                    .field(format!("Parameters.{}", v.name)),
+            ),
+        }
+    }
+    for (name, default) in addons.extra_parameters() {
+        if default.is_none() && !addons.values.iter().any(|v| v.name == name) {
+            errors.push(
+                Diagnostic::error(
+                    "addon",
+                    format!("the add-ons' parameter {name} has no default and no value"),
+                )
+                .help("give it a value in copilot/{svc}/addons/addons.parameters.yml"),
+            );
+        }
+    }
+    let text = serde_json::to_string(template).unwrap_or_default();
+    if text.len() > MAX_TEMPLATE_BYTES {
+        errors.push(Diagnostic::error(
+            "addon",
+            format!(
+                "the add-ons template is {} bytes; CloudFormation takes {MAX_TEMPLATE_BYTES} in a request",
+                text.len()
+            ),
+        ).help("sidecarctl does not upload templates to S3 yet: split the add-ons into fewer resources"));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    parameters.sort();
+    let hashed = format!(
+        "{text}\n{}",
+        serde_json::to_string(&parameters).unwrap_or_default()
+    );
+    Ok(Some(AddonsStack {
+        hash: sha256_hex(hashed.as_bytes()),
+        template: text,
+        parameters,
+    }))
+}
+
+/// A parameter's value: a scalar, or `!Ref`/`!Sub` of what is known.
+fn value_of(n: &Node, k: &Known) -> Result<String, String> {
+    let text = n
+        .scalar_text()
+        .ok_or_else(|| format!("expected a value, found {}", n.kind()))?;
+    match n.tag.as_deref() {
+        None => Ok(text),
+        Some("!Ref") => k.get(text.trim()).map(str::to_string).ok_or_else(|| {
+            format!("!Ref {text}: only Copilot's service stack had {text}; give the value itself")
+        }),
+        Some("!Sub") => substitute(&text, k),
+        Some(t) => Err(format!(
+            "{t}: in addons.parameters.yml sidecarctl takes values, !Ref and !Sub of App, Env, Name and the AWS:: pseudo parameters"
+        )),
+    }
+}
+
+fn substitute(s: &str, k: &Known) -> Result<String, String> {
     let mut out = String::new();
-    let mut rest = template.as_str();
+    let mut rest = s;
     while let Some(i) = rest.find("${") {
         out.push_str(&rest[..i]);
         let after = &rest[i + 2..];
-        let Some(end) = after.find('}') else {
-            out.push_str(&rest[i..]);
-            rest = "";
-            break;
-        };
+        let end = after
+            .find('}')
+            .ok_or_else(|| format!("!Sub {s:?}: an unclosed ${{"))?;
         let name = &after[..end];
-        if let Some(literal) = name.strip_prefix('!') {
-            out.push_str("${");
-            out.push_str(literal);
-            out.push('}');
-        } else if let Some((_, v)) = vars.iter().find(|(k, _)| k == name) {
-            out.push_str(v);
-        } else if let Some(v) = s.lookup(name) {
-            out.push_str(&v);
-        } else {
-            return Err(s.error(node, format!("${{{name}}} cannot be resolved: sidecarctl knows AWS::Region, AWS::AccountId, AWS::Partition, AWS::URLSuffix, App, Env, Name and parameters with defaults")));
-        }
+        out.push_str(
+            k.get(name).ok_or_else(|| {
+                format!("!Sub names {name}, which only Copilot's service stack had")
+            })?,
+        );
         rest = &after[end + 1..];
     }
     out.push_str(rest);
-    Ok(Json::String(out))
+    Ok(out)
 }
 
-fn reference(s: &Scope, node: &Node) -> Result<Json, Diagnostic> {
-    let name = node.scalar_text().unwrap_or_default();
-    s.lookup(&name)
-        .map(Json::String)
-        .ok_or_else(|| s.error(node, format!("!Ref {name} cannot be resolved: resources of add-ons are not deployed by sidecarctl")))
+/// Wires a deployed add-ons stack's outputs into `out` as Copilot wired them
+/// (`addon.Outputs`: by the type of what each output is a `Ref` of); what
+/// cannot be read is said, one sentence each.
+pub fn wire_outputs(
+    stack: &str,
+    outputs: &std::collections::BTreeMap<String, String>,
+    template: &str,
+    out: &mut super::AddonOutputs,
+) -> Vec<String> {
+    use crate::manifest::addons::{OutputKind, output_kinds, to_snake_case};
+    out.stack = Some(stack.to_string());
+    let kinds = match output_kinds(template) {
+        Ok(k) => k,
+        Err(why) => {
+            return vec![format!("the template of the add-ons stack {stack} {why}")];
+        }
+    };
+    let mut problems = Vec::new();
+    for (name, kind) in kinds {
+        let Some(value) = outputs.get(&name) else {
+            problems.push(format!(
+                "the add-ons stack {stack} has no value for its output {name}"
+            ));
+            continue;
+        };
+        let env = to_snake_case(&name);
+        match kind {
+            OutputKind::Secret => {
+                out.secrets.insert(env, value.clone());
+            }
+            OutputKind::ManagedPolicy => out.policies.push(value.clone()),
+            OutputKind::Variable => {
+                out.variables.insert(env, value.clone());
+            }
+            OutputKind::SecurityGroup => {
+                out.variables.insert(env, value.clone());
+                out.security_groups.push(value.clone());
+            }
+        }
+    }
+    problems
 }
 
-fn join(s: &Scope, node: &Node) -> Result<Json, Diagnostic> {
-    let Value::Seq(items) = &node.value else {
-        return Err(s.error(node, "!Join takes [delimiter, [values]]".into()));
-    };
-    let [delim, list] = items.as_slice() else {
-        return Err(s.error(node, "!Join takes [delimiter, [values]]".into()));
-    };
-    let delim = delim.scalar_text().unwrap_or_default();
-    let Value::Seq(values) = &list.value else {
-        return Err(s.error(list, "!Join takes a list of values".into()));
-    };
-    let parts = values
-        .iter()
-        .map(|v| as_text(s, v))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Json::String(parts.join(&delim)))
-}
-
-/// SHA-256, hex: the document hash kept in a tag to tell whether a policy changed.
+/// SHA-256, hex.
 pub fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(data)
@@ -240,78 +200,127 @@ pub fn sha256_hex(data: &[u8]) -> String {
 mod tests {
     use super::*;
     use crate::diag::{Diagnostics, SourceFile};
-    use crate::manifest::addons::parse_addon;
+    use crate::manifest::addons::{ParameterValue, parse_addon};
+    use crate::yaml::Value;
 
-    fn facts() -> Facts {
-        Facts {
-            env_files: None,
-            messaging: Default::default(),
-            lb_dns: None,
-            managed_efs: None,
-            app: "demo".into(),
-            env: "test".into(),
-            account: "123456789012".into(),
-            region: "eu-west-1".into(),
-            partition: "aws".into(),
-            execution_role_arn: String::new(),
-            task_role_arn: String::new(),
-            images: Default::default(),
-            secret_arns: Default::default(),
-            credential_arns: Default::default(),
-            addon_outputs: Default::default(),
+    fn known() -> Known<'static> {
+        Known {
+            app: "demo",
+            env: "test",
+            svc: "api",
+            region: "eu-west-1",
+            account: "123456789012",
+            partition: "aws",
+            url_suffix: "amazonaws.com",
         }
     }
 
-    fn addons(text: &str) -> Addons {
+    fn addons(files: &[(&str, &str)]) -> (Addons, Diagnostics) {
         let mut a = Addons::default();
         let mut d = Diagnostics::new();
-        parse_addon(&SourceFile::new("addons/x.yml", text), &mut a, &mut d);
-        assert!(!d.has_errors());
-        a
+        for (name, text) in files {
+            parse_addon(&SourceFile::new(*name, *text), &mut a, &mut d);
+        }
+        (a, d)
+    }
+
+    const HEAD: &str =
+        "Parameters:\n  App: {Type: String}\n  Env: {Type: String}\n  Name: {Type: String}\n";
+
+    #[test]
+    fn templates_merge_and_intrinsics_take_their_long_form() {
+        let (a, d) = addons(&[
+            (
+                "a.yml",
+                &format!(
+                    "{HEAD}Resources:\n  Table:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: !Sub '${{App}}-${{Env}}-orders'\nOutputs:\n  TableName:\n    Value: !Ref Table\n"
+                ),
+            ),
+            (
+                "b.yml",
+                &format!(
+                    "{HEAD}Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\nOutputs:\n  BucketArn:\n    Value: !GetAtt Bucket.Arn\n"
+                ),
+            ),
+        ]);
+        assert!(d.is_empty(), "{d:?}");
+        let t = a.template.as_ref().unwrap();
+        assert_eq!(
+            t["Resources"]["Table"]["Properties"]["TableName"]["Fn::Sub"],
+            "${App}-${Env}-orders"
+        );
+        assert_eq!(t["Outputs"]["TableName"]["Value"]["Ref"], "Table");
+        assert_eq!(
+            t["Outputs"]["BucketArn"]["Value"]["Fn::GetAtt"],
+            serde_json::json!(["Bucket", "Arn"])
+        );
+        let s = addons_stack(&a, &known()).unwrap().unwrap();
+        assert_eq!(s.parameters[0], ("App".into(), "demo".into()));
+        assert_eq!(s.hash.len(), 64);
     }
 
     #[test]
-    fn sha256_matches_known_values() {
-        assert_eq!(
-            sha256_hex(b""),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    fn a_name_defined_twice_differently_is_an_error() {
+        let (_, d) = addons(&[
+            (
+                "a.yml",
+                &format!("{HEAD}Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"),
+            ),
+            (
+                "b.yml",
+                &format!("{HEAD}Resources:\n  Bucket:\n    Type: AWS::SQS::Queue\n"),
+            ),
+        ]);
+        let msgs: Vec<String> = d.iter().map(|x| x.to_string()).collect();
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert!(
+            msgs[0].contains("Resources.Bucket is defined differently"),
+            "{msgs:?}"
         );
-        assert_eq!(
-            sha256_hex(b"abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert!(msgs[0].contains("b.yml:6:3"), "{msgs:?}");
     }
 
     #[test]
-    fn resolves_sub_ref_and_join_and_lists_other_resources() {
-        let a = addons(
-            "Parameters:\n  App: {Type: String}\n  Bucket: {Type: String, Default: assets}\nResources:\n  B:\n    Type: AWS::S3::Bucket\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument:\n        Version: 2012-10-17\n        Statement:\n          - Effect: Allow\n            Action: s3:GetObject\n            Resource:\n              - !Sub 'arn:${AWS::Partition}:s3:::${App}-${Env}-${Bucket}/*'\n              - !Join ['', ['arn:aws:logs:', !Ref AWS::Region, ':', {Ref: AWS::AccountId}, ':x']]\n              - Fn::Sub: ['${X}-${!Literal}', {X: !Ref Name}]\n",
+    fn parameter_values_take_what_is_known_and_refuse_the_service_stack() {
+        let (mut a, _) = addons(&[(
+            "a.yml",
+            &format!(
+                "{HEAD}  Prefix: {{Type: String}}\n  Other: {{Type: String}}\nResources:\n  B:\n    Type: AWS::S3::Bucket\n"
+            ),
+        )]);
+        let file = SourceFile::new("addons.parameters.yml", "");
+        let node = |tag: Option<&str>, v: &str| {
+            let mut n = Node::new(Value::Str(v.into()), Default::default());
+            n.tag = tag.map(str::to_string);
+            n
+        };
+        a.values = vec![
+            ParameterValue {
+                file: file.clone(),
+                name: "Prefix".into(),
+                node: node(Some("!Sub"), "${App}-${AWS::Region}"),
+            },
+            ParameterValue {
+                file: file.clone(),
+                name: "Other".into(),
+                node: node(
+                    Some("!GetAtt"),
+                    "EnvControllerAction.InternalLoadBalancerDNSName",
+                ),
+            },
+        ];
+        let errors = addons_stack(&a, &known()).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        a.values.pop();
+        a.values.push(ParameterValue {
+            file,
+            name: "Other".into(),
+            node: node(None, "plain"),
+        });
+        let s = addons_stack(&a, &known()).unwrap().unwrap();
+        assert!(
+            s.parameters
+                .contains(&("Prefix".into(), "demo-eu-west-1".into()))
         );
-        assert_eq!(
-            a.skipped,
-            vec![(
-                "addons/x.yml".to_string(),
-                "B".to_string(),
-                "AWS::S3::Bucket".to_string()
-            )]
-        );
-        let p = &render_addon_policies(&a, &facts(), "api").unwrap()[0];
-        assert_eq!(p.name, "demo-test-api-P");
-        let doc: Json = serde_json::from_str(&p.document).unwrap();
-        let res = &doc["Statement"][0]["Resource"];
-        assert_eq!(res[0], "arn:aws:s3:::demo-test-assets/*");
-        assert_eq!(res[1], "arn:aws:logs:eu-west-1:123456789012:x");
-        assert_eq!(res[2], "api-${Literal}");
-        assert_eq!(doc["Version"], "2012-10-17");
-    }
-
-    #[test]
-    fn unresolvable_references_are_errors_with_positions() {
-        let a = addons(
-            "Resources:\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument:\n        Statement:\n          - Resource: !GetAtt Bucket.Arn\n          - Resource: !Sub '${Bucket.Arn}/*'\n",
-        );
-        let errs = render_addon_policies(&a, &facts(), "api").unwrap_err();
-        assert_eq!(errs.len(), 1, "the first problem of a policy is reported");
-        assert_eq!(errs[0].pos.unwrap().line, 7);
     }
 }

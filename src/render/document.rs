@@ -96,6 +96,43 @@ fn same(wanted: &Value, held: &Value) -> bool {
     }
 }
 
+/// `held` without what ECS filled in by itself where `wanted` sets nothing
+/// (see [`same_registration`]): what a difference between the two should
+/// show.
+pub fn without_filled_in(held: &Value, wanted: &Value) -> Value {
+    match (held, wanted) {
+        (Value::Object(h), Value::Object(w)) => Value::Object(
+            h.iter()
+                .filter(|(k, hv)| {
+                    w.contains_key(*k) || !(is_filled_in(hv) || host_port_default(k, hv, w))
+                })
+                .map(|(k, hv)| {
+                    let kept = match w.get(k) {
+                        Some(wv) => without_filled_in(hv, wv),
+                        None => hv.clone(),
+                    };
+                    (k.clone(), kept)
+                })
+                .collect(),
+        ),
+        (Value::Array(h), Value::Array(w)) => Value::Array(
+            h.iter()
+                .enumerate()
+                .map(|(i, hv)| {
+                    // Containers by name, whatever their order.
+                    let name = |v: &Value| v.get("name").cloned();
+                    let twin = match name(hv) {
+                        Some(n) => w.iter().find(|wv| name(wv) == Some(n.clone())),
+                        None => w.get(i),
+                    };
+                    twin.map_or_else(|| hv.clone(), |wv| without_filled_in(hv, wv))
+                })
+                .collect(),
+        ),
+        _ => held.clone(),
+    }
+}
+
 /// What ECS answers for a member nobody set.
 fn is_filled_in(v: &Value) -> bool {
     match v {
@@ -116,6 +153,21 @@ fn host_port_default(key: &str, held: &Value, wanted: &Map<String, Value>) -> bo
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn what_ecs_filled_in_is_left_out_of_a_difference() {
+        let wanted = json!({"containerDefinitions": [{"name": "api", "image": "b",
+            "portMappings": [{"containerPort": 80}]}]});
+        let held = json!({"containerDefinitions": [{"name": "api", "image": "a", "cpu": 0,
+            "volumesFrom": [], "essential": true,
+            "portMappings": [{"containerPort": 80, "hostPort": 80}]}],
+            "placementConstraints": []});
+        assert_eq!(
+            without_filled_in(&held, &wanted),
+            json!({"containerDefinitions": [{"name": "api", "image": "a", "essential": true,
+                "portMappings": [{"containerPort": 80}]}]})
+        );
+    }
 
     #[test]
     fn what_ecs_fills_in_is_the_same_registration() {

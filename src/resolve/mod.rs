@@ -6,8 +6,8 @@
 //! Both are pure; the concurrent lookups that get the answers live in
 //! `lookup` (the `cli` feature).
 
-#[cfg(feature = "cli")]
 mod addons;
+#[cfg(feature = "cli")]
 pub mod lookup;
 mod messaging;
 
@@ -24,7 +24,6 @@ use crate::manifest::{FIRELENS_CONTAINER, SecretRef, Service};
 use crate::model::{self, Placement};
 use crate::names::copilot::{ManagedAccessPoint, managed_access_point};
 use crate::names::{self, Arn, EcrImage, RoleNames, arn, copilot};
-use crate::render::addons::render_addon_policies;
 use crate::render::facts::declared_images;
 use crate::render::{Facts, ManagedEfs};
 use crate::state::stack::Stack;
@@ -151,6 +150,9 @@ pub struct Answers {
     /// The add-ons stacks Copilot deployed for the service (by id), each with
     /// its outputs and template when it could be read.
     pub addon_stacks: Vec<(String, Option<(Stack, String)>)>,
+    /// sidecarctl's add-ons stack, when the service has add-ons and Copilot
+    /// deployed none (`Some(None)`: not there yet).
+    pub own_addons: Option<Option<Stack>>,
     /// Where the env files go, when the manifest has any.
     pub env_files: Option<crate::state::EnvFileStore>,
     /// The service's topics, queues and subscriptions, when it has any.
@@ -390,7 +392,20 @@ pub fn interpret(req: &Request, q: &Questions, a: Answers) -> Result<Resolved, R
         .as_ref()
         .map(|s| (s.bucket.as_str(), s.copilot_kms_key.as_deref()));
     let mut facts = facts.with_env_files(req.env_files, found);
-    facts.addon_outputs = addons::addon_outputs(req, &a.addon_stacks, &mut missing);
+    let mut stacks = a.addon_stacks.clone();
+    // Its outputs, once it holds what a creation made.
+    let complete = |s: &Stack| {
+        !matches!(
+            s.status.as_str(),
+            "REVIEW_IN_PROGRESS" | "ROLLBACK_COMPLETE"
+        )
+    };
+    if let (Some(Some(own)), Some(t)) = (&a.own_addons, &req.addons.template)
+        && complete(own)
+    {
+        stacks.push((own.name.clone(), Some((own.clone(), t.to_string()))));
+    }
+    facts.addon_outputs = addons::addon_outputs(req, &stacks, &mut missing);
     let create_access_point = managed_efs(req, &a, &mut facts, &mut missing);
     let digests = images(req, q, &a, &mut facts, &mut missing);
     secrets(req, &a, &mut facts, &mut missing);
@@ -409,20 +424,7 @@ pub fn interpret(req: &Request, q: &Questions, a: Answers) -> Result<Resolved, R
     };
     facts.execution_role_arn = execution;
     facts.task_role_arn = task;
-    // The add-ons stack Copilot deployed holds the add-ons' policies: they
-    // are attached as they are, not deployed again.
-    let addon_policies = match req.roles {
-        Roles::Managed(_) if facts.addon_outputs.stack.is_some() => Vec::new(),
-        Roles::Managed(_) => render_addon_policies(req.addons, &facts, &svc.name)
-            .map_err(|e| ResolveError::Invalid(Diagnostics::from(e)))?
-            .into_iter()
-            .map(|p| {
-                let arn = p.arn(&facts);
-                (p, arn)
-            })
-            .collect(),
-        Roles::Given { .. } => Vec::new(),
-    };
+    let addons = addons::managed(req, &a, &facts).map_err(ResolveError::Invalid)?;
     let td = a.latest.clone().filter(|l| {
         a.service
             .as_ref()
@@ -431,7 +433,7 @@ pub fn interpret(req: &Request, q: &Questions, a: Answers) -> Result<Resolved, R
     Ok(Resolved {
         facts,
         digests,
-        addon_policies,
+        addons,
         managed_roles: match req.roles {
             Roles::Managed(n) => Some(n.clone()),
             Roles::Given { .. } => None,

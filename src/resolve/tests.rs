@@ -42,6 +42,7 @@ fn everything_found(q: &Questions) -> Answers {
         env_files: None,
         messaging: None,
         alarms: Vec::new(),
+        own_addons: None,
         lb: None,
         nlb: None,
         discovery: None,
@@ -532,8 +533,8 @@ fn the_addons_stacks_outputs_reach_the_task_as_copilot_wired_them_and_a_lost_sta
     assert_eq!(o.policies, ["arn:aws:iam::1:policy/access"]);
     assert_eq!(o.security_groups, ["sg-1"]);
     assert!(
-        r.addon_policies.is_empty(),
-        "the stack's policies are not deployed again"
+        r.addons.is_none(),
+        "Copilot's service stack deploys its add-ons: sidecarctl keeps none"
     );
     let td = crate::render::render_task_definition(&svc, &r.facts);
     for c in &td.container_definitions {

@@ -17,6 +17,7 @@ pub struct Stack {
     pub outputs: BTreeMap<String, String>,
     /// Export names of its outputs (other stacks may import them).
     pub exports: Vec<String>,
+    pub tags: BTreeMap<String, String>,
 }
 
 /// One resource of a stack.
@@ -60,5 +61,71 @@ impl ChangeSet {
             && self.reason.as_deref().is_some_and(|r| {
                 r.contains("didn't contain changes") || r.contains("No updates are to be performed")
             })
+    }
+
+    /// What carrying it out would lose: every resource it removes or may
+    /// replace, except the markers that hold nothing (wait condition
+    /// handles, such as the one `adopt` adds).
+    pub fn losses(&self) -> Vec<String> {
+        const HOLD_NOTHING: [&str; 2] = [
+            "AWS::CloudFormation::WaitConditionHandle",
+            "AWS::CloudFormation::WaitCondition",
+        ];
+        self.changes
+            .iter()
+            .filter(|c| !HOLD_NOTHING.contains(&c.kind.as_str()))
+            .filter_map(|c| {
+                let what = match (c.action.as_str(), c.replacement.as_deref()) {
+                    ("Remove", _) => "removed",
+                    (_, Some("True")) => "replaced",
+                    (_, Some("Conditional")) => "replaced, perhaps",
+                    _ => return None,
+                };
+                Some(format!("{} ({}) would be {what}", c.logical_id, c.kind))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(action: &str, id: &str, kind: &str, replacement: Option<&str>) -> Change {
+        Change {
+            action: action.into(),
+            logical_id: id.into(),
+            kind: kind.into(),
+            replacement: replacement.map(str::to_string),
+            ..Change::default()
+        }
+    }
+
+    #[test]
+    fn a_change_set_loses_what_it_removes_or_may_replace_but_not_a_marker() {
+        let set = ChangeSet {
+            changes: vec![
+                change("Remove", "Table", "AWS::DynamoDB::Table", None),
+                change("Modify", "Bucket", "AWS::S3::Bucket", Some("True")),
+                change("Modify", "Queue", "AWS::SQS::Queue", Some("Conditional")),
+                change("Modify", "Policy", "AWS::IAM::ManagedPolicy", Some("False")),
+                change("Add", "Topic", "AWS::SNS::Topic", None),
+                change(
+                    "Remove",
+                    "SidecarctlAdoptRetain",
+                    "AWS::CloudFormation::WaitConditionHandle",
+                    None,
+                ),
+            ],
+            ..ChangeSet::default()
+        };
+        assert_eq!(
+            set.losses(),
+            [
+                "Table (AWS::DynamoDB::Table) would be removed",
+                "Bucket (AWS::S3::Bucket) would be replaced",
+                "Queue (AWS::SQS::Queue) would be replaced, perhaps",
+            ]
+        );
     }
 }

@@ -26,13 +26,14 @@ async fn first_deploy_creates_everything() {
     assert_eq!(
         s.proxy.writes(),
         writes(&[
+            // The add-ons stack, through a change set read before it runs.
+            ("cloudformation:CreateChangeSet", 1),
+            ("cloudformation:ExecuteChangeSet", 1),
             ("ecs:CreateService", 1),
             ("ecs:RegisterTaskDefinition", 1),
             ("iam:AttachRolePolicy", 1),
-            ("iam:CreatePolicy", 1),
             ("iam:CreateRole", 2),
             ("iam:PutRolePolicy", 2),
-            ("iam:TagRole", 1),
             ("logs:CreateLogGroup", 1),
             ("logs:PutRetentionPolicy", 1),
             // The deploy lock, taken and released.
@@ -83,7 +84,10 @@ async fn first_deploy_creates_everything() {
             .await
             .unwrap();
     assert_eq!(attached.len(), 1, "{attached:?}");
-    assert!(attached[0].ends_with("-AssetsReadPolicy"));
+    assert!(
+        attached[0].contains("AddonsStack-AssetsReadPolicy"),
+        "{attached:?}"
+    );
     let logs = aws_sdk_cloudwatchlogs::Client::new(&conf);
     let group = sidecarctl::aws::logs::log_group(&logs, &format!("/copilot/{}", s.family()))
         .await
@@ -473,16 +477,17 @@ fn image_build_needs_an_image_tag() {
 #[test]
 fn a_step_that_fails_is_listed_as_not_applied_even_beside_a_twin_that_succeeded() {
     let s = Stage::new("twins");
-    // A second add-on policy: its "record the add-on policy" step reads like the first's.
+    // A second add-on policy: its "attach" step reads like the first's.
     let addons = s.ws.path().join("copilot/api/addons");
     let first = std::fs::read_to_string(addons.join("policies.yml")).unwrap();
     s.ws.write(
         "copilot/api/addons/more.yml",
         &first.replace("AssetsReadPolicy", "MoreReadPolicy"),
     );
-    // Every TagRole after the first fails, through all the SDK's retries.
-    s.proxy
-        .faults(json!([{"op": "iam:TagRole", "kind": "error500", "times": 20, "skip": 1}]));
+    // Every AttachRolePolicy after the first fails, through all the SDK's retries.
+    s.proxy.faults(
+        json!([{"op": "iam:AttachRolePolicy", "kind": "error500", "times": 20, "skip": 1}]),
+    );
     let (r, report) = s.deploy_json(&["--image-tag", "v1"]);
     r.assert_code(6);
     assert_eq!(report["outcome"], "incomplete");
@@ -498,11 +503,7 @@ fn a_step_that_fails_is_listed_as_not_applied_even_beside_a_twin_that_succeeded(
         .iter()
         .map(|c| c.as_str().unwrap())
         .collect();
-    let tag = |v: &[&str]| {
-        v.iter()
-            .filter(|c| c.starts_with("record the add-on policy"))
-            .count()
-    };
+    let tag = |v: &[&str]| v.iter().filter(|c| c.starts_with("attach ")).count();
     assert_eq!(tag(&applied), 1, "{report}");
     assert_eq!(
         tag(&not_applied),

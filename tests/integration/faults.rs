@@ -32,9 +32,9 @@ const CREATE_ONLY: &[&str] = &[
     "logs:PutRetentionPolicy",
     "iam:CreateRole",
     "iam:PutRolePolicy",
-    "iam:CreatePolicy",
     "iam:AttachRolePolicy",
-    "iam:TagRole",
+    "cloudformation:CreateChangeSet",
+    "cloudformation:ExecuteChangeSet",
     "ecs:CreateService",
     // Asked only while the service does not exist: its ARN tells the
     // account, and its existence that the cluster is there.
@@ -247,7 +247,7 @@ async fn a_lasting_failure_says_what_was_applied_and_a_second_run_finishes() {
         ("logs:CreateLogGroup", false, 6),
         ("iam:CreateRole", false, 6),
         ("iam:PutRolePolicy", false, 6),
-        ("iam:CreatePolicy", false, 6),
+        ("cloudformation:ExecuteChangeSet", false, 1),
         ("iam:AttachRolePolicy", false, 6),
         ("ecs:RegisterTaskDefinition", false, 6),
         ("ecs:CreateService", false, 6),

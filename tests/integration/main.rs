@@ -2,6 +2,7 @@
 
 mod support;
 
+mod addons;
 mod adopt;
 mod autoscaling;
 mod cli_errors;

@@ -23,7 +23,7 @@ fn resolved(svc: &Service, managed: bool, current: Option<ServiceState>) -> Reso
             None,
         ),
         digests: Default::default(),
-        addon_policies: Vec::new(),
+        addons: None,
         managed_roles: managed.then(|| role_names("demo", "test", "api")),
         current: Current {
             service: current,

@@ -216,6 +216,23 @@ async fn scaling_of(
     }
 }
 
+/// sidecarctl's add-ons stack, when the service has add-ons and Copilot
+/// deployed none for it (`Some(None)`: not there yet).
+async fn own_addons(
+    aws: &Aws,
+    req: &Request<'_>,
+    placement: &model::Placement,
+) -> Result<Option<Option<crate::state::stack::Stack>>, AwsError> {
+    if req.addons.template.is_none() || !placement.addons_stacks.is_empty() {
+        return Ok(None);
+    }
+    if matches!(placement.service_from, model::Source::ServiceStack(_)) {
+        return Ok(None);
+    }
+    let name = crate::names::sidecarctl::addons_stack(req.app, req.env, &req.svc.name);
+    aws::cfn::stack(&aws.cfn, &name).await.map(Some)
+}
+
 /// The add-ons stacks Copilot deployed for the service: outputs and template.
 async fn addon_stacks(
     aws: &Aws,
@@ -271,7 +288,7 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
         .and_then(|e| e.namespace_id.clone())
         .filter(|_| req.svc.kind.value != crate::manifest::ServiceType::WorkerService);
     let moved = started.moved;
-    let (located, scaling, managed_access_point, rules, discovery, addons) = tokio::join!(
+    let (located, scaling, managed_access_point, rules, discovery, addons, own_addons) = tokio::join!(
         locate::finish(aws, who, started),
         async {
             match moved {
@@ -292,6 +309,7 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
             }
         },
         addon_stacks(aws, &placement.addons_stacks),
+        own_addons(aws, req, &placement),
     );
     let located = located?;
     // A service found by its tags: its autoscaling, read now.
@@ -346,6 +364,7 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
         imported_alb: lb1.imported_alb,
         queues: first.queues,
         addon_stacks: addons?,
+        own_addons: own_addons?,
         env_files: None,
         messaging: None,
         alarms: Vec::new(),

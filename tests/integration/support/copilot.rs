@@ -331,6 +331,14 @@ impl Stage {
     /// deploys from `copilot/api/addons/` ([`addons_template`]).
     pub async fn copilot_stacks_with_addons(&self) -> CopilotStacks {
         let emu = super::emulator();
+        // The workspace holds what Copilot deployed from it.
+        let dir = self.ws.path().join("copilot/api/addons");
+        std::fs::remove_file(dir.join("policies.yml")).unwrap();
+        std::fs::write(
+            dir.join("addons.yml"),
+            serde_json::to_string_pretty(&addons_template(self)).unwrap(),
+        )
+        .unwrap();
         emu.s3_put(&format!("/{}", addons_bucket(self)), b"");
         emu.s3_put(
             &format!("/{}/api/addons.json", addons_bucket(self)),

@@ -29,6 +29,9 @@ pub struct Cfn {
     /// The stack of each change set created through the proxy, by id (an
     /// ExecuteChangeSet may name the change set alone).
     change_sets: BTreeMap<String, String>,
+    /// The change sets there are, by (stack name, change set name), with
+    /// their ids: AWS refuses a second of one name (the emulator makes it).
+    named: BTreeMap<(String, String), String>,
 }
 
 #[derive(Deserialize)]
@@ -57,6 +60,23 @@ impl Cfn {
 
     pub fn remember_change_set(&mut self, id: &str, stack: &str) {
         self.change_sets.insert(id.to_string(), stack.to_string());
+    }
+
+    /// A change set of this name exists for the stack.
+    pub fn change_set_exists(&self, stack: &str, name: &str) -> bool {
+        self.named
+            .contains_key(&(stack.to_string(), name.to_string()))
+    }
+
+    pub fn remember_named(&mut self, stack: &str, name: &str, id: &str) {
+        self.named
+            .insert((stack.to_string(), name.to_string()), id.to_string());
+    }
+
+    /// A change set deleted or executed: its name is free again.
+    pub fn forget_change_set(&mut self, name_or_id: &str) {
+        self.named
+            .retain(|(_, name), id| name != name_or_id && id != name_or_id);
     }
 
     pub fn change_set_stack(&self, id: &str) -> Option<String> {

@@ -333,6 +333,25 @@ async fn cloudformation_before(
     body: &[u8],
 ) -> Option<(u16, Bytes)> {
     match op {
+        "cloudformation:CreateChangeSet" => {
+            let stack = form_param(body, "StackName")?;
+            let name = form_param(body, "ChangeSetName")?;
+            let exists = shared
+                .state
+                .lock()
+                .unwrap()
+                .cfn
+                .change_set_exists(&stack, &name);
+            exists.then(|| {
+                let (status, _, xml) = ops::error_body(
+                    ops::Protocol::Query,
+                    400,
+                    "AlreadyExistsException",
+                    &format!("ChangeSet {name} already exists"),
+                );
+                (status, Bytes::from(xml))
+            })
+        }
         "cloudformation:ListImports" => {
             let export = form_param(body, "ExportName")?;
             let templates = all_templates(shared, parts).await.ok()?;
@@ -395,10 +414,25 @@ fn cloudformation_after(shared: &Shared, op: &str, request: &[u8], response: Byt
         "cloudformation:CreateChangeSet" => {
             if let (Some(id), Some(stack)) = (cfn::tag(&text, "Id"), cfn::tag(&text, "StackId")) {
                 st.cfn.remember_change_set(id, stack);
+                if let (Some(s), Some(n)) = (
+                    form_param(request, "StackName"),
+                    form_param(request, "ChangeSetName"),
+                ) {
+                    st.cfn.remember_named(&s, &n, id);
+                }
+            }
+            response
+        }
+        "cloudformation:DeleteChangeSet" => {
+            if let Some(n) = form_param(request, "ChangeSetName") {
+                st.cfn.forget_change_set(&n);
             }
             response
         }
         "cloudformation:UpdateStack" | "cloudformation:ExecuteChangeSet" => {
+            if let Some(n) = form_param(request, "ChangeSetName") {
+                st.cfn.forget_change_set(&n);
+            }
             let stack = form_param(request, "StackName")
                 .or_else(|| cfn::tag(&text, "StackId").map(str::to_string))
                 .or_else(|| {
