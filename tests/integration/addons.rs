@@ -31,6 +31,27 @@ Outputs:
     Value: !Ref JobsQueue
 ";
 
+const SECRET: &str = "\
+Parameters:
+  App:
+    Type: String
+  Env:
+    Type: String
+  Name:
+    Type: String
+Resources:
+  DbSecret:
+    Type: AWS::SecretsManager::Secret
+    Properties:
+      Name: !Sub '${App}/${Env}/${Name}/db'
+      GenerateSecretString:
+        SecretStringTemplate: '{\"username\": \"app\"}'
+        GenerateStringKey: password
+Outputs:
+  DbSecret:
+    Value: !Ref DbSecret
+";
+
 const PARAMETERS: &str = "\
 Parameters:
   RetentionSeconds: 3600
@@ -85,8 +106,13 @@ async fn addons_stack(s: &Stage) -> AddonsStack {
     }
 }
 
-/// Each container's value of `name`.
+/// Each container's value of `name` among its variables.
 async fn variable(s: &Stage, name: &str) -> BTreeMap<String, Option<String>> {
+    from(s, "environment", "value", name).await
+}
+
+/// Each container's `field` of the member of `list` named `name`.
+async fn from(s: &Stage, list: &str, field: &str, name: &str) -> BTreeMap<String, Option<String>> {
     let ecs = aws_sdk_ecs::Client::new(&s.sdk().await);
     let td: Value = sidecarctl::aws::ecs::describe_task_definition(&ecs, &s.family())
         .await
@@ -98,10 +124,10 @@ async fn variable(s: &Stage, name: &str) -> BTreeMap<String, Option<String>> {
         .unwrap()
         .iter()
         .map(|c| {
-            let value = c["environment"].as_array().and_then(|vars| {
+            let value = c[list].as_array().and_then(|vars| {
                 vars.iter()
                     .find(|v| v["name"] == name)
-                    .and_then(|v| v["value"].as_str().map(str::to_string))
+                    .and_then(|v| v[field].as_str().map(str::to_string))
             });
             (c["name"].as_str().unwrap().to_string(), value)
         })
@@ -112,6 +138,7 @@ async fn variable(s: &Stage, name: &str) -> BTreeMap<String, Option<String>> {
 async fn the_addons_stack_is_laid_by_change_set_kept_by_its_hash_and_never_loses_a_resource() {
     let s = Stage::new("addons");
     s.ws.write("copilot/api/addons/queue.yml", QUEUE);
+    s.ws.write("copilot/api/addons/secret.yml", SECRET);
     s.ws.write("copilot/api/addons/addons.parameters.yml", PARAMETERS);
     let (r, report) = s.deploy_json(&["--image-tag", "v1"]);
     r.assert_code(0);
@@ -145,6 +172,14 @@ async fn the_addons_stack_is_laid_by_change_set_kept_by_its_hash_and_never_loses
     assert!(
         vars.values().all(|v| v.as_deref() == Some(url.as_str())),
         "{vars:?}"
+    );
+    // The secret's ARN is the main container's secret, as Copilot wires it.
+    let secret = stack.outputs["DbSecret"].clone();
+    let secrets = from(&s, "secrets", "valueFrom", "DB_SECRET").await;
+    assert_eq!(secrets["api"].as_deref(), Some(secret.as_str()));
+    assert!(
+        secrets.iter().all(|(c, v)| c == "api" || v.is_none()),
+        "{secrets:?}"
     );
 
     // As wanted already: CloudFormation is only read.
