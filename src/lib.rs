@@ -21,6 +21,8 @@ pub mod adopt;
 #[cfg(feature = "cli")]
 pub mod aws;
 #[cfg(feature = "cli")]
+pub mod build;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod clock;
 #[cfg(feature = "cli")]

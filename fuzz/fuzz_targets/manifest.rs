@@ -8,7 +8,8 @@
 use libfuzzer_sys::fuzz_target;
 use sidecarctl::diag::{SourceFile, render_json, render_text};
 use sidecarctl::manifest::{LoadContext, load_service, override_names, parse_tree};
-use sidecarctl::render::{Facts, render_policies, render_task_definition, to_json};
+use sidecarctl::render::document::{registration, to_json};
+use sidecarctl::render::{Facts, render_policies, render_task_definition};
 use sidecarctl::term::Palette;
 use sidecarctl::validate::validate;
 
@@ -33,7 +34,9 @@ fuzz_target!(|data: &[u8]| {
             if !v.has_errors() && !diags.has_errors() {
                 let facts = Facts::offline(&svc, "fuzz", env.as_deref().unwrap_or("test"), None, None, Some("v1"));
                 let td = render_task_definition(&svc, &facts);
-                let _ = to_json(&td);
+                // The document ECS is sent, taskdef_overrides applied.
+                let (doc, _) = registration(&td, &svc);
+                let _ = to_json(&doc);
                 let _ = render_policies(&svc, &facts, &td);
             }
             diags.extend(v.into_vec());

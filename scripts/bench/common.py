@@ -17,7 +17,14 @@ RELEASE = os.path.join(ROOT, "target", "release")
 class Stack:
     """moto on a free port, sidecarctl-localproxy in front of it."""
 
-    def __init__(self, rollout_ms=0):
+    def __init__(self, rollout_ms=0, registry=False):
+        """With `registry`, a real OCI registry behind the proxy as ECR's."""
+        extra = []
+        if registry:
+            self.registry = subprocess.Popen(
+                [sys.executable, os.path.join(ROOT, "localstack", "registry.py"), "--watch-pid", str(os.getpid())],
+                stdout=subprocess.PIPE, text=True)
+            extra = ["--registry", self.registry.stdout.readline().strip()]
         self.moto = subprocess.Popen(
             [os.path.join(VENV, "python"), os.path.join(ROOT, "localstack", "serve.py"), "--port", "0",
              "--watch-pid", str(os.getpid())],
@@ -25,12 +32,12 @@ class Stack:
         self.upstream = self.moto.stdout.readline().strip()
         self.proxy = subprocess.Popen(
             [os.path.join(RELEASE, "sidecarctl-localproxy"), "--upstream", self.upstream,
-             "--rollout-ms", str(rollout_ms), "--watch-pid", str(os.getpid())],
+             "--rollout-ms", str(rollout_ms), "--watch-pid", str(os.getpid())] + extra,
             stdout=subprocess.PIPE, text=True)
         self.endpoint = self.proxy.stdout.readline().strip()
 
     def stop(self):
-        for p in (self.proxy, self.moto):
+        for p in (self.proxy, self.moto) + ((self.registry,) if hasattr(self, "registry") else ()):
             p.terminate()
             p.wait()
 

@@ -82,6 +82,13 @@ Without --account, --region or role ARNs, placeholders are used and named on std
 With --output json, one document on stdout at the end (see the README for its fields)."
     )]
     Deploy(Box<DeployArgs>),
+    /// Build and push a service's images (`image.build`), printing their references; deploy nothing
+    #[command(
+        after_help = "An image the repository holds already, built from the same inputs (the context's files\n\
+after .dockerignore, the Dockerfile, args, target, platform), is not built again.\n\
+With --output json, one document on stdout: each container's image, pinned by digest."
+    )]
+    Build(BuildArgs),
     /// Show a service: its deployments, containers, recent events and deploy lock
     Status(ServiceArgs),
     /// Remove a service's deploy lock (one left by a deploy that is gone), saying whose it was
@@ -237,9 +244,15 @@ pub struct DeployArgs {
     pub all: bool,
     #[command(flatten)]
     pub cluster: ClusterArgs,
-    /// Tag to deploy for `image.build` (the image Copilot would have built and pushed)
+    /// Tag for `image.build`: built and pushed as it, or deployed as pushed
+    /// when the repository holds it (default: the git commit, else the time)
     #[arg(long, value_name = "TAG", env = "SIDECARCTL_IMAGE_TAG")]
     pub image_tag: Option<String>,
+    /// Deploy the pushed --image-tag without building (`image.build` then needs --image-tag)
+    #[arg(long)]
+    pub no_build: bool,
+    #[command(flatten)]
+    pub builder: BuilderArgs,
     /// Keep image tags in the task definition instead of pinning them to digests
     #[arg(long)]
     pub no_pin: bool,
@@ -287,6 +300,39 @@ pub struct DeployArgs {
     /// environment's listeners)
     #[arg(long, value_name = "ARN", conflicts_with = "all")]
     pub target_group_arn: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// The container engine for `image.build`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct BuilderArgs {
+    /// Container engine that builds: docker, podman or buildah (default: the first that works, in that order)
+    #[arg(long, value_name = "ENGINE", env = "SIDECARCTL_BUILDER", value_parser = ["docker", "podman", "buildah"])]
+    pub builder: Option<String>,
+}
+
+impl BuilderArgs {
+    pub fn engine(&self) -> Option<crate::build::engine::Engine> {
+        self.builder
+            .as_deref()
+            .and_then(crate::build::engine::Engine::from_name)
+    }
+}
+
+/// `build`: build and push a service's images, deploy nothing.
+#[derive(Debug, Args)]
+#[command(mut_arg("env", |a| a.required(true)))]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub strict: StrictArgs,
+    /// Tag to push as (default: the git commit, else the time)
+    #[arg(long, value_name = "TAG", env = "SIDECARCTL_IMAGE_TAG")]
+    pub image_tag: Option<String>,
+    #[command(flatten)]
+    pub builder: BuilderArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -211,6 +211,37 @@ async fn deploy_one(
         lease: args.lock_lease,
         allow_addons_replacement: args.allow_addons_replacement,
     };
+    // The images `image.build` makes, built or found before anything else.
+    let built = if args.no_build {
+        Vec::new()
+    } else {
+        let settings = super::build::Settings {
+            tag: args.image_tag.as_deref(),
+            engine: args.builder.engine(),
+            dry_run: args.dry_run,
+            pin: !args.no_pin,
+        };
+        match super::build::images(aws, &p.loaded, &settings, status).await {
+            Ok(images) => images,
+            Err(e) => {
+                let mut r =
+                    Report::new(&p.loaded.target.app, env, &service_name(svc), &opts.cluster);
+                r.error = Some(if e.changed_nothing() {
+                    format!("{e}; nothing was changed")
+                } else {
+                    format!("{e}; nothing was deployed")
+                });
+                status.finish();
+                return Finished {
+                    report: r.finish(Outcome::Error),
+                    plan_text: None,
+                    diagnostics: Diagnostics::new(),
+                };
+            }
+        }
+    };
+    let pinned = super::build::pinned(svc, &built);
+    let svc = if built.is_empty() { svc } else { &pinned };
     let deadline = std::time::Instant::now() + opts.timeout;
     let mut waited = false;
     loop {
@@ -228,7 +259,10 @@ async fn deploy_one(
             progress: &mut *status,
             cancel: cancel.clone(),
         };
-        let finished = deploy::run(&mut d).await;
+        let mut finished = deploy::run(&mut d).await;
+        if !built.is_empty() {
+            finished.report.builds = serde_json::to_value(&built).unwrap_or_default();
+        }
         if finished.report.outcome != Outcome::Busy
             || !args.wait_for_lock
             || cancel.is_cancelled()
@@ -276,17 +310,18 @@ fn prepare(target: &TargetArgs, args: &DeployArgs) -> Result<(Prepared, Diagnost
         );
     }
     if let Some(b) = &svc.image.build
+        && args.no_build
         && args.image_tag.is_none()
     {
         diags.push(
             Diagnostic::error(
                 "no-image-tag",
-                "image.build needs --image-tag: sidecarctl deploys images, it does not build them",
+                "image.build with --no-build needs --image-tag: the tag to deploy as pushed",
             )
             .at(&svc.file, b.pos)
             .field("image.build")
             .help(format!(
-                "push the image to the ECR repository {}/{} and pass its tag",
+                "pass the tag pushed to the ECR repository {}/{}, or let sidecarctl build (without --no-build)",
                 loaded.target.app, svc.name.value
             )),
         );

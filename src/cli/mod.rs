@@ -2,6 +2,7 @@
 
 mod adopt;
 pub mod args;
+pub mod build;
 mod deploy;
 pub mod load;
 mod logs;
@@ -44,6 +45,7 @@ pub fn main() -> ExitCode {
         Command::Validate(a) => validate::run(a, &cli.global),
         Command::Render(a) => render::run(a, &cli.global),
         Command::Deploy(a) => deploy::run(a, &cli.global),
+        Command::Build(a) => build::run(a, &cli.global),
         Command::Status(a) => status::run(a, &cli.global),
         Command::Logs(a) => logs::run(a, &cli.global),
         Command::Unlock(a) => unlock::run(a, &cli.global),

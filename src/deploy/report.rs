@@ -105,6 +105,9 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_arn: Option<String>,
     pub images: BTreeMap<String, ImageRef>,
+    /// The images built, reused or found for `image.build`, before the deploy.
+    #[serde(skip_serializing_if = "serde_json::Value::is_null")]
+    pub builds: serde_json::Value,
     /// Steps applied (or, for a dry run, planned).
     pub changes: Vec<String>,
     /// What a new task definition revision changes, field by field (the
@@ -163,6 +166,7 @@ impl Report {
             previous_task_definition: None,
             service_arn: None,
             images: BTreeMap::new(),
+            builds: serde_json::Value::Null,
             changes: Vec::new(),
             task_definition_changes: Vec::new(),
             not_applied: Vec::new(),

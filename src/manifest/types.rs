@@ -204,8 +204,8 @@ impl Service {
 pub struct MainImage {
     pub pos: Pos,
     pub location: Option<At<String>>,
-    /// `image.build`: Copilot builds and pushes; sidecarctl deploys `--image-tag`
-    /// from the service's ECR repository.
+    /// `image.build`: built and pushed to the service's ECR repository
+    /// before the deploy (`build`); with `--no-build`, `--image-tag` as pushed.
     pub build: Option<At<Build>>,
     pub port: Option<At<u16>>,
     pub credentials: Option<At<String>>,
@@ -534,6 +534,8 @@ pub struct Sidecar {
     pub name: At<String>,
     pub port: Option<At<PortSpec>>,
     pub image: Option<At<String>>,
+    /// `image.build`: built and pushed to the service's repository.
+    pub build: Option<At<Build>>,
     pub essential: Option<At<bool>>,
     pub credentials_parameter: Option<At<String>>,
     pub variables: Vars,

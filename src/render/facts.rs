@@ -242,6 +242,17 @@ pub fn declared_images(svc: &Service, facts: &Facts, image_tag: &str) -> BTreeMa
     for (name, sc) in &svc.sidecars {
         if let Some(i) = &sc.image {
             images.insert(name.clone(), i.value.clone());
+        } else if sc.build.is_some() {
+            // Copilot pushes a sidecar's build to the service's repository,
+            // tagged `{container}-{tag}`.
+            let uri = names::image::ecr_uri(
+                &facts.account,
+                &facts.region,
+                facts.dns_suffix(),
+                &copilot::build_repository(&facts.app, &svc.name),
+                &format!("{name}-{image_tag}"),
+            );
+            images.insert(name.clone(), uri);
         }
     }
     images

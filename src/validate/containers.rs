@@ -63,7 +63,7 @@ pub fn images(svc: &Service, v: &mut Check) {
                 "image",
             )
             .help = Some(
-                "location: a pushed image URI; build: a Dockerfile (deploy it with --image-tag)"
+                "location: a pushed image URI; build: a Dockerfile (built and pushed on deploy)"
                     .into(),
             );
         }
@@ -75,8 +75,16 @@ pub fn images(svc: &Service, v: &mut Check) {
         v.error_at("missing-field", "\"image.location\" is empty", loc);
     }
     for (name, sc) in &svc.sidecars {
-        match &sc.image {
-            None => {
+        match (&sc.image, &sc.build) {
+            (Some(loc), Some(_)) => {
+                v.error_at(
+                    "conflicting-fields",
+                    "must specify one, not both, of \"build\" and \"location\"",
+                    loc,
+                );
+            }
+            (None, Some(_)) => {}
+            (None, None) => {
                 v.error(
                     "missing-field",
                     format!("sidecar \"{name}\" needs an \"image\""),
@@ -84,7 +92,7 @@ pub fn images(svc: &Service, v: &mut Check) {
                     &format!("sidecars.{name}.image"),
                 );
             }
-            Some(i) if i.value.trim().is_empty() => {
+            (Some(i), None) if i.value.trim().is_empty() => {
                 v.error_at(
                     "missing-field",
                     format!("sidecar \"{name}\" has an empty \"image\""),

@@ -198,7 +198,15 @@ fn missing_resources_are_all_named_and_nothing_is_written() {
         .cmd()
         .env("EFS_ID", "fs-00000000")
         .env("EFS_ACCESS_POINT_ID", "fsap-00000000")
-        .args(["deploy", "api", "--env", "test", "--image-tag", "v7"])
+        .args([
+            "deploy",
+            "api",
+            "--env",
+            "test",
+            "--no-build",
+            "--image-tag",
+            "v7",
+        ])
         .args(["--cluster", "no-such-cluster"]));
     r.assert_code(3);
     assert!(s.proxy.changes().is_empty(), "{:?}", s.proxy.writes());
@@ -462,12 +470,13 @@ async fn generated_policies_name_exact_resources() {
 }
 
 #[test]
-fn image_build_needs_an_image_tag() {
+fn no_build_needs_an_image_tag() {
     let s = Stage::new("notag");
-    let r = s.deploy(&[]);
+    let r = s.deploy(&["--no-build"]);
     r.assert_code(2);
     assert!(
-        r.stderr.contains("image.build needs --image-tag"),
+        r.stderr
+            .contains("image.build with --no-build needs --image-tag"),
         "{}",
         r.stderr
     );

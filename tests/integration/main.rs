@@ -5,6 +5,7 @@ mod support;
 mod addons;
 mod adopt;
 mod autoscaling;
+mod build;
 mod cli_errors;
 mod completions;
 mod concurrency;

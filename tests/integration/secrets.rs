@@ -90,7 +90,7 @@ fn no_secret_value_or_credential_appears_in_any_output() {
     // Error paths: a missing image, a failed rollout, an invalid manifest.
     runs.push((
         "deploy missing -vv",
-        cmd(&s, &with(&["--image-tag", "v404", "-vv"])),
+        cmd(&s, &with(&["--no-build", "--image-tag", "v404", "-vv"])),
     ));
     s.proxy.rollouts(100, &["fail"]);
     runs.push((

@@ -122,25 +122,27 @@ pub(super) fn decode_healthcheck(d: &mut Decoder, n: &Node, path: &str) -> Optio
     Some(hc)
 }
 
-pub(super) fn decode_sidecar_image(d: &mut Decoder, n: &Node, path: &str) -> Option<At<String>> {
+/// A sidecar's `image`: a URI, or `{location}` or `{build}` (Copilot's
+/// `Union[string, ImageLocationOrBuild]`).
+pub(super) fn decode_sidecar_image(
+    d: &mut Decoder,
+    n: &Node,
+    path: &str,
+) -> (Option<At<String>>, Option<At<Build>>) {
     if let Value::Map(_) = n.value {
-        let mut f = d.fields(n, path)?;
+        let Some(mut f) = d.fields(n, path) else {
+            return (None, None);
+        };
         let location = f
             .take("location")
             .and_then(|n| d.string(n, &join(path, "location")));
-        if let Some(b) = f.take("build") {
-            d.error_help(
-                "unsupported",
-                "sidecarctl does not build sidecar images",
-                "push the image and give its URI in \"location\"",
-                b.pos,
-                &join(path, "build"),
-            );
-        }
+        let build = f
+            .take("build")
+            .and_then(|n| decode_build(d, n, &join(path, "build")));
         f.finish(d, &[]);
-        return location;
+        return (location, build);
     }
-    d.string(n, path)
+    (d.string(n, path), None)
 }
 
 /// `PORT[/PROTOCOL]` or an integer.

@@ -346,9 +346,10 @@ pub(super) fn decode_sidecar(
     let mut f: Fields = d.fields(n, path)?;
     let p = |k: &str| join(path, k);
     let port = f.take("port").and_then(|n| decode_port(d, n, &p("port")));
-    let image = f
+    let (image, build) = f
         .take("image")
-        .and_then(|n| decode_sidecar_image(d, n, &p("image")));
+        .map(|n| decode_sidecar_image(d, n, &p("image")))
+        .unwrap_or_default();
     let essential = f
         .take("essential")
         .and_then(|n| d.boolean(n, &p("essential")));
@@ -388,6 +389,7 @@ pub(super) fn decode_sidecar(
         name,
         port,
         image,
+        build,
         essential,
         credentials_parameter,
         variables,

@@ -4,6 +4,7 @@
 pub mod copilot;
 pub mod emulator;
 pub mod proxy;
+pub mod registry;
 pub mod stage;
 
 use std::io::Read;

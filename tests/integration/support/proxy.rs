@@ -42,6 +42,11 @@ pub fn binary() -> &'static PathBuf {
 impl Proxy {
     /// A proxy in front of `upstream` whose rollouts take `rollout_ms`.
     pub fn start(upstream: &str, rollout_ms: u64) -> Proxy {
+        Proxy::start_with(upstream, rollout_ms, None)
+    }
+
+    /// As [`Proxy::start`], serving `registry` as ECR's registry endpoint.
+    pub fn start_with(upstream: &str, rollout_ms: u64, registry: Option<&str>) -> Proxy {
         let mut child = Command::new(binary())
             .args([
                 "--upstream",
@@ -49,6 +54,7 @@ impl Proxy {
                 "--rollout-ms",
                 &rollout_ms.to_string(),
             ])
+            .args(registry.map(|r| ["--registry", r]).into_iter().flatten())
             .args(["--watch-pid", &std::process::id().to_string()])
             .stdout(Stdio::piped())
             .spawn()
@@ -127,7 +133,7 @@ impl Proxy {
             .into_iter()
             .filter(|(op, _)| {
                 let name = op.split(':').nth(1).unwrap_or_default();
-                !["Describe", "Get", "List", "Filter", "Head"]
+                !["Describe", "Get", "List", "Filter", "Head", "BatchGet"]
                     .iter()
                     .any(|p| name.starts_with(p))
             })

@@ -34,11 +34,20 @@ pub struct Stage {
 
 impl Stage {
     pub fn new(label: &str) -> Stage {
+        Stage::with(label, None)
+    }
+
+    /// A stage whose proxy serves a real registry as ECR's (image builds).
+    pub fn with_registry(label: &str) -> Stage {
+        Stage::with(label, Some(super::registry::registry()))
+    }
+
+    fn with(label: &str, registry: Option<&str>) -> Stage {
         let emu = emulator();
         let app = unique_app(label);
         let seed = emu.seed(&app, "test");
         let ws = example_workspace(&app);
-        let proxy = Proxy::start(&emu.endpoint, 200);
+        let proxy = Proxy::start_with(&emu.endpoint, 200, registry);
         Stage {
             app,
             ws,

@@ -35,6 +35,7 @@
 mod cfn;
 mod faults;
 mod ops;
+mod registry;
 mod rollout;
 
 use std::net::SocketAddr;
@@ -45,6 +46,7 @@ use bytes::Bytes;
 use clap::Parser;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
+use hyper::http::request::Parts;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
@@ -74,6 +76,10 @@ struct Args {
     /// Exit when this process is gone
     #[arg(long)]
     watch_pid: Option<u32>,
+    /// An OCI registry (e.g. http://127.0.0.1:5000) to serve as ECR's
+    /// registry endpoint, behind ECR's credentials
+    #[arg(long)]
+    registry: Option<String>,
 }
 
 #[derive(serde::Serialize, Clone)]
@@ -105,11 +111,17 @@ struct State {
     /// `deploymentConfiguration` by service ARN, as last set.
     deployment_config: std::collections::BTreeMap<String, Value>,
     cfn: cfn::Cfn,
+    /// The registry tokens GetAuthorizationToken handed out.
+    registry_tokens: std::collections::BTreeSet<String>,
+    /// The region ECR was asked in (for recording pushes).
+    ecr_region: Option<String>,
 }
 
 struct Shared {
     upstream: String,
-    upstream_addr: String,
+    /// The registry behind the proxy, and the proxy's own endpoint.
+    registry: Option<String>,
+    endpoint: String,
     state: Mutex<State>,
     /// SSM's PutParameter without overwrite is atomic in AWS (two creates of
     /// one name: exactly one succeeds); moto checks, then inserts, and two
@@ -133,10 +145,17 @@ fn respond(status: u16, headers: &[(&str, String)], body: impl Into<Bytes>) -> R
 async fn main() {
     let args = Args::parse();
     let upstream = args.upstream.trim_end_matches('/').to_string();
-    let upstream_addr = upstream.trim_start_matches("http://").to_string();
+    let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], args.port)))
+        .await
+        .expect("bind 127.0.0.1");
+    let endpoint = format!("http://{}", listener.local_addr().expect("a local address"));
     let shared = Arc::new(Shared {
         upstream,
-        upstream_addr,
+        registry: args
+            .registry
+            .as_ref()
+            .map(|r| r.trim_end_matches('/').to_string()),
+        endpoint: endpoint.clone(),
         state: Mutex::new(State {
             started: Instant::now(),
             counts: Default::default(),
@@ -149,13 +168,11 @@ async fn main() {
             connect: Default::default(),
             deployment_config: Default::default(),
             cfn: cfn::Cfn::default(),
+            registry_tokens: Default::default(),
+            ecr_region: None,
         }),
         ssm_writes: tokio::sync::Mutex::new(()),
     });
-    let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], args.port)))
-        .await
-        .expect("bind 127.0.0.1");
-    let endpoint = format!("http://{}", listener.local_addr().expect("a local address"));
     if let Some(f) = &args.endpoint_file {
         let tmp = format!("{f}.tmp");
         std::fs::write(&tmp, format!("{endpoint}\n"))
@@ -209,7 +226,15 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Resp, Dro
     if parts.uri.path().starts_with("/_sim/") {
         return Ok(control(&parts, &body, &shared));
     }
+    if parts.uri.path().starts_with("/v2")
+        && let Some(registry) = &shared.registry
+    {
+        return Ok(registry_request(&shared, registry, &parts, body).await);
+    }
     let (op, protocol) = ops::identify(&parts, &body);
+    if op == "ecr:GetAuthorizationToken" {
+        shared.state.lock().unwrap().ecr_region = ops::signing_region(&parts);
+    }
     let target = ops::target(&body);
     let (start, fault) = {
         let mut st = shared.state.lock().unwrap();
@@ -549,6 +574,10 @@ fn show_connect(service: &mut Value, config: &Value) {
 /// Rollout simulation on ECS answers.
 fn simulate(shared: &Shared, op: &str, request: &[u8], response: Bytes) -> Bytes {
     match op {
+        "ecr:GetAuthorizationToken" if shared.registry.is_some() => edit_json(response, |resp| {
+            let tokens = registry::rewrite_token(resp, &shared.endpoint);
+            shared.state.lock().unwrap().registry_tokens.extend(tokens);
+        }),
         "ecs:CreateService" | "ecs:UpdateService" => {
             let Ok(req) = serde_json::from_slice::<Value>(request) else {
                 return response;
@@ -708,7 +737,16 @@ async fn forward(
     parts: &hyper::http::request::Parts,
     body: Bytes,
 ) -> Result<(hyper::http::response::Parts, Bytes), String> {
-    let stream = TcpStream::connect(&shared.upstream_addr)
+    forward_to(&shared.upstream, parts, body).await
+}
+
+/// Sends the request to `base` (`http://HOST:PORT`), as it came.
+async fn forward_to(
+    base: &str,
+    parts: &hyper::http::request::Parts,
+    body: Bytes,
+) -> Result<(hyper::http::response::Parts, Bytes), String> {
+    let stream = TcpStream::connect(base.trim_start_matches("http://"))
         .await
         .map_err(|e| e.to_string())?;
     let _ = stream.set_nodelay(true);
@@ -720,7 +758,7 @@ async fn forward(
     });
     let uri = format!(
         "{}{}",
-        shared.upstream,
+        base,
         parts
             .uri
             .path_and_query()
@@ -783,5 +821,113 @@ fn control(parts: &hyper::http::request::Parts, body: &[u8], shared: &Shared) ->
             Err(e) => bad(format!("rollouts: {e}")),
         },
         _ => respond(404, &[], "unknown control path"),
+    }
+}
+
+/// A registry request: counted, checked against ECR's credentials, sent to
+/// the registry; a pushed manifest is recorded in the emulator's ECR.
+async fn registry_request(shared: &Shared, registry: &str, parts: &Parts, body: Bytes) -> Resp {
+    let op = registry::operation(parts);
+    let (start, authorized) = {
+        let mut st = shared.state.lock().unwrap();
+        *st.counts.entry(op.clone()).or_default() += 1;
+        (
+            st.started.elapsed(),
+            registry::authorized(parts, &st.registry_tokens),
+        )
+    };
+    let finish = |status: u16| {
+        let mut st = shared.state.lock().unwrap();
+        let end = st.started.elapsed();
+        st.log.push(LogEntry {
+            op: op.clone(),
+            target: None,
+            start_ms: start.as_secs_f64() * 1000.0,
+            end_ms: end.as_secs_f64() * 1000.0,
+            status,
+        });
+    };
+    if !authorized {
+        let (status, headers, body) = registry::challenge();
+        finish(status);
+        return respond(status, &headers, body);
+    }
+    let (mut rparts, rbody) = match forward_to(registry, parts, body.clone()).await {
+        Ok(r) => r,
+        Err(e) => {
+            finish(502);
+            return respond(
+                502,
+                &[("content-type", "text/plain".into())],
+                format!("registry: {e}"),
+            );
+        }
+    };
+    if let Some(l) = rparts.headers.get("location").and_then(|v| v.to_str().ok()) {
+        let moved = registry::relocate(l, registry, &shared.endpoint);
+        if let Ok(v) = moved.parse() {
+            rparts.headers.insert("location", v);
+        }
+    }
+    if rparts.status.is_success()
+        && let Some((repo, reference)) = registry::pushed_manifest(parts)
+    {
+        let header = |h: &hyper::HeaderMap, k: &str| {
+            h.get(k)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let digest = header(&rparts.headers, "docker-content-digest");
+        let media = header(&parts.headers, "content-type");
+        let record = registry::put_image(&repo, &reference, &body, &media, &digest);
+        if let Err(e) = record_push(shared, record).await {
+            finish(500);
+            return respond(
+                500,
+                &[("content-type", "text/plain".into())],
+                format!("recording the push in ECR: {e}"),
+            );
+        }
+    }
+    finish(rparts.status.as_u16());
+    rparts.headers.remove("transfer-encoding");
+    rparts.headers.insert("content-length", rbody.len().into());
+    Response::from_parts(rparts, Full::new(rbody))
+}
+
+/// ECR's PutImage on the emulator, for a manifest the registry took.
+async fn record_push(shared: &Shared, body: Value) -> Result<(), String> {
+    let region = shared
+        .state
+        .lock()
+        .unwrap()
+        .ecr_region
+        .clone()
+        .unwrap_or_else(|| "us-east-1".into());
+    let req = Request::builder()
+        .method("POST")
+        .uri("/")
+        .header("content-type", "application/x-amz-json-1.1")
+        .header("x-amz-target", "AmazonEC2ContainerRegistry_V20150921.PutImage")
+        .header(
+            "authorization",
+            format!("AWS4-HMAC-SHA256 Credential=test/20260101/{region}/ecr/aws4_request, SignedHeaders=host, Signature=0"),
+        )
+        .body(())
+        .map_err(|e| e.to_string())?;
+    let (parts, ()) = req.into_parts();
+    let (rparts, rbody) =
+        forward_to(&shared.upstream, &parts, Bytes::from(body.to_string())).await?;
+    // An image pushed again under a tag it has: ECR says so, nothing to record.
+    let again = String::from_utf8_lossy(&rbody).contains("ImageAlreadyExists");
+    if rparts.status.is_success() || again {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}: {}",
+            rparts.status,
+            String::from_utf8_lossy(&rbody)
+        ))
     }
 }

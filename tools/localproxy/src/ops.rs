@@ -95,6 +95,14 @@ fn signing_service(parts: &Parts) -> Option<String> {
     scope.get(3).map(|s| s.to_string())
 }
 
+/// The region a request was signed for.
+pub fn signing_region(parts: &Parts) -> Option<String> {
+    let auth = parts.headers.get("authorization")?.to_str().ok()?;
+    let cred = auth.split("Credential=").nth(1)?;
+    let scope: Vec<&str> = cred.split(',').next()?.split('/').collect();
+    scope.get(2).map(|s| s.to_string())
+}
+
 /// An error answer in the protocol's own format.
 pub fn error_body(
     protocol: Protocol,
