@@ -9,6 +9,7 @@ pub mod messaging;
 pub mod order;
 mod placement;
 mod resolved;
+pub mod schedule;
 mod target_group;
 mod who;
 

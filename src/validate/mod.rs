@@ -3,6 +3,7 @@
 //! otherwise reject at deploy time. Pure: a [`Service`] in, diagnostics out.
 
 mod containers;
+mod job;
 mod lb;
 mod limits;
 mod overrides;
@@ -41,6 +42,7 @@ pub fn validate(svc: &Service) -> Diagnostics {
     task::network(svc, &mut v);
     task::scaling(svc, &mut v);
     overrides::taskdef_overrides(svc, &mut v);
+    job::schedule(svc, &mut v);
     // A value whose ${VAR} was not substituted was reported already: what is
     // "missing" because of it is not reported again.
     Diagnostics::from(
