@@ -115,6 +115,41 @@ def _load_declared_parameters(self):
 _cfn_parsing.ResourceMap.load_parameters = _load_declared_parameters
 
 
+# RunTask fails in moto for a container without its own memory (it adds
+# None); on Fargate a container's memory is optional, the task's applies.
+import moto.ecs.models as _ecs_models  # noqa: E402
+
+_requirements = _ecs_models.EC2ContainerServiceBackend._calculate_task_resource_requirements
+
+
+def _requirements_with_task_memory(task_definition):
+    saved = task_definition.container_definitions
+    task_definition.container_definitions = [
+        c if (c.get("memory") or c.get("memoryReservation") or c.get("Memory") or c.get("MemoryReservation"))
+        else {**c, "memory": 0}
+        for c in saved
+    ]
+    try:
+        return _requirements(task_definition)
+    finally:
+        task_definition.container_definitions = saved
+
+
+_ecs_models.EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(
+    _requirements_with_task_memory
+)
+
+# ... and then fails again: its Fargate task reads the network interface's
+# private DNS name, which moto's interface does not have. AWS names it after
+# the private address.
+from moto.ec2.models.elastic_network_interfaces import NetworkInterface as _Eni  # noqa: E402
+
+if not hasattr(_Eni, "private_dns_name"):
+    _Eni.private_dns_name = property(
+        lambda self: "ip-{}.ec2.internal".format((self.private_ip_address or "10.0.0.1").replace(".", "-"))
+    )
+
+
 # ... and answers `Fn::GetAtt [Nested, Outputs.NAME]`, as CloudFormation does
 # (moto's nested stack has no attributes at all).
 def _nested_output(self, attribute_name):

@@ -89,6 +89,13 @@ after .dockerignore, the Dockerfile, args, target, platform), is not built again
 With --output json, one document on stdout: each container's image, pinned by digest."
     )]
     Build(BuildArgs),
+    /// Run a one-off task of a service's current task definition, in its network, with its roles
+    #[command(
+        after_help = "With --wait: follows the task's logs and exits with the main container's exit code\n\
+(125 when the task stopped without one: it never started; ECS's reason is shown).\n\
+Ctrl-C stops waiting and says how to stop the task (--stop-on-interrupt stops it)."
+    )]
+    Run(RunArgs),
     /// Show a service: its deployments, containers, recent events and deploy lock
     Status(ServiceArgs),
     /// Remove a service's deploy lock (one left by a deploy that is gone), saying whose it was
@@ -318,6 +325,33 @@ impl BuilderArgs {
             .as_deref()
             .and_then(crate::build::engine::Engine::from_name)
     }
+}
+
+/// `run`: a one-off task.
+#[derive(Debug, Args)]
+#[command(mut_arg("env", |a| a.required(true)))]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// The main container's command instead of the task definition's, split as a shell would
+    #[arg(long, value_name = "COMMAND")]
+    pub command: Option<String>,
+    /// A variable for the main container (repeatable)
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Wait for the task to stop, following its logs; exit with the main container's exit code
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait, Ctrl-C stops the task too (without it, the task runs on)
+    #[arg(long, requires = "wait")]
+    pub stop_on_interrupt: bool,
+    /// Time between checks of the task
+    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_duration)]
+    pub poll_interval: Duration,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `build`: build and push a service's images, deploy nothing.

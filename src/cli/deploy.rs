@@ -211,10 +211,20 @@ async fn deploy_one(
         lease: args.lock_lease,
         allow_addons_replacement: args.allow_addons_replacement,
     };
+    // A pipeline's --image-tag is deployed as pushed, read with the rest
+    // (no round trip of its own); only when it is not in the repository are
+    // the images built and the deploy run again.
+    let root = super::load::workspace_root(&p.loaded.target);
+    let builds = !args.no_build && !crate::build::specs(svc, &root).is_empty();
+    if builds && args.image_tag.is_some() && !args.dry_run {
+        let first = deploy_as(aws, p, args, svc, &opts, status, cancel, &[]).await;
+        if !only_built_images_missing(&first, svc) {
+            return first;
+        }
+        status.line("the tag is not in the repository: building it");
+    }
     // The images `image.build` makes, built or found before anything else.
-    let built = if args.no_build {
-        Vec::new()
-    } else {
+    let built = if builds {
         let settings = super::build::Settings {
             tag: args.image_tag.as_deref(),
             engine: args.builder.engine(),
@@ -239,9 +249,44 @@ async fn deploy_one(
                 };
             }
         }
+    } else {
+        Vec::new()
     };
     let pinned = super::build::pinned(svc, &built);
     let svc = if built.is_empty() { svc } else { &pinned };
+    deploy_as(aws, p, args, svc, &opts, status, cancel, &built).await
+}
+
+/// Whether a deploy stopped only because images `image.build` makes are
+/// not in the repository (the build may then bring them).
+fn only_built_images_missing(f: &Finished, svc: &crate::manifest::Service) -> bool {
+    let built_field = |field: &str| {
+        field == "image.build"
+            || svc.sidecars.iter().any(|(name, sc)| {
+                sc.build.is_some() && field == format!("sidecars.{name}.image.build")
+            })
+    };
+    let errors: Vec<_> = f.diagnostics.iter().filter(|d| d.is_error()).collect();
+    f.report.outcome == Outcome::Missing
+        && !errors.is_empty()
+        && errors
+            .iter()
+            .all(|d| d.field.as_deref().is_some_and(built_field))
+}
+
+/// Deploys `svc`, waiting for another deploy's lock when asked.
+#[allow(clippy::too_many_arguments)]
+async fn deploy_as(
+    aws: &Aws,
+    p: &Prepared,
+    args: &DeployArgs,
+    svc: &crate::manifest::Service,
+    opts: &Options,
+    status: &mut Status,
+    cancel: &CancellationToken,
+    built: &[crate::build::Image],
+) -> Finished {
+    let env = args.target.env();
     let deadline = std::time::Instant::now() + opts.timeout;
     let mut waited = false;
     loop {
@@ -255,13 +300,13 @@ async fn deploy_one(
                 addons: &p.addons,
                 env_files: &p.loaded.env_files,
             },
-            opts: &opts,
+            opts,
             progress: &mut *status,
             cancel: cancel.clone(),
         };
         let mut finished = deploy::run(&mut d).await;
         if !built.is_empty() {
-            finished.report.builds = serde_json::to_value(&built).unwrap_or_default();
+            finished.report.builds = serde_json::to_value(built).unwrap_or_default();
         }
         if finished.report.outcome != Outcome::Busy
             || !args.wait_for_lock

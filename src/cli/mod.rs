@@ -10,6 +10,7 @@ pub mod output;
 mod progress;
 pub mod redact;
 mod render;
+mod run;
 mod status;
 pub mod target;
 mod unlock;
@@ -46,6 +47,7 @@ pub fn main() -> ExitCode {
         Command::Render(a) => render::run(a, &cli.global),
         Command::Deploy(a) => deploy::run(a, &cli.global),
         Command::Build(a) => build::run(a, &cli.global),
+        Command::Run(a) => return run::run(a, &cli.global),
         Command::Status(a) => status::run(a, &cli.global),
         Command::Logs(a) => logs::run(a, &cli.global),
         Command::Unlock(a) => unlock::run(a, &cli.global),

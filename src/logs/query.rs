@@ -172,11 +172,10 @@ pub fn build(
             }
         }
     }
-    if let Some(t) = req
-        .tasks
-        .iter()
-        .find(|t| t.is_empty() || !t.chars().all(|c| c.is_ascii_alphanumeric()))
-    {
+    if let Some(t) = req.tasks.iter().find(|t| {
+        // ECS's ids are hexadecimal; emulators' may be UUIDs, with dashes.
+        t.is_empty() || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    }) {
         errors.push(Diagnostic::error(
             "bad-task",
             format!("--tasks {t:?} is not a task id (or a prefix of one)"),
@@ -303,7 +302,7 @@ mod tests {
         );
         assert_eq!(
             codes(Request {
-                tasks: vec!["abc-1".into()],
+                tasks: vec!["abc/1".into()],
                 ..Default::default()
             }),
             ["bad-task"]

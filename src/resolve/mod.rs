@@ -243,15 +243,31 @@ fn image_checks(req: &Request) -> Vec<ImageCheck> {
                 None => (l.map(|l| l.pos).unwrap_or_default(), "logging".to_string()),
             }
         } else {
-            match svc.sidecars.get(&container).and_then(|s| s.image.as_ref()) {
-                Some(i) => (i.pos, i.path.clone()),
-                None => (Pos::default(), format!("sidecars.{container}.image")),
+            let sc = svc.sidecars.get(&container);
+            match (
+                sc.and_then(|s| s.image.as_ref()),
+                sc.and_then(|s| s.build.as_ref()),
+            ) {
+                (Some(i), _) => (i.pos, i.path.clone()),
+                (None, Some(b)) => (b.pos, b.path.clone()),
+                _ => (Pos::default(), format!("sidecars.{container}.image")),
             }
         };
+        // A sidecar's build goes to the service's repository as
+        // `{container}-{tag}`, as Copilot pushes it.
+        let sidecar_build = svc
+            .sidecars
+            .get(&container)
+            .is_some_and(|s| s.image.is_none() && s.build.is_some());
         let lookup = if container == svc.name.value && svc.image.location.is_none() {
             ImageLookup::Build {
                 repository: copilot::build_repository(req.app, &svc.name),
                 tag: tag.to_string(),
+            }
+        } else if sidecar_build {
+            ImageLookup::Build {
+                repository: copilot::build_repository(req.app, &svc.name),
+                tag: format!("{container}-{tag}"),
             }
         } else {
             match EcrImage::parse(&image) {

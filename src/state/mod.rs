@@ -8,6 +8,7 @@ pub mod messaging;
 mod record;
 mod service;
 pub mod stack;
+pub mod task;
 
 pub use record::AdoptRecord;
 

@@ -288,12 +288,30 @@ fn build_pushes_and_prints_the_pinned_images_for_a_later_deploy() {
         "{changes:?}"
     );
 
-    // A pipeline deploys the tag later without a builder: found as pushed.
+    // A pipeline deploys the tag later without a builder: found as pushed,
+    // with the other reads (no build stage, no round trip of its own).
+    s.proxy.reset();
     let mut cmd = s.deploy_command(&["--image-tag", "release-7", "-o", "json"]);
     cmd.env("PATH", path_without_builders());
     let r = run(&mut cmd);
     r.assert_code(0);
     let report: Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(report["builds"][0]["how"], "pushed");
-    assert_eq!(report["builds"][0]["image"], images[0]["image"]);
+    assert!(report.get("builds").is_none(), "{}", r.stderr);
+    assert_eq!(report["images"]["api"]["image"], images[0]["image"]);
+    assert_eq!(
+        report["images"]["config-agent"]["image"],
+        images[1]["image"]
+    );
+    assert!(!s.proxy.counts().contains_key("ecr:DescribeRepositories"));
+
+    // A tag not pushed yet is built, then deployed.
+    let mut cmd = s.deploy_command(&["--image-tag", "release-8", "-o", "json"]);
+    let r = run(with_builder(&mut cmd));
+    r.assert_code(0);
+    let report: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(report["builds"][0]["tags"][0], "release-8", "{report:#}");
+    assert_eq!(
+        report["outcome"], "unchanged",
+        "the same inputs: the same image"
+    );
 }

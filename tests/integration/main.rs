@@ -26,6 +26,7 @@ mod nlb;
 mod overrides;
 mod register;
 mod render;
+mod run;
 mod safety;
 mod secrets;
 mod spot;

@@ -344,8 +344,8 @@ fn a_throttled_call_gets_five_attempts_as_the_readme_says() {
     s.deploy(&["--image-tag", "v2"]).assert_code(1);
     assert_eq!(
         s.proxy.counts().get("ecr:DescribeImages"),
-        Some(&5),
-        "5 for the look-up of the tag to deploy, then the deploy stops"
+        Some(&10),
+        "5 for each ECR image"
     );
     // Without the build stage, resolving reads each ECR image: 5 each.
     s.proxy.reset();

@@ -1,6 +1,7 @@
 //! ECS: task definitions (`taskdef`) and services with their rollouts (`service`).
 
 mod service;
+pub mod task;
 mod taskdef;
 
 pub use service::{

@@ -101,10 +101,25 @@ struct Independent {
     log_group: Option<crate::state::LogGroup>,
     latest: Option<crate::state::Registered>,
     queues: Vec<String>,
+    /// sidecarctl's add-ons stack, read with the first reads whenever the
+    /// service has add-ons (whether it is the one to keep is known later).
+    own_addons: Option<Option<crate::state::stack::Stack>>,
 }
 
 async fn independent(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Independent, AwsError> {
-    let (images, secrets, parameters, file_systems, access_points, iam, log_group, latest, queues) = tokio::join!(
+    let own_name = crate::names::sidecarctl::addons_stack(req.app, req.env, &req.svc.name);
+    let (
+        images,
+        secrets,
+        parameters,
+        file_systems,
+        access_points,
+        iam,
+        log_group,
+        latest,
+        queues,
+        own,
+    ) = tokio::join!(
         reads::read_images(aws, q),
         join_all(
             q.secrets
@@ -126,6 +141,12 @@ async fn independent(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Inde
         aws::logs::log_group(&aws.logs, &q.log_group),
         aws::ecs::describe_task_definition(&aws.ecs, &q.family),
         reads::event_queues(aws, req),
+        async {
+            match req.addons.template {
+                Some(_) => aws::cfn::stack(&aws.cfn, &own_name).await.map(Some),
+                None => Ok(None),
+            }
+        },
     );
     Ok(Independent {
         images: images.into_iter().collect::<Result<_, _>>()?,
@@ -137,6 +158,7 @@ async fn independent(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Inde
         log_group: log_group?,
         latest: latest?,
         queues: queues?,
+        own_addons: own?,
     })
 }
 
@@ -218,19 +240,16 @@ async fn scaling_of(
 
 /// sidecarctl's add-ons stack, when the service has add-ons and Copilot
 /// deployed none for it (`Some(None)`: not there yet).
-async fn own_addons(
-    aws: &Aws,
-    req: &Request<'_>,
+fn own_addons(
+    read: &Option<Option<crate::state::stack::Stack>>,
     placement: &model::Placement,
-) -> Result<Option<Option<crate::state::stack::Stack>>, AwsError> {
-    if req.addons.template.is_none() || !placement.addons_stacks.is_empty() {
-        return Ok(None);
+) -> Option<Option<crate::state::stack::Stack>> {
+    if !placement.addons_stacks.is_empty()
+        || matches!(placement.service_from, model::Source::ServiceStack(_))
+    {
+        return None;
     }
-    if matches!(placement.service_from, model::Source::ServiceStack(_)) {
-        return Ok(None);
-    }
-    let name = crate::names::sidecarctl::addons_stack(req.app, req.env, &req.svc.name);
-    aws::cfn::stack(&aws.cfn, &name).await.map(Some)
+    read.clone()
 }
 
 /// The add-ons stacks Copilot deployed for the service: outputs and template.
@@ -288,7 +307,8 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
         .and_then(|e| e.namespace_id.clone())
         .filter(|_| req.svc.kind.value != crate::manifest::ServiceType::WorkerService);
     let moved = started.moved;
-    let (located, scaling, managed_access_point, rules, discovery, addons, own_addons) = tokio::join!(
+    let own_addons = own_addons(&first.own_addons, &placement);
+    let (located, scaling, managed_access_point, rules, discovery, addons) = tokio::join!(
         locate::finish(aws, who, started),
         async {
             match moved {
@@ -309,7 +329,6 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
             }
         },
         addon_stacks(aws, &placement.addons_stacks),
-        own_addons(aws, req, &placement),
     );
     let located = located?;
     // A service found by its tags: its autoscaling, read now.
@@ -364,7 +383,7 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
         imported_alb: lb1.imported_alb,
         queues: first.queues,
         addon_stacks: addons?,
-        own_addons: own_addons?,
+        own_addons,
         env_files: None,
         messaging: None,
         alarms: Vec::new(),

@@ -79,6 +79,15 @@ impl Proxy {
     }
 
     /// The next rollouts' outcomes (`complete`, `fail`, `hang`) and duration.
+    /// One-off tasks (RunTask): the next ones' outcomes (`exit:N`, `fail`)
+    /// and how long each runs.
+    pub fn runs(&self, ms: u64, outcomes: &[&str]) {
+        self.post(
+            "/_sim/runs",
+            serde_json::json!({"ms": ms, "outcomes": outcomes}),
+        );
+    }
+
     pub fn rollouts(&self, duration_ms: u64, outcomes: &[&str]) {
         self.post(
             "/_sim/rollouts",

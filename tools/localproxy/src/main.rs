@@ -37,6 +37,7 @@ mod faults;
 mod ops;
 mod registry;
 mod rollout;
+mod runs;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -111,6 +112,8 @@ struct State {
     /// `deploymentConfiguration` by service ARN, as last set.
     deployment_config: std::collections::BTreeMap<String, Value>,
     cfn: cfn::Cfn,
+    /// One-off tasks (RunTask), stopped as configured.
+    runs: runs::Runs,
     /// The registry tokens GetAuthorizationToken handed out.
     registry_tokens: std::collections::BTreeSet<String>,
     /// The region ECR was asked in (for recording pushes).
@@ -168,6 +171,7 @@ async fn main() {
             connect: Default::default(),
             deployment_config: Default::default(),
             cfn: cfn::Cfn::default(),
+            runs: Default::default(),
             registry_tokens: Default::default(),
             ecr_region: None,
         }),
@@ -689,7 +693,17 @@ fn simulate(shared: &Shared, op: &str, request: &[u8], response: Bytes) -> Bytes
                 arns.extend(tasks.iter().map(|t| json!(t.arn)));
             }
         }),
+        "ecs:RunTask" => edit_json(response, |v| {
+            shared.state.lock().unwrap().runs.on_run(v);
+        }),
+        "ecs:StopTask" => {
+            if let Ok(req) = serde_json::from_slice::<Value>(request) {
+                shared.state.lock().unwrap().runs.on_stop(&req);
+            }
+            response
+        }
         "ecs:DescribeTasks" => edit_json(response, |v| {
+            shared.state.lock().unwrap().runs.describe(v);
             let Ok(req) = serde_json::from_slice::<Value>(request) else {
                 return;
             };
@@ -812,6 +826,13 @@ fn control(parts: &hyper::http::request::Parts, body: &[u8], shared: &Shared) ->
                 ok(json!({"cfn": true}))
             }
             Err(e) => bad(format!("cfn: {e}")),
+        },
+        ("POST", "/_sim/runs") => match serde_json::from_slice::<Value>(body) {
+            Ok(c) => match st.runs.configure(&c) {
+                Ok(()) => ok(json!({"runs": true})),
+                Err(e) => bad(format!("runs: {e}")),
+            },
+            Err(e) => bad(format!("runs: {e}")),
         },
         ("POST", "/_sim/rollouts") => match serde_json::from_slice(body) {
             Ok(c) => {
