@@ -4,7 +4,7 @@
 //! speak CloudWatch's Query protocol through [`Wire`].
 
 use super::AwsError;
-use super::wire::{Request, Wire};
+use super::wire::Wire;
 use super::xml::Element;
 use crate::state::alarm::{self, Alarm};
 
@@ -18,9 +18,7 @@ pub struct CloudWatch {
 
 impl CloudWatch {
     pub fn new(wire: Wire) -> CloudWatch {
-        let endpoint = wire
-            .custom_endpoint("CLOUDWATCH")
-            .unwrap_or_else(|| format!("https://monitoring.{}.{}", wire.region, wire.dns_suffix()));
+        let endpoint = wire.endpoint("CLOUDWATCH", "monitoring");
         CloudWatch { wire, endpoint }
     }
 
@@ -29,24 +27,9 @@ impl CloudWatch {
         op: &'static str,
         params: &[(String, String)],
     ) -> Result<String, AwsError> {
-        let mut body = form_urlencoded::Serializer::new(String::new());
-        body.append_pair("Action", op.trim_start_matches("cloudwatch:"));
-        body.append_pair("Version", VERSION);
-        for (k, v) in params {
-            body.append_pair(k, v);
-        }
-        let request = Request {
-            op,
-            service: "monitoring",
-            method: "POST",
-            url: self.endpoint.clone(),
-            headers: vec![(
-                "content-type",
-                "application/x-www-form-urlencoded; charset=utf-8".to_string(),
-            )],
-            body: body.finish().into_bytes(),
-        };
-        Ok(self.wire.send(&request).await?.text())
+        self.wire
+            .query(op, "monitoring", &self.endpoint, VERSION, params)
+            .await
     }
 
     /// The metric alarms of these names that exist (those sidecarctl reads

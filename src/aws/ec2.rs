@@ -6,7 +6,7 @@
 //! build on two cores, longer than every other AWS crate together, for four
 //! operations. These speak EC2's Query protocol directly, through [`Wire`].
 
-use super::wire::{Request, Wire};
+use super::wire::Wire;
 use super::xml::Element;
 use super::{AwsError, ErrorKind};
 use crate::state::lb::{Ingress, IngressSource, SecurityGroup};
@@ -25,9 +25,7 @@ impl Ec2 {
     /// EC2's endpoint: `AWS_ENDPOINT_URL_EC2`, then the endpoint every
     /// service uses (`--endpoint-url`, `AWS_ENDPOINT_URL`), then the region's.
     pub fn new(wire: Wire) -> Ec2 {
-        let endpoint = wire
-            .custom_endpoint("EC2")
-            .unwrap_or_else(|| format!("https://ec2.{}.{}", wire.region, wire.dns_suffix()));
+        let endpoint = wire.endpoint("EC2", "ec2");
         Ec2 { wire, endpoint }
     }
 
@@ -37,25 +35,9 @@ impl Ec2 {
         op: &'static str,
         params: &[(String, String)],
     ) -> Result<String, AwsError> {
-        let action = op.trim_start_matches("ec2:");
-        let mut body = form_urlencoded::Serializer::new(String::new());
-        body.append_pair("Action", action);
-        body.append_pair("Version", VERSION);
-        for (k, v) in params {
-            body.append_pair(k, v);
-        }
-        let request = Request {
-            op,
-            service: "ec2",
-            method: "POST",
-            url: self.endpoint.clone(),
-            headers: vec![(
-                "content-type",
-                "application/x-www-form-urlencoded; charset=utf-8".to_string(),
-            )],
-            body: body.finish().into_bytes(),
-        };
-        Ok(self.wire.send(&request).await?.text())
+        self.wire
+            .query(op, "ec2", &self.endpoint, VERSION, params)
+            .await
     }
 
     /// The security group of this name in the VPC, if there is one.

@@ -6,13 +6,23 @@ use super::{AwsError, ErrorKind, aws_err};
 use crate::names::EcrImage;
 use crate::state::{DigestTags, ImageFound};
 
-/// Whether `repository:reference` (a tag or a digest) exists, with its digest.
-pub async fn image(
+/// What DescribeImages says of one reference.
+enum Lookup {
+    Found {
+        digest: String,
+        registry: Option<String>,
+        tags: Vec<String>,
+    },
+    NoImage,
+    NoRepository,
+}
+
+async fn lookup(
     client: &aws_sdk_ecr::Client,
     registry: Option<&str>,
     repository: &str,
     reference: &str,
-) -> Result<ImageFound, AwsError> {
+) -> Result<Lookup, AwsError> {
     let id = if reference.starts_with("sha256:") {
         ImageIdentifier::builder().image_digest(reference).build()
     } else {
@@ -31,18 +41,45 @@ pub async fn image(
             .image_details()
             .first()
             .and_then(|d| {
-                Some(ImageFound::Image {
+                Some(Lookup::Found {
                     digest: d.image_digest()?.to_string(),
-                    registry: d.registry_id().or(registry)?.to_string(),
+                    registry: d.registry_id().map(str::to_string),
+                    tags: d.image_tags().to_vec(),
                 })
             })
-            .unwrap_or(ImageFound::NoSuchImage)),
+            .unwrap_or(Lookup::NoImage)),
         Err(e) if e.code.as_deref() == Some("RepositoryNotFoundException") => {
-            Ok(ImageFound::NoSuchRepository)
+            Ok(Lookup::NoRepository)
         }
-        Err(e) if e.is(ErrorKind::NotFound) => Ok(ImageFound::NoSuchImage),
+        Err(e) if e.is(ErrorKind::NotFound) => Ok(Lookup::NoImage),
         Err(e) => Err(e),
     }
+}
+
+/// Whether `repository:reference` (a tag or a digest) exists, with its digest.
+pub async fn image(
+    client: &aws_sdk_ecr::Client,
+    registry: Option<&str>,
+    repository: &str,
+    reference: &str,
+) -> Result<ImageFound, AwsError> {
+    Ok(
+        match lookup(client, registry, repository, reference).await? {
+            Lookup::Found {
+                digest,
+                registry: found,
+                ..
+            } => match found.as_deref().or(registry) {
+                Some(registry) => ImageFound::Image {
+                    digest,
+                    registry: registry.to_string(),
+                },
+                None => ImageFound::NoSuchImage,
+            },
+            Lookup::NoImage => ImageFound::NoSuchImage,
+            Lookup::NoRepository => ImageFound::NoSuchRepository,
+        },
+    )
 }
 
 /// The tags each digest of `images` (ECR URIs pinned by digest) was pushed
@@ -255,20 +292,8 @@ pub async fn image_tags(
     repository: &str,
     tag: &str,
 ) -> Result<Option<(String, Vec<String>)>, AwsError> {
-    let out = client
-        .describe_images()
-        .repository_name(repository)
-        .image_ids(ImageIdentifier::builder().image_tag(tag).build())
-        .send()
-        .await
-        .map_err(aws_err("ecr:DescribeImages"));
-    match out {
-        Ok(o) => Ok(o
-            .image_details()
-            .first()
-            .and_then(|d| Some((d.image_digest()?.to_string(), d.image_tags().to_vec())))),
-        Err(e) if e.is(ErrorKind::NotFound) => Ok(None),
-        Err(e) if e.code.as_deref().is_some_and(|c| c.contains("NotFound")) => Ok(None),
-        Err(e) => Err(e),
-    }
+    Ok(match lookup(client, None, repository, tag).await? {
+        Lookup::Found { digest, tags, .. } => Some((digest, tags)),
+        Lookup::NoImage | Lookup::NoRepository => None,
+    })
 }

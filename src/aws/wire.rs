@@ -104,6 +104,45 @@ impl Wire {
             .map(|e| e.trim_end_matches('/').to_string())
     }
 
+    /// A service's endpoint: the custom one ([`Wire::custom_endpoint`]),
+    /// else `https://{host}.{region}.{dns suffix}`.
+    pub fn endpoint(&self, service_env: &str, host: &str) -> String {
+        self.custom_endpoint(service_env)
+            .unwrap_or_else(|| format!("https://{host}.{}.{}", self.region, self.dns_suffix()))
+    }
+
+    /// One operation of a Query-protocol service (a form-encoded `Action`
+    /// and `Version`, as IAM names the operation `service:Action`): the
+    /// answer's XML.
+    pub async fn query(
+        &self,
+        op: &'static str,
+        service: &'static str,
+        url: &str,
+        version: &str,
+        params: &[(String, String)],
+    ) -> Result<String, AwsError> {
+        let action = op.split_once(':').map_or(op, |(_, a)| a);
+        let mut body = form_urlencoded::Serializer::new(String::new());
+        body.append_pair("Action", action);
+        body.append_pair("Version", version);
+        for (k, v) in params {
+            body.append_pair(k, v);
+        }
+        let request = Request {
+            op,
+            service,
+            method: "POST",
+            url: url.to_string(),
+            headers: vec![(
+                "content-type",
+                "application/x-www-form-urlencoded; charset=utf-8".to_string(),
+            )],
+            body: body.finish().into_bytes(),
+        };
+        Ok(self.send(&request).await?.text())
+    }
+
     /// The DNS suffix of the region's endpoints.
     pub fn dns_suffix(&self) -> &'static str {
         if self.region.starts_with("cn-") {

@@ -297,19 +297,19 @@ mod tests {
 
     #[test]
     fn pushes_read_credentials_from_the_private_directory_never_the_command_line() {
-        let dir = Path::new("/tmp/private");
-        let digest = Path::new("/tmp/private/digest");
+        let dir = Path::new("private");
+        let digest = Path::new("private/digest");
         assert_eq!(
             Engine::Buildah
                 .push_args("h/app/api:v1", dir, digest, true)
                 .join(" "),
-            "push --authfile /tmp/private/config.json --digestfile /tmp/private/digest --tls-verify=false h/app/api:v1 docker://h/app/api:v1"
+            "push --authfile private/config.json --digestfile private/digest --tls-verify=false h/app/api:v1 docker://h/app/api:v1"
         );
         assert_eq!(
             Engine::Docker
                 .push_args("h/app/api:v1", dir, digest, false)
                 .join(" "),
-            "--config /tmp/private push h/app/api:v1"
+            "--config private push h/app/api:v1"
         );
     }
 

@@ -219,43 +219,19 @@ pub async fn build_and_push(
     let (hashes, uri, explicit) =
         tokio::join!(hashing, ecr::repository_uri(&aws.ecr, &repo), explicit);
     let (uri, explicit) = (uri?, explicit?);
+    // Each image: as pushed, reused by its inputs, or to build; found
+    // concurrently.
+    let found = try_join_all(specs.iter().zip(hashes).enumerate().map(|(i, (s, h))| {
+        let (uri, explicit, tag) = (uri.as_deref(), explicit.get(i).cloned().flatten(), &tag);
+        existing(aws, req, repo_name, uri, tag, s, h, explicit)
+    }))
+    .await?;
     let mut images = Vec::new();
     let mut todo = Vec::new();
-    for (i, (s, h)) in specs.iter().zip(hashes).enumerate() {
-        // An explicit tag the repository holds is deployed as pushed: a
-        // pipeline built it elsewhere (its context need not be here).
-        if let (Some(u), Some(Some(ImageFound::Image { digest, .. }))) = (&uri, explicit.get(i)) {
-            let tags = vec![push_tags(&req.svc.name, &s.container, &tag, "")[0].clone()];
-            images.push(Image {
-                container: s.container.clone(),
-                image: reference(u, digest, &tags[0], req.pin),
-                how: "pushed",
-                tags,
-                seconds: None,
-            });
-            continue;
-        }
-        let h = h.map_err(|e| BuildError::Setup(format!("the build of {}: {e}", s.container)))?;
-        let tags = push_tags(&req.svc.name, &s.container, &tag, &h);
-        let reused = match &uri {
-            Some(_) => ecr::image_tags(&aws.ecr, &repo, &inputs_tag(&h)).await?,
-            None => None,
-        };
-        match (reused, &uri) {
-            (Some((digest, has)), Some(u)) => {
-                // The same image for a new commit: it gets the commit's tag.
-                if !has.contains(&tags[0]) && !req.dry_run {
-                    ecr::retag(&aws.ecr, &repo, &digest, &tags[..1]).await?;
-                }
-                images.push(Image {
-                    container: s.container.clone(),
-                    image: reference(u, &digest, &tags[0], req.pin),
-                    how: "reused",
-                    tags,
-                    seconds: None,
-                });
-            }
-            _ => todo.push((s.clone(), tags, h)),
+    for f in found {
+        match f {
+            Ok(image) => images.push(image),
+            Err(build) => todo.push(build),
         }
     }
     if todo.is_empty() {
@@ -309,6 +285,53 @@ pub async fn build_and_push(
     .await?;
     images.extend(pushed);
     Ok(images)
+}
+
+/// One image the repository holds already (`Ok`): pushed with the explicit
+/// tag, or built before from the same inputs (then given the commit's tag);
+/// else what to build (`Err`).
+#[allow(clippy::too_many_arguments)]
+async fn existing(
+    aws: &Aws,
+    req: &Request<'_>,
+    repo: &str,
+    uri: Option<&str>,
+    tag: &str,
+    s: &BuildSpec,
+    hash: Result<String, String>,
+    explicit: Option<ImageFound>,
+) -> Result<Result<Image, (BuildSpec, Vec<String>, String)>, BuildError> {
+    // An explicit tag the repository holds is deployed as pushed: a
+    // pipeline built it elsewhere (its context need not be here).
+    if let (Some(u), Some(ImageFound::Image { digest, .. })) = (uri, &explicit) {
+        let tags = vec![push_tags(&req.svc.name, &s.container, tag, "")[0].clone()];
+        return Ok(Ok(Image {
+            container: s.container.clone(),
+            image: reference(u, digest, &tags[0], req.pin),
+            how: "pushed",
+            tags,
+            seconds: None,
+        }));
+    }
+    let h = hash.map_err(|e| BuildError::Setup(format!("the build of {}: {e}", s.container)))?;
+    let tags = push_tags(&req.svc.name, &s.container, tag, &h);
+    let Some(u) = uri else {
+        return Ok(Err((s.clone(), tags, h)));
+    };
+    let Some((digest, has)) = ecr::image_tags(&aws.ecr, repo, &inputs_tag(&h)).await? else {
+        return Ok(Err((s.clone(), tags, h)));
+    };
+    // The same image for a new commit: it gets the commit's tag.
+    if !has.contains(&tags[0]) && !req.dry_run {
+        ecr::retag(&aws.ecr, repo, &digest, &tags[..1]).await?;
+    }
+    Ok(Ok(Image {
+        container: s.container.clone(),
+        image: reference(u, &digest, &tags[0], req.pin),
+        how: "reused",
+        tags,
+        seconds: None,
+    }))
 }
 
 /// How the task definition names an image: by digest, or by its tag.

@@ -106,13 +106,23 @@ pub fn load_target(
         diags.push(d);
     }
     if let Some(svc) = &service {
-        diags.extend(validate(svc).into_vec());
-        // What only the rendered task definition shows (its size), with
-        // placeholders where AWS is not asked.
-        if !diags.has_errors() {
+        let checked = validate(svc);
+        let renders = !checked.has_errors();
+        diags.extend(checked.into_vec());
+        // What only the rendered task definition shows, with placeholders
+        // where AWS is not asked (no field's shape depends on them):
+        // `taskdef_overrides` rules that point at nothing, whenever the rules
+        // across fields hold, and its size, when everything else does.
+        if renders {
             let facts = Facts::offline(svc, &target.app, env.unwrap_or("test"), None, None, None);
             let td = render_task_definition(svc, &facts);
-            diags.extend(check_size(svc, &td));
+            if !svc.taskdef_overrides.is_empty() {
+                let (_, refused) = crate::render::document::registration(&td, svc);
+                diags.extend(refused.into_vec());
+            }
+            if !diags.has_errors() {
+                diags.extend(check_size(svc, &td));
+            }
         }
     }
     let mut env_manifest = None;
@@ -229,4 +239,23 @@ pub fn environments_to_check(target: &Target) -> Vec<String> {
             .map(|w| w.environments())
             .unwrap_or_default(),
     }
+}
+
+/// Where the loaded service runs in `env`, found as `deploy` finds it
+/// (Copilot's stacks, adopt's record, the tags), for `status` and `run`.
+pub async fn locate_loaded(
+    aws: &crate::aws::Aws,
+    loaded: &Loaded,
+    env: &str,
+    cluster: Option<&str>,
+) -> Result<crate::resolve::lookup::Located, crate::aws::AwsError> {
+    let app = &loaded.target.app;
+    let name = crate::deploy::service_name(&loaded.service);
+    let who = crate::model::Who {
+        app,
+        env,
+        svc: &name,
+    };
+    let default_cluster = cluster.map_or_else(|| format!("{app}-{env}"), str::to_string);
+    crate::resolve::lookup::locate(aws, who, cluster, &default_cluster, &name).await
 }

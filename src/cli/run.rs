@@ -20,8 +20,6 @@ use crate::exit::Exit;
 use crate::logs::format::Colours;
 use crate::logs::query::{self, Request};
 use crate::logs::sink::Sink;
-use crate::model::Who;
-use crate::resolve::lookup::locate;
 use crate::state::task::{Launch, TaskEnd, TaskState};
 
 /// `run --wait`'s exit code when the task stopped without the main
@@ -112,28 +110,11 @@ fn overrides(args: &RunArgs, svc: &crate::manifest::Service) -> Result<RunOverri
 /// Where and how the workload's tasks run: its service, found as `deploy`
 /// finds it.
 async fn find(aws: &Aws, args: &RunArgs, loaded: &super::load::Loaded) -> Result<Launch, Failed> {
-    let app = &loaded.target.app;
     let env = args.target.env();
     let name = crate::deploy::service_name(&loaded.service);
-    let who = Who {
-        app,
-        env,
-        svc: &name,
-    };
-    let default_cluster = args
-        .cluster
-        .cluster
-        .clone()
-        .unwrap_or_else(|| format!("{app}-{env}"));
-    let located = locate(
-        aws,
-        who,
-        args.cluster.cluster.as_deref(),
-        &default_cluster,
-        &name,
-    )
-    .await
-    .map_err(|e| Failed(Exit::Failure, e.to_string()))?;
+    let located = super::load::locate_loaded(aws, loaded, env, args.cluster.cluster.as_deref())
+        .await
+        .map_err(|e| Failed(Exit::Failure, e.to_string()))?;
     let not_there = || {
         Failed(
             Exit::Missing,

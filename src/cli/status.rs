@@ -9,9 +9,7 @@ use crate::aws::ecs::describe_task_definition;
 use crate::aws::lock::{self, lock_name};
 use crate::clock::{now_ms, rfc3339_ms};
 use crate::exit::Exit;
-use crate::model::Who;
 use crate::names::arn::short_task_definition as short_td;
-use crate::resolve::lookup::locate;
 use crate::state::{LockHolder, Registered, RolloutState, ServiceState};
 
 /// Events shown.
@@ -31,25 +29,9 @@ pub fn run(args: &ServiceArgs, global: &GlobalArgs) -> Exit {
     let result = runtime().block_on(async {
         let aws = connect(global).await?;
         let lock = lock_name(app, env, &name);
-        let who = Who {
-            app,
-            env,
-            svc: &name,
-        };
         // Where it runs, found as deploy finds it, with the lock.
-        let default_cluster = args
-            .cluster
-            .cluster
-            .clone()
-            .unwrap_or_else(|| format!("{app}-{env}"));
         let (located, holder) = tokio::join!(
-            locate(
-                &aws,
-                who,
-                args.cluster.cluster.as_deref(),
-                &default_cluster,
-                &name
-            ),
+            super::load::locate_loaded(&aws, &loaded, env, args.cluster.cluster.as_deref()),
             lock::read(&aws.ssm, &lock),
         );
         let located = located?;

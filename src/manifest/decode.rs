@@ -125,13 +125,7 @@ impl Decoder {
         pos: Pos,
         path: &str,
     ) {
-        let path = self.path_at(pos, path);
-        self.diags.push(
-            Diagnostic::error(code, message)
-                .at(&self.file, pos)
-                .field(path)
-                .help(help),
-        );
+        self.push_at(Diagnostic::error(code, message).help(help), pos, path);
     }
 
     /// A value Copilot accepts and does nothing with: a warning at it.
@@ -143,13 +137,13 @@ impl Decoder {
         pos: Pos,
         path: &str,
     ) {
+        self.push_at(Diagnostic::warning(code, message).help(help), pos, path);
+    }
+
+    /// `d` at `pos`, with the field's path.
+    fn push_at(&mut self, d: Diagnostic, pos: Pos, path: &str) {
         let path = self.path_at(pos, path);
-        self.diags.push(
-            Diagnostic::warning(code, message)
-                .at(&self.file, pos)
-                .field(path)
-                .help(help),
-        );
+        self.diags.push(d.at(&self.file, pos).field(path));
     }
 
     pub fn wrong_type(&mut self, node: &Node, path: &str, expected: &str) {

@@ -158,11 +158,14 @@ pub fn desired_state(
     )
     .filter(|_| s.target_group.is_none());
     let nlb = super::nlb::desired_nlb(svc, &s.app, &s.env, r.placement.environment.as_ref());
+    // The topics and queues wanted, worked out once: the alarms and the
+    // autoscaling name queues of them.
+    let messaging = messaging(svc, s, r);
     let alarms = super::alarms::wanted_alarms(
         svc,
         (&s.app, &s.env),
         (&s.cluster, &s.service),
-        events_queue(svc, s, r).as_deref(),
+        events_queue(messaging.as_ref()).as_deref(),
     );
     let new_service = match &r.current.service {
         None => Some(new_service(
@@ -209,14 +212,14 @@ pub fn desired_state(
         rollback: s.rollback,
         exec: exec_on(svc),
         capacity: capacity_providers(svc),
-        scaling: scaling(svc, lb.as_ref(), &queues(svc, s, r)),
+        scaling: scaling(svc, lb.as_ref(), &queues(svc, s, r, messaging.as_ref())),
         lb,
         nlb,
         discovery: discovery(svc, s, r.placement.environment.as_ref()),
         connect: service_connect(svc, &s.app, &s.env),
         region: r.facts.region.clone(),
         env_files: env_files(s, r),
-        messaging: messaging(svc, s, r),
+        messaging,
         rollout_settings: super::alarms::rollout_settings(svc, &alarms),
         alarms,
         new_service,
@@ -225,20 +228,12 @@ pub fn desired_state(
 }
 
 /// The name of a Worker Service's events queue (for its rollback alarm).
-fn events_queue(svc: &Service, s: &Settings, r: &Resolved) -> Option<String> {
-    let now = r.messaging.as_ref()?;
-    let place = crate::model::messaging::Place {
-        app: &s.app,
-        env: &s.env,
-        partition: &r.facts.partition,
-        region: &r.facts.region,
-        account: &r.facts.account,
-    };
-    crate::model::messaging::wanted(svc, &place, now)
+fn events_queue(m: Option<&super::messaging::DesiredMessaging>) -> Option<String> {
+    m?.wanted
         .queues
-        .into_iter()
+        .iter()
         .find(|q| q.id == "EventsQueue")
-        .map(|q| q.found.map_or(q.name, |f| f.name))
+        .map(|q| q.found.as_ref().map_or(q.name.clone(), |f| f.name.clone()))
 }
 
 /// What `publish` and `subscribe` want, beside what there is.

@@ -6,7 +6,6 @@ mod containers;
 mod job;
 mod lb;
 mod limits;
-mod overrides;
 mod storage;
 mod task;
 
@@ -41,7 +40,6 @@ pub fn validate(svc: &Service) -> Diagnostics {
     task::secrets(svc, &mut v);
     task::network(svc, &mut v);
     task::scaling(svc, &mut v);
-    overrides::taskdef_overrides(svc, &mut v);
     job::schedule(svc, &mut v);
     // A value whose ${VAR} was not substituted was reported already: what is
     // "missing" because of it is not reported again.

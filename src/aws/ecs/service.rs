@@ -269,7 +269,29 @@ pub async fn cluster_is_active(
     Ok(out.clusters().iter().any(|c| c.status() == Some("ACTIVE")))
 }
 
-fn strategy(c: &[CapacityProvider]) -> Result<Vec<ecs::CapacityProviderStrategyItem>, AwsError> {
+/// A task's network, as ECS takes it.
+pub(super) fn awsvpc(
+    subnets: &[String],
+    security_groups: &[String],
+    public_ip: bool,
+    op: &'static str,
+) -> Result<ecs::AwsVpcConfiguration, AwsError> {
+    ecs::AwsVpcConfiguration::builder()
+        .set_subnets(Some(subnets.to_vec()))
+        .set_security_groups(Some(security_groups.to_vec()))
+        .assign_public_ip(if public_ip {
+            ecs::AssignPublicIp::Enabled
+        } else {
+            ecs::AssignPublicIp::Disabled
+        })
+        .build()
+        .map_err(build_err(op))
+}
+
+/// A capacity provider strategy as ECS takes it.
+pub(super) fn strategy(
+    c: &[CapacityProvider],
+) -> Result<Vec<ecs::CapacityProviderStrategyItem>, AwsError> {
     c.iter()
         .map(|p| {
             ecs::CapacityProviderStrategyItem::builder()
@@ -312,16 +334,7 @@ pub async fn create_service(
     s: &NewService,
 ) -> Result<ServiceState, AwsError> {
     const OP: &str = "ecs:CreateService";
-    let vpc = ecs::AwsVpcConfiguration::builder()
-        .set_subnets(Some(s.subnets.clone()))
-        .set_security_groups(Some(s.security_groups.clone()))
-        .assign_public_ip(if s.public_ip {
-            ecs::AssignPublicIp::Enabled
-        } else {
-            ecs::AssignPublicIp::Disabled
-        })
-        .build()
-        .map_err(build_err(OP))?;
+    let vpc = awsvpc(&s.subnets, &s.security_groups, s.public_ip, OP)?;
     let mut req = client
         .create_service()
         .cluster(&s.cluster)

@@ -3,7 +3,6 @@
 
 use aws_sdk_ecs::types as ecs;
 
-use super::build_err;
 use crate::aws::{AwsError, ErrorKind, aws_err};
 use crate::state::CapacityProvider;
 use crate::state::task::{Launch, TaskContainer, TaskState};
@@ -69,16 +68,12 @@ pub async fn run_task(
     o: &RunOverrides,
 ) -> Result<String, AwsError> {
     const OP: &str = "ecs:RunTask";
-    let vpc = ecs::AwsVpcConfiguration::builder()
-        .set_subnets(Some(launch.subnets.clone()))
-        .set_security_groups(Some(launch.security_groups.clone()))
-        .assign_public_ip(if launch.public_ip {
-            ecs::AssignPublicIp::Enabled
-        } else {
-            ecs::AssignPublicIp::Disabled
-        })
-        .build()
-        .map_err(build_err(OP))?;
+    let vpc = super::service::awsvpc(
+        &launch.subnets,
+        &launch.security_groups,
+        launch.public_ip,
+        OP,
+    )?;
     let container = ecs::ContainerOverride::builder()
         .name(&o.container)
         .set_command(o.command.clone())
@@ -110,19 +105,7 @@ pub async fn run_task(
     req = if launch.capacity.is_empty() {
         req.launch_type(ecs::LaunchType::Fargate)
     } else {
-        let strategy = launch
-            .capacity
-            .iter()
-            .map(|p| {
-                ecs::CapacityProviderStrategyItem::builder()
-                    .capacity_provider(&p.provider)
-                    .weight(p.weight)
-                    .base(p.base)
-                    .build()
-                    .map_err(build_err(OP))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        req.set_capacity_provider_strategy(Some(strategy))
+        req.set_capacity_provider_strategy(Some(super::service::strategy(&launch.capacity)?))
     };
     let out = req.send().await.map_err(aws_err(OP))?;
     if let Some(t) = out.tasks().first().and_then(|t| t.task_arn()) {

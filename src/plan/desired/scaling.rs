@@ -9,7 +9,12 @@ use crate::state::{CustomMetric, ScalingPolicy};
 /// A Worker Service's queues for `count.queue_delay`: those Copilot's service
 /// stack holds, else those the service's BacklogPerTask policies name (a
 /// stack handed over).
-pub(super) fn queues(svc: &Service, s: &Settings, r: &Resolved) -> Queues {
+pub(super) fn queues(
+    svc: &Service,
+    s: &Settings,
+    r: &Resolved,
+    messaging: Option<&crate::plan::messaging::DesiredMessaging>,
+) -> Queues {
     let prefix = format!("{}-{BACKLOG_PER_TASK}-", svc.name.value);
     let namespace = format!("{}-{}-{}", s.app, s.env, svc.name.value);
     if !r.queues.is_empty() {
@@ -38,18 +43,9 @@ pub(super) fn queues(svc: &Service, s: &Settings, r: &Resolved) -> Queues {
         };
     }
     // The queues sidecarctl keeps: the backlog per task by metric math.
-    let names = r
-        .messaging
-        .as_ref()
-        .map(|now| {
-            let place = crate::model::messaging::Place {
-                app: &s.app,
-                env: &s.env,
-                partition: &r.facts.partition,
-                region: &r.facts.region,
-                account: &r.facts.account,
-            };
-            crate::model::messaging::wanted(svc, &place, now)
+    let names = messaging
+        .map(|m| {
+            m.wanted
                 .queues
                 .iter()
                 .filter(|q| !q.id.ends_with("DeadLetterQueue"))
