@@ -23,6 +23,7 @@ pub mod nlb;
 pub mod record;
 pub mod route53;
 pub mod s3;
+pub mod scheduler;
 pub mod secrets;
 pub mod sns;
 pub mod sqs;

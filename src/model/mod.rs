@@ -5,6 +5,7 @@
 //! `aws`, `deploy` or `cli`.
 
 mod environment;
+pub mod job_schedule;
 pub mod messaging;
 pub mod order;
 mod placement;
