@@ -100,6 +100,8 @@ pub struct Aws {
     pub s3: s3::S3,
     /// CloudWatch's alarms (see [`cloudwatch`] for why not its SDK crate).
     pub cloudwatch: cloudwatch::CloudWatch,
+    /// EventBridge Scheduler, for Scheduled Jobs (see [`scheduler`]).
+    pub scheduler: scheduler::Scheduler,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub sts: aws_sdk_sts::Client,
     pub sns: aws_sdk_sns::Client,
@@ -159,6 +161,7 @@ impl Aws {
         Ok(Aws {
             ec2: ec2::Ec2::new(wire.clone()),
             cloudwatch: cloudwatch::CloudWatch::new(wire.clone()),
+            scheduler: scheduler::Scheduler::new(wire.clone()),
             s3: s3::S3::new(wire),
             region,
             autoscaling: aws_sdk_applicationautoscaling::Client::new(&config),

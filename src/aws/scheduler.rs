@@ -13,6 +13,13 @@ pub struct Scheduler {
     endpoint: String,
 }
 
+/// What a schedule's name keeps as it is in a URL path (its characters are
+/// `[0-9a-zA-Z-_.]`).
+const NAME: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.');
+
 /// The schedule group sidecarctl's schedules live in.
 pub const GROUP: &str = "default";
 
@@ -24,11 +31,13 @@ impl Scheduler {
         Scheduler { wire, endpoint }
     }
 
+    /// A schedule's URL; without `groupName`, Scheduler's default group
+    /// ([`GROUP`]) is meant.
     fn url(&self, name: &str) -> String {
         format!(
-            "{}/schedules/{}?groupName={GROUP}",
+            "{}/schedules/{}",
             self.endpoint.trim_end_matches('/'),
-            percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC)
+            percent_encoding::utf8_percent_encode(name, NAME)
         )
     }
 

@@ -50,6 +50,60 @@ pub fn body(schedule: &Schedule, t: &JobTarget) -> Value {
     })
 }
 
+/// The role Scheduler assumes: trusted by `scheduler.amazonaws.com` for
+/// this account's schedules only.
+pub fn scheduler_trust(account: &str) -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "scheduler.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+        }],
+    })
+}
+
+/// Its policy, exact ARNs: run revisions of exactly the job's family in
+/// exactly its cluster, pass exactly its two roles to ECS tasks, tag the
+/// tasks it starts (managed tags).
+pub fn scheduler_policy(
+    partition: &str,
+    region: &str,
+    account: &str,
+    family: &str,
+    cluster_arn: &str,
+    roles: [&str; 2],
+) -> Value {
+    let cluster = cluster_arn.rsplit('/').next().unwrap_or(cluster_arn);
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "RunTheJob",
+                "Effect": "Allow",
+                "Action": "ecs:RunTask",
+                "Resource": format!("arn:{partition}:ecs:{region}:{account}:task-definition/{family}:*"),
+                "Condition": {"ArnEquals": {"ecs:cluster": cluster_arn}},
+            },
+            {
+                "Sid": "PassItsRoles",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": roles,
+                "Condition": {"StringLike": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+            },
+            {
+                "Sid": "TagItsTasks",
+                "Effect": "Allow",
+                "Action": "ecs:TagResource",
+                "Resource": format!("arn:{partition}:ecs:{region}:{account}:task/{cluster}/*"),
+                "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
+            },
+        ],
+    })
+}
+
 /// Whether `held` (GetSchedule's answer) is `wanted`: every member wanted
 /// is there with the same value (Scheduler adds its own: ARN, dates).
 pub fn holds(wanted: &Value, held: &Value) -> bool {
@@ -96,6 +150,33 @@ mod tests {
         );
         let off = body(&Schedule::OnDemand, &target(&subnets, &sgs));
         assert_eq!(off["State"], "DISABLED");
+    }
+
+    #[test]
+    fn the_scheduler_role_may_run_exactly_the_job() {
+        let p = scheduler_policy(
+            "aws",
+            "us-east-1",
+            "1",
+            "demo-test-report",
+            "arn:aws:ecs:us-east-1:1:cluster/demo-test",
+            ["arn:aws:iam::1:role/e", "arn:aws:iam::1:role/t"],
+        );
+        let text = p.to_string();
+        assert!(!text.contains("\"*\""), "no wildcard resource: {text}");
+        assert_eq!(
+            p["Statement"][0]["Resource"],
+            "arn:aws:ecs:us-east-1:1:task-definition/demo-test-report:*"
+        );
+        assert_eq!(p["Statement"][1]["Resource"][1], "arn:aws:iam::1:role/t");
+        assert_eq!(
+            p["Statement"][2]["Resource"],
+            "arn:aws:ecs:us-east-1:1:task/demo-test/*"
+        );
+        assert_eq!(
+            scheduler_trust("1")["Statement"][0]["Principal"]["Service"],
+            "scheduler.amazonaws.com"
+        );
     }
 
     #[test]

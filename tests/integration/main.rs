@@ -19,6 +19,7 @@ mod examples;
 mod exec;
 mod faults;
 mod http;
+mod jobs;
 mod layout;
 mod logs;
 mod messaging;
