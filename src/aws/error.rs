@@ -211,6 +211,8 @@ pub(crate) fn classify(code: Option<&str>, message: &str, status_5xx: bool) -> E
         | "NoSuchBucket"
         | "AWS.SimpleQueueService.NonExistentQueue"
         | "QueueDoesNotExist" => ErrorKind::NotFound,
+        // EventBridge Scheduler's answer to a schedule created twice.
+        "ConflictException" if lower.contains("already exists") => ErrorKind::AlreadyExists,
         "EntityAlreadyExists"
         | "ResourceAlreadyExistsException"
         | "AlreadyExistsException"

@@ -25,9 +25,7 @@ pub const GROUP: &str = "default";
 
 impl Scheduler {
     pub fn new(wire: Wire) -> Scheduler {
-        let endpoint = wire
-            .custom_endpoint("SCHEDULER")
-            .unwrap_or_else(|| format!("https://scheduler.{}.{}", wire.region, wire.dns_suffix()));
+        let endpoint = wire.endpoint("SCHEDULER", "scheduler");
         Scheduler { wire, endpoint }
     }
 

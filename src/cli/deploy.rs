@@ -340,20 +340,6 @@ fn prepare(target: &TargetArgs, args: &DeployArgs) -> Result<(Prepared, Diagnost
     let loaded = load_for_env(target, args.strict.strict)?;
     let mut diags = loaded.diags.clone();
     let svc = &loaded.service;
-    if !svc.kind.value.is_service() {
-        diags.push(
-            Diagnostic::error(
-                "unsupported-type",
-                format!(
-                    "{} is not deployed yet: sidecarctl deploys services",
-                    svc.kind.value.as_str()
-                ),
-            )
-            .at(&svc.file, svc.kind.pos)
-            .field("type")
-            .help("validate and render read it; deploy it with Copilot meanwhile"),
-        );
-    }
     if let Some(b) = &svc.image.build
         && args.no_build
         && args.image_tag.is_none()

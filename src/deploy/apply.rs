@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 
+mod job;
 mod lb;
 mod messaging;
 use lb::{lb_step, nlb_step};
@@ -363,6 +364,7 @@ async fn run_step(
         | Step::SetFilterPolicy { .. } => messaging_step(aws, d, step).await,
         Step::Lb(step) => lb_step(aws, d, step, made).await,
         Step::Nlb(step) => nlb_step(aws, d, step, made).await,
+        Step::Job(step) => job::job_step(aws, d, step, made.td_arn).await,
         Step::CreateDiscoveryService => create_discovery_service(aws, d).await,
         Step::DeleteScalingPolicy { name } => {
             aws::autoscaling::delete_policy(&aws.autoscaling, &d.cluster, &d.service, name)

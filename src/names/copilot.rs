@@ -35,19 +35,23 @@ pub struct RoleNames {
 /// and made unique with a short hash.
 pub fn role_names(app: &str, env: &str, svc: &str) -> RoleNames {
     let fam = family(app, env, svc);
-    let name = |suffix: &str| {
-        let full = format!("{fam}-{suffix}");
-        if full.len() <= 64 {
-            return full;
-        }
-        let hash = fnv1a(&full);
-        let keep = fam.floor_char_boundary(64 - suffix.len() - 1 - 9);
-        format!("{}-{hash:08x}-{suffix}", &fam[..keep])
-    };
+    let name = |suffix: &str| role_name(&fam, suffix);
     RoleNames {
         execution: name("ExecutionRole"),
         task: name("TaskRole"),
     }
+}
+
+/// `{family}-{suffix}`, at most 64 characters as IAM allows: a longer one
+/// keeps the suffix, and a hash of the whole stands for what is cut.
+pub fn role_name(fam: &str, suffix: &str) -> String {
+    let full = format!("{fam}-{suffix}");
+    if full.len() <= 64 {
+        return full;
+    }
+    let hash = fnv1a(&full);
+    let keep = fam.floor_char_boundary(64 - suffix.len() - 1 - 9);
+    format!("{}-{hash:08x}-{suffix}", &fam[..keep])
 }
 
 fn fnv1a(s: &str) -> u32 {
@@ -156,6 +160,11 @@ pub const SERVICE_LOGICAL_ID: &str = "Service";
 pub const BACKLOG_PER_TASK: &str = "BacklogPerTask";
 
 /// The logical id of the nested stack Copilot deploys from `copilot/{svc}/addons/`.
+/// A job stack's CloudWatch Events rule, which starts its state machine.
+pub const JOB_RULE_LOGICAL_ID: &str = "Rule";
+/// Its Step Functions state machine, which runs the task.
+pub const JOB_STATE_MACHINE_LOGICAL_ID: &str = "StateMachine";
+
 pub const ADDONS_LOGICAL_ID: &str = "AddonsStack";
 
 /// The tags Copilot puts on what it creates.

@@ -5,6 +5,25 @@ pub const EXECUTION_POLICY: &str = "sidecarctl-execution";
 /// The task role's inline policy.
 pub const TASK_POLICY: &str = "sidecarctl-task";
 
+/// The inline policy of a Scheduled Job's scheduler role.
+pub const SCHEDULER_POLICY: &str = "sidecarctl-scheduler";
+
+/// The role EventBridge Scheduler assumes to run a Scheduled Job's task:
+/// `{app}-{env}-{job}-SchedulerRole` (at most 64 characters).
+pub fn scheduler_role(app: &str, env: &str, job: &str) -> String {
+    super::copilot::role_name(&super::copilot::family(app, env, job), "SchedulerRole")
+}
+
+/// A Scheduled Job's schedule in EventBridge Scheduler's default group:
+/// `{app}-{env}-{job}`, the job's family (at most 64 characters).
+pub fn schedule_name(app: &str, env: &str, job: &str) -> String {
+    let fam = super::copilot::family(app, env, job);
+    if fam.len() <= 64 {
+        return fam;
+    }
+    hashed(&fam, "", &fam)
+}
+
 /// The tag every resource sidecarctl creates carries, beside Copilot's.
 pub const MANAGED_BY: (&str, &str) = ("managed-by", "sidecarctl");
 

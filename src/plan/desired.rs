@@ -80,6 +80,8 @@ pub struct Desired {
     pub alarms: Vec<crate::state::alarm::Alarm>,
     /// How to create the service, when it does not exist (task definition filled in later).
     pub new_service: Option<NewService>,
+    /// A Scheduled Job's schedule and scheduler role (a job has no service).
+    pub job: Option<super::job::DesiredJob>,
     pub tags: Vec<(String, String)>,
 }
 
@@ -167,8 +169,12 @@ pub fn desired_state(
         (&s.cluster, &s.service),
         events_queue(messaging.as_ref()).as_deref(),
     );
+    let job = match &svc.job {
+        Some(_) => Some(desired_job(svc, env_manifest, s, r, &td)?),
+        None => None,
+    };
     let new_service = match &r.current.service {
-        None => Some(new_service(
+        None if job.is_none() => Some(new_service(
             svc,
             env_manifest,
             r.placement.environment.as_ref(),
@@ -177,7 +183,7 @@ pub fn desired_state(
             lb.as_ref(),
             nlb.as_ref(),
         )?),
-        Some(_) => None,
+        _ => None,
     }
     .map(|mut n| {
         n.rollout_settings = super::alarms::rollout_settings(svc, &alarms);
@@ -215,7 +221,7 @@ pub fn desired_state(
         scaling: scaling(svc, lb.as_ref(), &queues(svc, s, r, messaging.as_ref())),
         lb,
         nlb,
-        discovery: discovery(svc, s, r.placement.environment.as_ref()),
+        discovery: discovery(svc, s, r.placement.environment.as_ref()).filter(|_| job.is_none()),
         connect: service_connect(svc, &s.app, &s.env),
         region: r.facts.region.clone(),
         env_files: env_files(s, r),
@@ -223,7 +229,74 @@ pub fn desired_state(
         rollout_settings: super::alarms::rollout_settings(svc, &alarms),
         alarms,
         new_service,
+        job,
         tags,
+    })
+}
+
+/// A Scheduled Job's schedule, in the network its tasks run in, and the
+/// role Scheduler runs it with: allowed to run exactly the job's family in
+/// exactly its cluster and to pass exactly its two roles.
+fn desired_job(
+    svc: &Service,
+    env_manifest: Option<&EnvManifest>,
+    s: &Settings,
+    r: &Resolved,
+    td: &TaskDefinition,
+) -> Result<super::job::DesiredJob, Diagnostics> {
+    use crate::model::job_schedule::{scheduler_policy, scheduler_trust};
+    let job = svc.job.as_ref().expect("desired_job is called for jobs");
+    let written = job.schedule.as_ref().map_or("", |s| s.value.as_str());
+    let schedule = crate::model::schedule::parse(written).map_err(|why| {
+        Diagnostics::from(vec![
+            Diagnostic::error("bad-schedule", why).field("on.schedule"),
+        ])
+    })?;
+    let (network, problems) = network(
+        svc,
+        env_manifest,
+        r.placement.environment.as_ref(),
+        s,
+        "job",
+    );
+    if problems.has_errors() {
+        return Err(problems);
+    }
+    let f = &r.facts;
+    let cluster_arn = if s.cluster.starts_with("arn:") {
+        s.cluster.clone()
+    } else {
+        format!(
+            "arn:{}:ecs:{}:{}:cluster/{}",
+            f.partition, f.region, f.account, s.cluster
+        )
+    };
+    let role = sidecarctl::scheduler_role(&s.app, &s.env, &svc.name);
+    let state = r.current.job.as_ref();
+    let role_arn = state
+        .and_then(|j| j.role.as_ref())
+        .map(|r| r.arn.clone())
+        .unwrap_or_else(|| format!("arn:{}:iam::{}:role/{role}", f.partition, f.account));
+    Ok(super::job::DesiredJob {
+        schedule_name: sidecarctl::schedule_name(&s.app, &s.env, &svc.name),
+        schedule,
+        retries: job.retries.as_ref().map_or(0, |r| r.value),
+        timeout_s: job.timeout.as_ref().map(|t| u64::from(t.value)),
+        role,
+        role_arn,
+        trust: scheduler_trust(&f.account).to_string(),
+        policy: scheduler_policy(
+            &f.partition,
+            &f.region,
+            &f.account,
+            &td.family,
+            &cluster_arn,
+            [td.execution_role_arn.as_str(), td.task_role_arn.as_str()],
+        )
+        .to_string(),
+        cluster_arn,
+        network,
+        copilot_rule: state.and_then(|j| j.copilot_rule.clone()),
     })
 }
 
@@ -408,6 +481,81 @@ pub fn new_service(
     nlb: Option<&super::nlb::DesiredNlb>,
 ) -> Result<NewService, Diagnostics> {
     let name = &s.service;
+    let (net, mut problems) = network(svc, env_manifest, env_stack, s, "new service");
+    let http_on = svc.http.as_ref().is_none_or(|h| h.enabled);
+    let mut load_balancers = Vec::new();
+    if svc.kind.value == ServiceType::LoadBalancedWebService && http_on && lb.is_none() {
+        let (container, port) = target(svc);
+        match &s.target_group {
+            Some(tg) => load_balancers.push(LoadBalancer {
+                target_group: tg.clone(),
+                container,
+                port,
+            }),
+            None => {
+                problems.push(
+                    Diagnostic::error(
+                        "no-target-group",
+                        format!(
+                            "a new Load Balanced Web Service needs the target group its load balancer sends to ({container}:{port})"
+                        ),
+                    )
+                    .help("deploy into a Copilot environment whose stack has an HTTP listener, or pass --target-group-arn (the load balancer and its rules are then managed outside sidecarctl)"),
+                );
+            }
+        }
+    }
+    if problems.has_errors() {
+        return Err(problems);
+    }
+    Ok(NewService {
+        cluster: s.cluster.clone(),
+        name: name.clone(),
+        task_definition: String::new(),
+        desired: svc.desired_count() as i32,
+        subnets: net.subnets,
+        security_groups: net.security_groups,
+        public_ip: net.public_ip,
+        load_balancers,
+        service_registries: Vec::new(),
+        service_connect: service_connect(svc, &s.app, &s.env).filter(|c| c.enabled),
+        connect_log: None,
+        health_check_grace_s: lb
+            .map(|l| l.grace_period_s)
+            .or(nlb.map(|n| n.grace_period_s)),
+        rollback: s.rollback,
+        rollout_settings: Default::default(),
+        exec: exec_on(svc),
+        capacity: capacity_providers(svc),
+        tags: tags.to_vec(),
+        client_token: format!("sidecarctl-{}-{}-{name}", s.app, s.env)
+            .chars()
+            .take(36)
+            .collect(),
+    })
+}
+
+/// Where a workload's tasks run: subnets, security groups, a public IP.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Network {
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+    pub public_ip: bool,
+}
+
+/// The network of a new service or of a job's tasks, as Copilot places
+/// them: the command line's, else the manifest's placement in the
+/// environment's public or private subnets, with the environment's security
+/// group and the manifest's. What is missing is said about `what` (a new
+/// service, a job).
+pub fn network(
+    svc: &Service,
+    env_manifest: Option<&EnvManifest>,
+    env_stack: Option<&Environment>,
+    s: &Settings,
+    what: &str,
+) -> (Network, Diagnostics) {
+    let name = &s.service;
     let mut problems = Diagnostics::new();
     let placement = svc.network.placement.as_ref().map(|p| &p.value);
     let public = !matches!(placement, Some(Placement::Private));
@@ -443,7 +591,7 @@ pub fn new_service(
             Diagnostic::error(
                 "no-subnets",
                 format!(
-                    "no {} subnets to place the new service {name} in",
+                    "no {} subnets to place the {what} {name} in",
                     if public { "public" } else { "private" }
                 ),
             )
@@ -472,62 +620,19 @@ pub fn new_service(
         problems.push(
             Diagnostic::error(
                 "no-security-groups",
-                format!("no security group for the new service {name}"),
+                format!("no security group for the {what} {name}"),
             )
             .help("set network.vpc.security_groups in the manifest, or pass --security-groups"),
         );
     }
-    let http_on = svc.http.as_ref().is_none_or(|h| h.enabled);
-    let mut load_balancers = Vec::new();
-    if svc.kind.value == ServiceType::LoadBalancedWebService && http_on && lb.is_none() {
-        let (container, port) = target(svc);
-        match &s.target_group {
-            Some(tg) => load_balancers.push(LoadBalancer {
-                target_group: tg.clone(),
-                container,
-                port,
-            }),
-            None => {
-                problems.push(
-                    Diagnostic::error(
-                        "no-target-group",
-                        format!(
-                            "a new Load Balanced Web Service needs the target group its load balancer sends to ({container}:{port})"
-                        ),
-                    )
-                    .help("deploy into a Copilot environment whose stack has an HTTP listener, or pass --target-group-arn (the load balancer and its rules are then managed outside sidecarctl)"),
-                );
-            }
-        }
-    }
-    if problems.has_errors() {
-        return Err(problems);
-    }
-    Ok(NewService {
-        cluster: s.cluster.clone(),
-        name: name.clone(),
-        task_definition: String::new(),
-        desired: svc.desired_count() as i32,
-        subnets,
-        security_groups,
-        public_ip: public,
-        load_balancers,
-        service_registries: Vec::new(),
-        service_connect: service_connect(svc, &s.app, &s.env).filter(|c| c.enabled),
-        connect_log: None,
-        health_check_grace_s: lb
-            .map(|l| l.grace_period_s)
-            .or(nlb.map(|n| n.grace_period_s)),
-        rollback: s.rollback,
-        rollout_settings: Default::default(),
-        exec: exec_on(svc),
-        capacity: capacity_providers(svc),
-        tags: tags.to_vec(),
-        client_token: format!("sidecarctl-{}-{}-{name}", s.app, s.env)
-            .chars()
-            .take(36)
-            .collect(),
-    })
+    (
+        Network {
+            subnets,
+            security_groups,
+            public_ip: public,
+        },
+        problems,
+    )
 }
 
 /// The main routing rule's target, as Copilot chooses it.

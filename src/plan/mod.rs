@@ -12,6 +12,7 @@ pub mod desired;
 pub mod diff;
 mod env_files;
 mod iam;
+pub mod job;
 pub mod lb;
 pub mod messaging;
 pub mod nlb;
@@ -77,6 +78,8 @@ pub enum Step {
     Lb(lb::LbStep),
     /// A change to the network load balancer.
     Nlb(nlb::NlbStep),
+    /// A change to a Scheduled Job's schedule or its scheduler role.
+    Job(job::JobStep),
     CreateService,
     /// The range the autoscaler moves the desired count in.
     RegisterScalableTarget {
@@ -234,6 +237,7 @@ impl Step {
             }
             Step::Lb(s) => s.describe(d),
             Step::Nlb(s) => s.describe(d),
+            Step::Job(s) => s.describe(d),
             Step::CreateService => format!("create service {} in cluster {}", d.service, d.cluster),
             Step::RegisterScalableTarget { min, max } => {
                 format!(
@@ -293,6 +297,7 @@ impl Step {
             Step::CreateDiscoveryService => "servicediscovery:CreateService",
             Step::Lb(s) => s.operation(),
             Step::Nlb(s) => s.operation(),
+            Step::Job(s) => s.operation(),
             Step::CreateService => "ecs:CreateService",
             Step::RegisterScalableTarget { .. } => "application-autoscaling:RegisterScalableTarget",
             Step::PutScalingPolicy { .. } => "application-autoscaling:PutScalingPolicy",
@@ -368,6 +373,25 @@ pub struct Groups {
     pub cleanup: Vec<Step>,
 }
 
+impl Groups {
+    /// The groups in the order they run, the empty ones left out.
+    fn into_groups(self) -> Vec<Vec<Step>> {
+        [
+            self.prepare,
+            self.first,
+            self.second,
+            self.third,
+            self.last,
+            self.target,
+            self.scale,
+            self.cleanup,
+        ]
+        .into_iter()
+        .filter(|g| !g.is_empty())
+        .collect()
+    }
+}
+
 /// Compares what is wanted with what is there: each part (log group, roles,
 /// task definition, load balancers, service, autoscaling) adds its steps to
 /// the groups; this merges them in order.
@@ -379,8 +403,21 @@ pub fn plan(d: &Desired, cur: &Current) -> Plan {
     }
     alarms::plan_alarms(&d.alarms, &cur.alarms, &mut g);
     taskdef::plan_log_group(d, cur, &mut g);
-    let policy_changes = iam::plan_iam(d, cur, &mut g);
+    let mut policy_changes = iam::plan_iam(d, cur, &mut g);
     let task_definition = taskdef::plan_task_definition(d, cur, &mut g);
+    // A job runs on its schedule: no service, load balancer or scaling.
+    if let Some(job) = &d.job {
+        policy_changes.extend(job::plan_job(job, cur, &task_definition, &mut g));
+        return Plan {
+            groups: g.into_groups(),
+            task_definition,
+            policy_changes,
+            load_balancers: Vec::new(),
+            service_registries: Vec::new(),
+            refused: job::refusal(job, &d.service).into_iter().collect(),
+            swaps: Vec::new(),
+        };
+    }
 
     // The load balancers: target groups before the rules that forward to
     // them, rules before the service that registers in their target groups.
@@ -439,12 +476,7 @@ pub fn plan(d: &Desired, cur: &Current) -> Plan {
             .chain(nlb_plan.into_iter().flat_map(|n| n.cleanup).map(Step::Nlb)),
     );
     Plan {
-        groups: [
-            g.prepare, g.first, g.second, g.third, g.last, g.target, g.scale, g.cleanup,
-        ]
-        .into_iter()
-        .filter(|g| !g.is_empty())
-        .collect(),
+        groups: g.into_groups(),
         task_definition,
         policy_changes,
         load_balancers: created.load_balancers,
@@ -535,6 +567,7 @@ mod tests {
             connect: None,
             region: "us-east-1".into(),
             new_service: None,
+            job: None,
             tags: Vec::new(),
         }
     }
@@ -542,6 +575,7 @@ mod tests {
     fn in_place(d: &Desired) -> Current {
         let reg = Registered::of("arn:td:1", 1, d.td.clone());
         Current {
+            job: None,
             alarms: Vec::new(),
             scaling: None,
             lb: None,

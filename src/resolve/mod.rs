@@ -159,6 +159,8 @@ pub struct Answers {
     pub messaging: Option<crate::state::messaging::Messaging>,
     /// Copilot's rollback alarms of the service that exist.
     pub alarms: Vec<crate::state::alarm::Alarm>,
+    /// A Scheduled Job's schedule and scheduler role.
+    pub job: Option<crate::state::job::JobState>,
 }
 
 #[derive(Debug)]
@@ -441,11 +443,14 @@ pub fn interpret(req: &Request, q: &Questions, a: Answers) -> Result<Resolved, R
     facts.execution_role_arn = execution;
     facts.task_role_arn = task;
     let addons = addons::managed(req, &a, &facts).map_err(ResolveError::Invalid)?;
-    let td = a.latest.clone().filter(|l| {
-        a.service
+    let running = match &a.service {
+        Some(s) => Some(s.task_definition.as_str()),
+        None => a
+            .job
             .as_ref()
-            .is_some_and(|s| s.task_definition == l.arn)
-    });
+            .and_then(crate::state::job::JobState::task_definition),
+    };
+    let td = a.latest.clone().filter(|l| running == Some(l.arn.as_str()));
     Ok(Resolved {
         facts,
         digests,
@@ -465,6 +470,7 @@ pub fn interpret(req: &Request, q: &Questions, a: Answers) -> Result<Resolved, R
             nlb: a.nlb,
             discovery: a.discovery,
             alarms: a.alarms,
+            job: a.job,
         },
         placement: a.placement,
         service: None,
@@ -528,12 +534,7 @@ fn managed_efs(
 /// The service's task definition when it is not the family's latest (one more
 /// read, to diff against).
 pub fn current_to_fetch(r: &Resolved) -> Option<&str> {
-    let current = r
-        .current
-        .service
-        .as_ref()
-        .map(|s| s.task_definition.as_str())
-        .filter(|a| !a.is_empty())?;
+    let current = r.current.running_task_definition()?;
     (r.current.td.is_none()).then_some(current)
 }
 

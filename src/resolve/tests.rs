@@ -39,6 +39,7 @@ fn request<'a>(svc: &'a Service, roles: &'a Roles, addons: &'a Addons, pin: bool
 
 fn everything_found(q: &Questions) -> Answers {
     Answers {
+        job: None,
         env_files: None,
         messaging: None,
         alarms: Vec::new(),

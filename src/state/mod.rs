@@ -3,6 +3,7 @@
 //! type appears here.
 
 pub mod alarm;
+pub mod job;
 pub mod lb;
 pub mod messaging;
 mod record;
@@ -197,6 +198,8 @@ pub struct Current {
     pub discovery: Option<DiscoveryService>,
     /// Copilot's rollback alarms of the service that exist.
     pub alarms: Vec<alarm::Alarm>,
+    /// A Scheduled Job's schedule and scheduler role (read for jobs only).
+    pub job: Option<job::JobState>,
 }
 
 /// The tags each image digest was pushed as (`sha256:…` → tags), from ECR.

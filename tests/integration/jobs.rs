@@ -1,44 +1,229 @@
-//! Scheduled Jobs (work in progress): EventBridge Scheduler's schedules,
-//! created, read back and updated in place through sidecarctl's client.
+//! Scheduled Jobs on EventBridge Scheduler: a job with a sidecar and
+//! FireLens deploys as its task definition, its roles, its log group, a
+//! scheduler role that may run exactly it, and a schedule that runs it on
+//! Fargate in the environment's network with the retries asked; a second
+//! deploy writes nothing; a changed schedule is updated in place; an
+//! environment's override applies; a job Copilot's stack still runs is not
+//! scheduled a second time.
 
-use sidecarctl::aws::{Aws, ConnectOptions};
-use sidecarctl::model::job_schedule::{JobTarget, body, holds};
-use sidecarctl::model::schedule::parse;
+use serde_json::Value;
 
-use crate::support::emulator;
+use crate::support::{Stage, emulator, run};
+
+const JOB: &str = r#"# A nightly report: a main container, a sidecar, FireLens.
+name: report
+type: Scheduled Job
+
+image:
+  location: ${AWS_ACCOUNT_ID}.dkr.ecr.${AWS_REGION}.amazonaws.com/${COPILOT_APPLICATION_NAME}/worker:v1
+
+on:
+  schedule: "@daily"
+retries: 2
+timeout: 1h
+
+cpu: 256
+memory: 512
+
+variables:
+  MODE: nightly
+
+network:
+  vpc:
+    placement: private
+    security_groups:
+      - ${SECURITY_GROUP_ID}
+
+logging:
+  destination:
+    Name: cloudwatch
+    region: us-east-1
+    log_group_name: /reports
+    auto_create_group: "true"
+
+sidecars:
+  shipper:
+    image: ${AWS_ACCOUNT_ID}.dkr.ecr.${AWS_REGION}.amazonaws.com/${COPILOT_APPLICATION_NAME}/reverse-proxy:revision_1
+    essential: false
+"#;
+
+fn deploy_job(s: &Stage, extra: &[&str]) -> (crate::support::Run, Value) {
+    let r = run(s
+        .cmd()
+        .args(["deploy", "report", "--env", "test", "--image-tag", "v1"])
+        .args(["-o", "json"])
+        .args(extra));
+    let v = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("{e}: one JSON document\n{}\n{}", r.stdout, r.stderr));
+    (r, v)
+}
+
+fn schedule(s: &Stage) -> Value {
+    emulator()
+        .schedule(&format!("{}-test-report", s.app))
+        .expect("the job's schedule exists")
+}
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_schedule_is_created_read_back_and_updated_in_place() {
-    let aws = Aws::connect(&ConnectOptions {
-        region: Some("us-east-1".into()),
-        profile: None,
-        endpoint_url: Some(emulator().endpoint.clone()),
-        attempt_timeout: None,
-        max_attempts: None,
-        adaptive: false,
-    })
-    .await
-    .unwrap();
-    let (subnets, sgs) = (vec!["subnet-1".to_string()], vec!["sg-1".to_string()]);
-    let target = JobTarget {
-        cluster_arn: "arn:aws:ecs:us-east-1:123456789012:cluster/jobs-test",
-        task_definition_arn: "arn:aws:ecs:us-east-1:123456789012:task-definition/jobs-test-report:1",
-        role_arn: "arn:aws:iam::123456789012:role/jobs-test-report-SchedulerRole",
-        subnets: &subnets,
-        security_groups: &sgs,
-        public_ip: false,
-        retries: 2,
-    };
-    let name = format!("jobs-test-report-{}", std::process::id());
-    assert!(aws.scheduler.get(&name).await.unwrap().is_none());
-    let want = body(&parse("@daily").unwrap(), &target);
-    aws.scheduler.put(&name, &want, true).await.unwrap();
-    let held = aws.scheduler.get(&name).await.unwrap().expect("created");
-    assert!(holds(&want, &held), "{held:#}");
-    let want = body(&parse("*/15 * * * *").unwrap(), &target);
-    assert!(!holds(&want, &held));
-    aws.scheduler.put(&name, &want, false).await.unwrap();
-    let held = aws.scheduler.get(&name).await.unwrap().unwrap();
+async fn a_job_deploys_as_a_schedule_that_runs_its_task_definition() {
+    let s = Stage::new("jobs");
+    s.ws.write("copilot/report/manifest.yml", JOB);
+    let (r, v) = deploy_job(&s, &[]);
+    r.assert_code(0);
+    let changes = crate::support::stage::changes(&v);
+    assert!(
+        changes.iter().any(|c| c.starts_with("create schedule")),
+        "{changes:#?}"
+    );
+    let td = v["taskDefinition"]["arn"].as_str().unwrap().to_string();
+    assert!(td.contains(&format!("{}-test-report", s.app)), "{td}");
+
+    // The schedule: the job's revision, on Fargate, in the private subnets
+    // with the manifest's group, retried twice.
+    let held = schedule(&s);
+    assert_eq!(held["ScheduleExpression"], "cron(0 0 * * ? *)");
+    assert_eq!(held["State"], "ENABLED");
+    let t = &held["Target"];
+    assert!(
+        t["Arn"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("cluster/{}-test", s.app))
+    );
+    assert!(
+        t["RoleArn"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("role/{}-test-report-SchedulerRole", s.app))
+    );
+    assert_eq!(t["RetryPolicy"]["MaximumRetryAttempts"], 2);
+    let ecs = &t["EcsParameters"];
+    assert_eq!(ecs["TaskDefinitionArn"], td.as_str());
+    assert_eq!(ecs["LaunchType"], "FARGATE");
+    let net = &ecs["NetworkConfiguration"]["awsvpcConfiguration"];
+    assert_eq!(net["AssignPublicIp"], "DISABLED");
+    assert_eq!(
+        net["Subnets"][0].as_str(),
+        Some(s.seed.vars["PRIVATE_SUBNET_1"].as_str())
+    );
+
+    // The task definition: the main container, the sidecar, the router.
+    let sdk = aws_sdk_ecs::Client::new(&s.sdk().await);
+    let got = sdk
+        .describe_task_definition()
+        .task_definition(&td)
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<&str> = got
+        .task_definition()
+        .unwrap()
+        .container_definitions()
+        .iter()
+        .filter_map(|c| c.name())
+        .collect();
+    assert_eq!(names, ["report", "firelens_log_router", "shipper"]);
+
+    // The scheduler role may run exactly the job's family.
+    let iam = aws_sdk_iam::Client::new(&s.sdk().await);
+    let policy = iam
+        .get_role_policy()
+        .role_name(format!("{}-test-report-SchedulerRole", s.app))
+        .policy_name("sidecarctl-scheduler")
+        .send()
+        .await
+        .unwrap();
+    let doc = urlencoding_decode(policy.policy_document());
+    assert!(
+        doc.contains(&format!("task-definition/{}-test-report:*", s.app)),
+        "{doc}"
+    );
+    assert!(!doc.contains("\"Resource\":\"*\""), "{doc}");
+
+    // Nothing changed: nothing written.
+    s.proxy.reset();
+    let (r, v) = deploy_job(&s, &[]);
+    r.assert_code(0);
+    assert_eq!(v["outcome"], "unchanged", "{v:#}");
+    assert!(s.proxy.changes().is_empty(), "{:?}", s.proxy.changes());
+
+    // A changed schedule: updated in place, the revision kept.
+    s.ws.write(
+        "copilot/report/manifest.yml",
+        &JOB.replace("\"@daily\"", "\"*/15 * * * *\""),
+    );
+    s.proxy.reset();
+    let (r, v) = deploy_job(&s, &[]);
+    r.assert_code(0);
+    assert_eq!(
+        crate::support::stage::changes(&v),
+        [format!(
+            "update schedule {}-test-report (cron(*/15 * * * ? *), 2 retries)",
+            s.app
+        )]
+    );
+    assert_eq!(
+        s.proxy.changes().keys().cloned().collect::<Vec<_>>(),
+        ["scheduler:UpdateSchedule"]
+    );
+    let held = schedule(&s);
     assert_eq!(held["ScheduleExpression"], "cron(*/15 * * * ? *)");
-    assert!(holds(&want, &held), "{held:#}");
+    assert_eq!(
+        held["Target"]["EcsParameters"]["TaskDefinitionArn"],
+        td.as_str()
+    );
+
+    // An environment's override; then `none`: kept, disabled.
+    s.ws.write(
+        "copilot/report/manifest.yml",
+        &format!("{JOB}environments:\n  test:\n    on:\n      schedule: \"@hourly\"\n"),
+    );
+    deploy_job(&s, &[]).0.assert_code(0);
+    assert_eq!(schedule(&s)["ScheduleExpression"], "cron(0 * * * ? *)");
+    s.ws.write(
+        "copilot/report/manifest.yml",
+        &JOB.replace("\"@daily\"", "none"),
+    );
+    deploy_job(&s, &[]).0.assert_code(0);
+    assert_eq!(schedule(&s)["State"], "DISABLED");
+}
+
+fn urlencoding_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_copilots_stack_still_runs_is_not_scheduled_twice() {
+    let s = Stage::new("jobcop");
+    s.ws.write("copilot/report/manifest.yml", JOB);
+    // Copilot's job stack, as its template has it: the rule that starts
+    // the job (its state machine left out: the rule is what runs it).
+    let template = serde_json::json!({
+        "Resources": {
+            "Rule": {
+                "Type": "AWS::Events::Rule",
+                "Properties": {"ScheduleExpression": "cron(0 0 * * ? *)", "State": "ENABLED"}
+            }
+        }
+    });
+    let cfn = aws_sdk_cloudformation::Client::new(&s.sdk().await);
+    cfn.create_stack()
+        .stack_name(format!("{}-test-report", s.app))
+        .template_body(template.to_string())
+        .send()
+        .await
+        .unwrap();
+    s.proxy.reset();
+    let (r, v) = deploy_job(&s, &[]);
+    r.assert_code(2);
+    assert_eq!(v["diagnostics"][0]["code"], "job-run-by-copilot", "{v:#}");
+    assert!(r.stderr.contains("sidecarctl adopt report"), "{}", r.stderr);
+    assert!(s.proxy.changes().is_empty(), "{:?}", s.proxy.changes());
+    assert!(
+        emulator()
+            .schedule(&format!("{}-test-report", s.app))
+            .is_none()
+    );
 }

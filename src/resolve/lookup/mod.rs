@@ -60,13 +60,15 @@ pub async fn resolve(aws: &Aws, req: &Request<'_>) -> Result<Resolved, Failure> 
     let q = super::questions(req);
     // The env files' reads (a bucket found, then its objects) depend on
     // nothing the rounds read: they run beside all of them.
-    let (answers, env_files, messaging, alarms) = tokio::join!(
+    let (answers, env_files, messaging, alarms, job) = tokio::join!(
         answers(aws, req, &q),
         reads::env_file_store(aws, req),
         reads::messaging(aws, req),
         reads::rollback_alarms(aws, req),
+        reads::job(aws, req),
     );
     let mut answers = answers?;
+    answers.job = job?;
     answers.env_files = env_files?;
     answers.messaging = messaging?;
     answers.alarms = alarms?;
@@ -387,6 +389,7 @@ pub async fn answers(aws: &Aws, req: &Request<'_>, q: &Questions) -> Result<Answ
         env_files: None,
         messaging: None,
         alarms: Vec::new(),
+        job: None,
     })
 }
 

@@ -379,3 +379,31 @@ pub(super) async fn rollback_alarms(
     .collect();
     aws.cloudwatch.alarms(&names).await
 }
+
+/// A Scheduled Job's schedule and scheduler role, and the rule of
+/// Copilot's job stack when that stack still stands (read for jobs only).
+pub(super) async fn job(
+    aws: &Aws,
+    req: &Request<'_>,
+) -> Result<Option<crate::state::job::JobState>, AwsError> {
+    use crate::names::sidecarctl;
+    if req.svc.job.is_none() {
+        return Ok(None);
+    }
+    let name = &req.svc.name.value;
+    let role = sidecarctl::scheduler_role(req.app, req.env, name);
+    let schedule = sidecarctl::schedule_name(req.app, req.env, name);
+    let stack = copilot::service_stack(req.app, req.env, name);
+    let (schedule, found, policy, rule) = tokio::join!(
+        aws.scheduler.get(&schedule),
+        aws::iam::role(&aws.iam, &role),
+        aws::iam::role_policy(&aws.iam, &role, sidecarctl::SCHEDULER_POLICY),
+        aws::cfn::stack_resource(&aws.cfn, &stack, copilot::JOB_RULE_LOGICAL_ID),
+    );
+    Ok(Some(crate::state::job::JobState {
+        schedule: schedule?,
+        role: found?,
+        policy: policy?,
+        copilot_rule: rule?.filter(|r| !r.is_empty()),
+    }))
+}

@@ -269,6 +269,39 @@ impl Emulator {
     }
 }
 
+impl Emulator {
+    /// EventBridge Scheduler's schedule `name` in the default group, as the
+    /// emulator holds it (a raw GET: the tests need no Scheduler client).
+    pub fn schedule(&self, name: &str) -> Option<serde_json::Value> {
+        use std::io::{Read, Write};
+        let host = self.endpoint.trim_start_matches("http://");
+        let mut s = std::net::TcpStream::connect(host).expect("connect to the emulator");
+        write!(
+            s,
+            "GET /schedules/{name} HTTP/1.1\r\nHost: {host}\r\n\
+             Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/scheduler/aws4_request, SignedHeaders=host, Signature=0\r\n\
+             Connection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut resp = String::new();
+        s.read_to_string(&mut resp).unwrap();
+        let (head, body) = resp.split_once("\r\n\r\n").expect("an HTTP answer");
+        if head.contains(" 404 ") {
+            return None;
+        }
+        assert!(head.contains(" 200 "), "GET schedule {name}: {resp}");
+        let body = if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            dechunk(body)
+        } else {
+            body.to_string()
+        };
+        Some(serde_json::from_str(&body).expect("a JSON answer"))
+    }
+}
+
 fn dechunk(mut s: &str) -> String {
     let mut out = String::new();
     while let Some((size, rest)) = s.split_once("\r\n") {

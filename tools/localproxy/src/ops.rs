@@ -40,6 +40,16 @@ pub fn identify(parts: &Parts, body: &[u8]) -> (String, Protocol) {
         ("POST", p) if p.ends_with("/file-systems") => "CreateFileSystem".to_string(),
         ("GET", p) if p.ends_with("/access-points") => "DescribeAccessPoints".to_string(),
         ("POST", p) if p.ends_with("/access-points") => "CreateAccessPoint".to_string(),
+        // EventBridge Scheduler: /schedules/{name}.
+        (m, p) if service == "scheduler" && p.starts_with("/schedules/") => match m {
+            "GET" => "GetSchedule",
+            "POST" => "CreateSchedule",
+            "PUT" => "UpdateSchedule",
+            "DELETE" => "DeleteSchedule",
+            _ => return (format!("scheduler:{method} {path}"), Protocol::RestJson),
+        }
+        .to_string(),
+        ("GET", "/schedules") if service == "scheduler" => "ListSchedules".to_string(),
         _ => format!("{method} {path}"),
     };
     (format!("{service}:{op}"), Protocol::RestJson)
