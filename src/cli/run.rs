@@ -1,6 +1,7 @@
 //! `sidecarctl run`: a one-off task of a service's current task definition,
 //! in the service's network, with its roles (a database migration in a
-//! pipeline). With `--wait` it follows the task's logs and exits with the
+//! pipeline), or of a job's, as its schedule runs it (the job's `timeout`
+//! enforced while waiting). With `--wait` it follows the task's logs and exits with the
 //! main container's exit code.
 
 use std::process::ExitCode;
@@ -112,6 +113,9 @@ fn overrides(args: &RunArgs, svc: &crate::manifest::Service) -> Result<RunOverri
 async fn find(aws: &Aws, args: &RunArgs, loaded: &super::load::Loaded) -> Result<Launch, Failed> {
     let env = args.target.env();
     let name = crate::deploy::service_name(&loaded.service);
+    if loaded.service.job.is_some() {
+        return find_job(aws, loaded, env).await;
+    }
     let located = super::load::locate_loaded(aws, loaded, env, args.cluster.cluster.as_deref())
         .await
         .map_err(|e| Failed(Exit::Failure, e.to_string()))?;
@@ -128,6 +132,28 @@ async fn find(aws: &Aws, args: &RunArgs, loaded: &super::load::Loaded) -> Result
         .await
         .map_err(|e| Failed(Exit::Failure, e.to_string()))?
         .ok_or_else(not_there)
+}
+
+/// A job's task runs as its schedule runs it: its revision, cluster and
+/// network, read from the schedule.
+async fn find_job(aws: &Aws, loaded: &super::load::Loaded, env: &str) -> Result<Launch, Failed> {
+    let name = &loaded.service.name.value;
+    let schedule = crate::names::sidecarctl::schedule_name(&loaded.target.app, env, name);
+    let held = aws
+        .scheduler
+        .get(&schedule)
+        .await
+        .map_err(|e| Failed(Exit::Failure, e.to_string()))?;
+    held.as_ref()
+        .and_then(crate::state::job::launch)
+        .ok_or_else(|| {
+            Failed(
+                Exit::Missing,
+                format!(
+                    "the job {name} is not deployed in {env}: there is no schedule {schedule} (deploy it first)"
+                ),
+            )
+        })
 }
 
 fn print_started(args: &RunArgs, launch: &Launch, arn: &str) {
@@ -195,7 +221,13 @@ async fn wait(
         }
     };
     let watch = async {
-        let r = watch(aws, args, launch, arn, &interrupted).await;
+        let timeout = loaded
+            .service
+            .job
+            .as_ref()
+            .and_then(|j| j.timeout.as_ref())
+            .map(|t| Duration::from_secs(u64::from(t.value)));
+        let r = watch(aws, args, launch, arn, &interrupted, timeout).await;
         // The last lines come with the next poll.
         if follow && r.as_ref().is_ok_and(|t| t.is_some()) {
             tokio::time::sleep(Duration::from_secs(2)).await;
@@ -227,7 +259,10 @@ async fn watch(
     launch: &Launch,
     arn: &str,
     interrupted: &CancellationToken,
+    timeout: Option<Duration>,
 ) -> Result<Option<TaskState>, Failed> {
+    let started = std::time::Instant::now();
+    let mut timed_out = false;
     loop {
         tokio::select! {
             () = tokio::time::sleep(args.poll_interval) => {}
@@ -246,6 +281,22 @@ async fn watch(
             .ok_or_else(|| Failed(Exit::Failure, format!("the task {arn} is gone")))?;
         if t.stopped() {
             return Ok(Some(t));
+        }
+        // A job's `timeout`, as Copilot's state machine enforced it: the
+        // task is stopped once it has run that long.
+        if let Some(limit) = timeout
+            && !timed_out
+            && started.elapsed() >= limit
+        {
+            timed_out = true;
+            eprintln!(
+                "the job's timeout ({}) has passed: stopping the task",
+                crate::clock::humantime(limit)
+            );
+            let why = "stopped by sidecarctl run: the job's timeout passed";
+            task::stop_task(&aws.ecs, &launch.cluster, arn, why)
+                .await
+                .map_err(|e| Failed(Exit::Failure, e.to_string()))?;
         }
     }
 }

@@ -33,3 +33,26 @@ impl super::Current {
         }
     }
 }
+
+/// Where and how a job's schedule runs its task, from the schedule as
+/// Scheduler holds it (for `run` of a job).
+pub fn launch(schedule: &serde_json::Value) -> Option<super::task::Launch> {
+    let target = &schedule["Target"];
+    let ecs = &target["EcsParameters"];
+    let vpc = &ecs["NetworkConfiguration"]["awsvpcConfiguration"];
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.as_str().map(str::to_string))
+            .collect()
+    };
+    Some(super::task::Launch {
+        cluster: target["Arn"].as_str()?.to_string(),
+        task_definition: ecs["TaskDefinitionArn"].as_str()?.to_string(),
+        subnets: strings(&vpc["Subnets"]),
+        security_groups: strings(&vpc["SecurityGroups"]),
+        public_ip: vpc["AssignPublicIp"] == "ENABLED",
+        capacity: Vec::new(),
+    })
+}

@@ -227,3 +227,54 @@ async fn a_job_copilots_stack_still_runs_is_not_scheduled_twice() {
             .is_none()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn run_starts_a_job_as_its_schedule_would_and_enforces_its_timeout() {
+    let s = Stage::new("jobrun");
+    s.ws.write(
+        "copilot/report/manifest.yml",
+        &JOB.replace("timeout: 1h", "timeout: 2s"),
+    );
+    let run_job = |extra: &[&str]| {
+        run(s
+            .cmd()
+            .args(["run", "report", "--env", "test", "--poll-interval", "100ms"])
+            .args(extra))
+    };
+    // Not deployed: nothing to run.
+    let r = run_job(&[]);
+    r.assert_code(3);
+    assert!(r.stderr.contains("deploy it first"), "{}", r.stderr);
+
+    let (r, v) = deploy_job(&s, &[]);
+    r.assert_code(0);
+    let td = v["taskDefinition"]["arn"].as_str().unwrap().to_string();
+    s.proxy.runs(300, &["exit:0", "exit:3"]);
+    let r = run_job(&["--wait", "-o", "json"]);
+    r.assert_code(0);
+    let out: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(out["taskDefinition"], td.as_str());
+    let ecs = aws_sdk_ecs::Client::new(&s.sdk().await);
+    let t = ecs
+        .describe_tasks()
+        .cluster(out["cluster"].as_str().unwrap())
+        .tasks(out["taskArn"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let task = &t.tasks()[0];
+    assert_eq!(task.started_by(), Some("sidecarctl-run"));
+    let r = run_job(&["--wait"]);
+    r.assert_code(3);
+    assert!(r.stderr.contains("report exited with 3"), "{}", r.stderr);
+
+    // A run longer than the job's timeout is stopped after it.
+    s.proxy.runs(60_000, &["exit:0"]);
+    let r = run_job(&["--wait"]);
+    assert!(
+        r.stderr.contains("the job's timeout (2.0s) has passed"),
+        "{}",
+        r.stderr
+    );
+    r.assert_code(143);
+}
