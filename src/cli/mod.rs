@@ -4,6 +4,7 @@ mod adopt;
 pub mod args;
 pub mod build;
 mod deploy;
+mod job_status;
 pub mod load;
 mod logs;
 pub mod output;

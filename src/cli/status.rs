@@ -1,5 +1,6 @@
 //! `sidecarctl status`: the service, its deployments, recent events, the
-//! containers of its task definition, and who holds its deploy lock.
+//! containers of its task definition, and who holds its deploy lock (a
+//! Scheduled Job's: [`super::job_status`]).
 
 use super::args::{GlobalArgs, ServiceArgs};
 use super::load::load_for_env;
@@ -23,6 +24,9 @@ pub fn run(args: &ServiceArgs, global: &GlobalArgs) -> Exit {
             return Exit::Invalid;
         }
     };
+    if loaded.service.job.is_some() {
+        return super::job_status::run(args, global, &loaded);
+    }
     let app = &loaded.target.app;
     let env = args.target.env();
     let name = crate::deploy::service_name(&loaded.service);
@@ -83,7 +87,25 @@ pub fn run(args: &ServiceArgs, global: &GlobalArgs) -> Exit {
     Exit::Ok
 }
 
-fn lock_json(h: &LockHolder, now: i64) -> serde_json::Value {
+/// Who holds the deploy lock, for people.
+pub(super) fn lock_text(holder: Option<&LockHolder>, now: i64) -> String {
+    match holder {
+        None => "free".to_string(),
+        Some(h) if h.expires <= now => format!(
+            "expired: {} since {} (the next deploy takes it over)",
+            h.owner,
+            rfc3339_ms(h.since)
+        ),
+        Some(h) => format!(
+            "held by {} since {}, until {}",
+            h.owner,
+            rfc3339_ms(h.since),
+            rfc3339_ms(h.expires)
+        ),
+    }
+}
+
+pub(super) fn lock_json(h: &LockHolder, now: i64) -> serde_json::Value {
     serde_json::json!({
         "holder": h.owner,
         "since": rfc3339_ms(h.since),
@@ -158,23 +180,7 @@ fn text(
             "off"
         }
     ));
-    out.push_str(&format!(
-        "  deploy lock      {}\n",
-        match holder {
-            None => "free".to_string(),
-            Some(h) if h.expires <= now => format!(
-                "expired: {} since {} (the next deploy takes it over)",
-                h.owner,
-                rfc3339_ms(h.since)
-            ),
-            Some(h) => format!(
-                "held by {} since {}, until {}",
-                h.owner,
-                rfc3339_ms(h.since),
-                rfc3339_ms(h.expires)
-            ),
-        }
-    ));
+    out.push_str(&format!("  deploy lock      {}\n", lock_text(holder, now)));
     out.push_str(&format!("{}\n", p.bold("deployments")));
     for d in &svc.deployments {
         out.push_str(&format!(

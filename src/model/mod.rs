@@ -7,6 +7,7 @@
 mod environment;
 pub mod job_schedule;
 pub mod messaging;
+pub mod next_run;
 pub mod order;
 mod placement;
 mod resolved;

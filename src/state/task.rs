@@ -35,6 +35,9 @@ pub struct TaskState {
     /// `TaskFailedToStart`, `EssentialContainerExited`, `UserInitiated`, ...
     pub stop_code: Option<String>,
     pub stopped_reason: Option<String>,
+    /// Who started it: `sidecarctl-run`, EventBridge Scheduler's `chronos-…`.
+    pub started_by: Option<String>,
+    pub created_at_ms: Option<i64>,
     pub started_at_ms: Option<i64>,
     pub stopped_at_ms: Option<i64>,
     pub containers: Vec<TaskContainer>,

@@ -229,7 +229,7 @@ async fn a_job_copilots_stack_still_runs_is_not_scheduled_twice() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn run_starts_a_job_as_its_schedule_would_and_enforces_its_timeout() {
+async fn run_starts_a_job_as_its_schedule_would_enforces_its_timeout_and_status_shows_the_runs() {
     let s = Stage::new("jobrun");
     s.ws.write(
         "copilot/report/manifest.yml",
@@ -277,4 +277,36 @@ async fn run_starts_a_job_as_its_schedule_would_and_enforces_its_timeout() {
         r.stderr
     );
     r.assert_code(143);
+
+    // status: the schedule, its next run, the runs with their exit codes.
+    let r = run(s
+        .cmd()
+        .args(["status", "report", "--env", "test", "-o", "json"]));
+    r.assert_code(0);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["schedule"]["expression"], "cron(0 0 * * ? *)");
+    assert_eq!(v["schedule"]["state"], "ENABLED");
+    assert_eq!(v["schedule"]["retries"], 2);
+    assert!(
+        v["schedule"]["nextRun"]
+            .as_str()
+            .unwrap()
+            .ends_with("T00:00:00.000Z"),
+        "{v:#}"
+    );
+    let mut codes: Vec<i64> = v["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["exitCode"].as_i64())
+        .collect();
+    codes.sort_unstable();
+    assert_eq!(codes, [0, 3, 143], "{v:#}");
+    let r = run(s.cmd().args(["status", "report", "--env", "test"]));
+    r.assert_code(0);
+    assert!(
+        r.stdout.contains("exit 3") && r.stdout.contains("sidecarctl run"),
+        "{}",
+        r.stdout
+    );
 }

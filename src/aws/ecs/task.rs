@@ -1,5 +1,5 @@
 //! ECS one-off tasks: how a service launches them, RunTask, DescribeTasks,
-//! StopTask.
+//! StopTask; a family's recent tasks (a job's last runs).
 
 use aws_sdk_ecs::types as ecs;
 
@@ -147,11 +147,17 @@ pub async fn describe_task(
         .send()
         .await
         .map_err(aws_err("ecs:DescribeTasks"))?;
-    Ok(out.tasks().first().map(|t| TaskState {
-        arn: t.task_arn().unwrap_or(arn).to_string(),
+    Ok(out.tasks().first().map(task_state))
+}
+
+fn task_state(t: &ecs::Task) -> TaskState {
+    TaskState {
+        arn: t.task_arn().unwrap_or_default().to_string(),
         last_status: t.last_status().unwrap_or_default().to_string(),
         stop_code: t.stop_code().map(|c| c.as_str().to_string()),
         stopped_reason: t.stopped_reason().map(str::to_string),
+        started_by: t.started_by().map(str::to_string),
+        created_at_ms: epoch_ms(t.created_at()),
         started_at_ms: epoch_ms(t.started_at()),
         stopped_at_ms: epoch_ms(t.stopped_at()),
         containers: t
@@ -163,7 +169,51 @@ pub async fn describe_task(
                 reason: c.reason().map(str::to_string),
             })
             .collect(),
-    }))
+    }
+}
+
+/// The family's tasks ECS still knows of in the cluster, running and
+/// stopped (ECS keeps a stopped task for about an hour), newest first:
+/// two ListTasks (one per desired status) at once, then one DescribeTasks
+/// per hundred.
+pub async fn family_tasks(
+    client: &aws_sdk_ecs::Client,
+    cluster: &str,
+    family: &str,
+) -> Result<Vec<TaskState>, AwsError> {
+    const LIST: &str = "ecs:ListTasks";
+    let list = |status: ecs::DesiredStatus| async move {
+        let mut arns = Vec::new();
+        let mut pages = client
+            .list_tasks()
+            .cluster(cluster)
+            .family(family)
+            .desired_status(status)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            arns.extend(page.map_err(aws_err(LIST))?.task_arns().iter().cloned());
+        }
+        Ok::<_, AwsError>(arns)
+    };
+    let (running, stopped) = tokio::join!(
+        list(ecs::DesiredStatus::Running),
+        list(ecs::DesiredStatus::Stopped)
+    );
+    let arns: Vec<String> = running?.into_iter().chain(stopped?).collect();
+    let mut tasks = Vec::new();
+    for chunk in arns.chunks(100) {
+        let out = client
+            .describe_tasks()
+            .cluster(cluster)
+            .set_tasks(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(aws_err("ecs:DescribeTasks"))?;
+        tasks.extend(out.tasks().iter().map(task_state));
+    }
+    tasks.sort_by_key(|t| std::cmp::Reverse(t.created_at_ms.or(t.started_at_ms)));
+    Ok(tasks)
 }
 
 pub async fn stop_task(

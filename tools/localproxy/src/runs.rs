@@ -26,6 +26,13 @@ impl Outcome {
 
 struct Run {
     started: Instant,
+    /// When it started (epoch seconds), as ECS answers `createdAt` and
+    /// `startedAt`, which the emulator leaves out.
+    started_epoch: f64,
+    /// How long it runs: the duration set when it was started.
+    duration: Duration,
+    /// When it stopped (epoch seconds), once seen stopped.
+    stopped_epoch: std::sync::OnceLock<f64>,
     outcome: Outcome,
     /// StopTask was called.
     stopped: Option<Instant>,
@@ -56,7 +63,8 @@ fn epoch_s() -> f64 {
 
 impl Runs {
     /// `{"outcomes": ["exit:0", "exit:3", "fail"], "ms": 1000}`: the next
-    /// tasks' outcomes, in order (then `exit:0`), and how long they run.
+    /// tasks' outcomes, in order (then `exit:0`), and how long they run
+    /// (the tasks started before keep theirs).
     pub fn configure(&mut self, c: &Value) -> Result<(), String> {
         if let Some(ms) = c["ms"].as_u64() {
             self.duration = Duration::from_millis(ms);
@@ -83,6 +91,9 @@ impl Runs {
                     arn.to_string(),
                     Run {
                         started: Instant::now(),
+                        started_epoch: epoch_s(),
+                        duration: self.duration,
+                        stopped_epoch: std::sync::OnceLock::new(),
                         outcome,
                         stopped: None,
                     },
@@ -106,9 +117,14 @@ impl Runs {
             let Some(run) = t["taskArn"].as_str().and_then(|a| self.tasks.get(a)) else {
                 continue;
             };
+            for key in ["createdAt", "startedAt"] {
+                if t[key].is_null() {
+                    t[key] = json!(run.started_epoch);
+                }
+            }
             let outcome = match run.stopped {
                 Some(_) => Outcome::Stopped,
-                None if run.started.elapsed() >= self.duration => run.outcome.clone(),
+                None if run.started.elapsed() >= run.duration => run.outcome.clone(),
                 None => {
                     t["lastStatus"] = json!("RUNNING");
                     continue;
@@ -116,7 +132,7 @@ impl Runs {
             };
             t["lastStatus"] = json!("STOPPED");
             t["desiredStatus"] = json!("STOPPED");
-            t["stoppedAt"] = json!(epoch_s());
+            t["stoppedAt"] = json!(*run.stopped_epoch.get_or_init(epoch_s));
             let (code, reason, exit) = match outcome {
                 Outcome::Exit(c) => ("EssentialContainerExited", "Essential container in task exited".to_string(), Some(c)),
                 Outcome::Stopped => ("UserInitiated", "Task stopped by user".to_string(), Some(143)),
