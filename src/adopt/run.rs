@@ -2,7 +2,8 @@
 //!
 //! 1. Read: the service stack, its resources and template; every nested
 //!    stack (Copilot's `AddonsStack`), recursively, with theirs; the ECS
-//!    service (ACTIVE); which stacks import the service stack's exports.
+//!    service (ACTIVE), or a Scheduled Job's rule; which stacks import the
+//!    service stack's exports.
 //! 2. Refuse before any write: an export another stack imports (exit 3), a
 //!    template that cannot be edited safely, a stack CloudFormation is busy
 //!    with or that failed.
@@ -16,6 +17,10 @@
 //!    resource; nothing imports the exports. Only then is the record written
 //!    and the service stack deleted. The nested stacks stay, named in the
 //!    report with what they hold.
+//!
+//! A job's rule, retained, runs the job on after the stack is gone; the
+//! next `deploy` moves it to EventBridge Scheduler between two runs and
+//! disables the rule (see `deploy/apply/job.rs`).
 //!
 //! A rerun finishes what an earlier run left (a stack whose deletion failed
 //! is deleted again once everything in it is retained); an adopted service
@@ -79,6 +84,10 @@ pub struct Report {
     pub outcome: &'static str,
     pub service_arn: Option<String>,
     pub task_definition: Option<String>,
+    /// A Scheduled Job's rule (Copilot's), which runs it on until a deploy
+    /// switches it to EventBridge Scheduler.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_rule: Option<String>,
     /// Resources of the service stack.
     pub resources: usize,
     /// The service stack and its nested stacks.
@@ -128,11 +137,21 @@ struct Read {
     template: String,
 }
 
+/// What the stack runs.
+enum Workload {
+    /// A service: its ECS service, ACTIVE.
+    Service(Box<ServiceState>),
+    /// A Scheduled Job: Copilot's rule, by name, which starts its state
+    /// machine (retained, it runs the job on until a deploy switches it to
+    /// EventBridge Scheduler).
+    Job { rule: String },
+}
+
 /// Everything `adopt` reads before it decides.
 struct Found {
     root: Read,
     nested: Vec<Read>,
-    service: ServiceState,
+    workload: Workload,
 }
 
 /// How deep nested stacks are followed, and how many.
@@ -152,6 +171,7 @@ pub async fn adopt(
         outcome: "",
         service_arn: None,
         task_definition: None,
+        job_rule: None,
         resources: 0,
         stacks: Vec::new(),
         steps: Vec::new(),
@@ -224,6 +244,27 @@ async fn steps(
         "every resource is retained; nothing was deleted",
     )?;
     prove_retained(aws, &found, &r).await?;
+    // The job's rule as the stack names it now (what was retained).
+    let found = match found.workload {
+        Workload::Job { .. } => {
+            let resources = cfn::resources(&aws.cfn, &found.root.stack.id)
+                .await
+                .map_err(|e| aws_failed(&r, e))?;
+            let Some(rule) = job_rule_of(&resources) else {
+                let msg = format!(
+                    "the stack {} no longer names the job's rule: nothing was deleted",
+                    r.stack
+                );
+                return Err(stop(r.end("failed", Exit::Failure, Some(msg))));
+            };
+            r.job_rule = Some(rule.clone());
+            Found {
+                workload: Workload::Job { rule },
+                ..found
+            }
+        }
+        Workload::Service(_) => found,
+    };
     let imports = importers(aws, &found.root.stack, &r).await?;
     if !imports.is_empty() {
         r.imported_by = imports;
@@ -231,8 +272,15 @@ async fn steps(
         return Err(stop(r.end("refused", Exit::Missing, Some(msg))));
     }
     let record = AdoptRecord {
-        service: found.service.arn.clone(),
+        service: match &found.workload {
+            Workload::Service(s) => s.arn.clone(),
+            Workload::Job { .. } => String::new(),
+        },
         addons_stacks: found.nested.iter().map(|n| n.stack.id.clone()).collect(),
+        job_rule: match &found.workload {
+            Workload::Job { rule } => Some(rule.clone()),
+            Workload::Service(_) => None,
+        },
     };
     aws::record::write(&aws.ssm, &record_name, &record)
         .await
@@ -244,8 +292,16 @@ async fn steps(
     )?;
     say(&format!("deleting the stack {}", r.stack));
     delete(aws, &found.root.stack, opts, cancel, &r).await?;
-    say(&format!("checking {}", found.service.name));
-    check_service(aws, &found.service, &r).await?;
+    match &found.workload {
+        Workload::Service(service) => {
+            say(&format!("checking {}", service.name));
+            check_service(aws, service, &r).await?;
+        }
+        Workload::Job { rule } => {
+            say(&format!("checking the rule {rule}"));
+            check_rule(aws, rule, &r).await?;
+        }
+    }
     Ok(r.end("adopted", Exit::Ok, None))
 }
 
@@ -293,20 +349,30 @@ async fn read_all(aws: &Aws, who: Who<'_>, r: &mut Report) -> Result<Found, Stop
     let service = service_of(aws, &root.resources)
         .await
         .map_err(|e| aws_failed(r, e))?;
-    let Some(service) = service else {
-        let msg = format!(
-            "the stack {} has no ACTIVE ECS service (logical id {})",
-            r.stack,
-            copilot::SERVICE_LOGICAL_ID
-        );
-        return Err(stop(r.clone().end("missing", Exit::Missing, Some(msg))));
+    let workload = match (service, job_rule_of(&root.resources)) {
+        (Some(service), _) => {
+            r.service_arn = Some(service.arn.clone());
+            r.task_definition = Some(service.task_definition.clone());
+            Workload::Service(Box::new(service))
+        }
+        (None, Some(rule)) => {
+            r.job_rule = Some(rule.clone());
+            Workload::Job { rule }
+        }
+        (None, None) => {
+            let msg = format!(
+                "the stack {} has no ACTIVE ECS service (logical id {}) and no job rule (logical id {})",
+                r.stack,
+                copilot::SERVICE_LOGICAL_ID,
+                copilot::JOB_RULE_LOGICAL_ID
+            );
+            return Err(stop(r.clone().end("missing", Exit::Missing, Some(msg))));
+        }
     };
-    r.service_arn = Some(service.arn.clone());
-    r.task_definition = Some(service.task_definition.clone());
     Ok(Found {
         root,
         nested,
-        service,
+        workload,
     })
 }
 
@@ -317,10 +383,14 @@ async fn no_stack(aws: &Aws, who: Who<'_>, r: &Report) -> Stop {
     match aws::record::read(&aws.ssm, &record).await {
         Ok(Some(rec)) => {
             let mut r = r.clone();
-            r.service_arn = Some(rec.service.clone());
+            r.service_arn = Some(rec.service.clone()).filter(|a| !a.is_empty());
+            r.job_rule = rec.job_rule.clone();
             r.steps = vec![format!(
                 "nothing to do: {} was adopted already (recorded in {record})",
-                rec.service
+                r.service_arn
+                    .as_deref()
+                    .or(r.job_rule.as_deref())
+                    .unwrap_or_default()
             )];
             stop(r.end("alreadyAdopted", Exit::Ok, None))
         }
@@ -395,6 +465,15 @@ async fn service_of(
     Ok(aws::ecs::describe_service(&aws.ecs, &cluster, &arn)
         .await?
         .filter(|s| s.status == "ACTIVE"))
+}
+
+/// A job stack's rule: its name (the rule's physical id).
+fn job_rule_of(resources: &[StackResource]) -> Option<String> {
+    resources
+        .iter()
+        .find(|r| r.logical_id == copilot::JOB_RULE_LOGICAL_ID && r.kind == "AWS::Events::Rule")
+        .and_then(|r| r.physical_id.clone())
+        .filter(|id| !id.is_empty())
 }
 
 /// The stacks importing each export of `stack` that something imports.
@@ -504,6 +583,12 @@ fn left_behind_note(kind: &str, logical_id: &str, all: &[StackResource]) -> Opti
         "AWS::Lambda::Function" => {
             "inert: only its custom resource invoked it, and nothing will again"
         }
+        "AWS::Events::Rule" if logical_id == copilot::JOB_RULE_LOGICAL_ID => {
+            "runs the job on, through its state machine, until `sidecarctl deploy` moves the schedule to EventBridge Scheduler between two runs and disables it"
+        }
+        "AWS::StepFunctions::StateMachine" => {
+            "runs the job's task for the rule (its retries and timeout) until the rule is disabled; then idle"
+        }
         _ => return None,
     })
 }
@@ -529,9 +614,12 @@ fn planned_steps(
         "read every template back: each of the {} stacks must retain every resource",
         1 + found.nested.len()
     ));
+    let what = match &found.workload {
+        Workload::Service(s) => s.arn.clone(),
+        Workload::Job { rule } => format!("the job's rule {rule}"),
+    };
     steps.push(format!(
-        "record {} (and the nested stacks) in {record} for later deploys",
-        found.service.arn
+        "record {what} (and the nested stacks) in {record} for later deploys"
     ));
     steps.push(format!(
         "delete the stack {}; every resource stays",
@@ -544,11 +632,16 @@ fn planned_steps(
             n.resources.len()
         ));
     }
-    steps.push(format!(
-        "check that {} is still ACTIVE on {}",
-        found.service.name,
-        short(&found.service.task_definition)
-    ));
+    steps.push(match &found.workload {
+        Workload::Service(s) => format!(
+            "check that {} is still ACTIVE on {}",
+            s.name,
+            short(&s.task_definition)
+        ),
+        Workload::Job { rule } => format!(
+            "check that the rule {rule} still runs the job (the next deploy moves it to EventBridge Scheduler between two runs, then disables the rule)"
+        ),
+    });
     steps
 }
 
@@ -717,6 +810,22 @@ async fn check_service(aws: &Aws, before: &ServiceState, r: &Report) -> Result<(
         None => format!("{} is gone after the stack was deleted", before.name),
     };
     Err(stop(r.clone().end("failed", Exit::Failure, Some(msg))))
+}
+
+/// The job's rule is there after the stack is gone (retained, it runs the
+/// job on until a deploy switches it).
+async fn check_rule(aws: &Aws, rule: &str, r: &Report) -> Result<(), Stop> {
+    match aws.events.rule(rule).await {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err(stop(r.clone().end(
+            "failed",
+            Exit::Failure,
+            Some(format!(
+                "the rule {rule} is gone after the stack was deleted: the job does not run until it is deployed"
+            )),
+        ))),
+        Err(e) => Err(aws_failed(r, e)),
+    }
 }
 
 fn short(td: &str) -> &str {

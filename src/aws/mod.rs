@@ -16,6 +16,7 @@ pub mod ecs;
 pub mod efs;
 pub mod elb;
 pub mod error;
+pub mod events;
 pub mod iam;
 pub mod lock;
 pub mod logs;
@@ -102,6 +103,8 @@ pub struct Aws {
     pub cloudwatch: cloudwatch::CloudWatch,
     /// EventBridge Scheduler, for Scheduled Jobs (see [`scheduler`]).
     pub scheduler: scheduler::Scheduler,
+    /// The rules of the Scheduled Jobs Copilot deployed (see [`events`]).
+    pub events: events::Events,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub sts: aws_sdk_sts::Client,
     pub sns: aws_sdk_sns::Client,
@@ -162,6 +165,7 @@ impl Aws {
             ec2: ec2::Ec2::new(wire.clone()),
             cloudwatch: cloudwatch::CloudWatch::new(wire.clone()),
             scheduler: scheduler::Scheduler::new(wire.clone()),
+            events: events::Events::new(wire.clone()),
             s3: s3::S3::new(wire),
             region,
             autoscaling: aws_sdk_applicationautoscaling::Client::new(&config),

@@ -253,6 +253,11 @@ impl Wire {
             }
         })?;
         let status = response.status().as_u16();
+        // REST-JSON APIs name the error in a header (`Code:...` at most).
+        let error_type = response
+            .headers()
+            .get("x-amzn-errortype")
+            .map(|t| t.split(':').next().unwrap_or(t).to_string());
         let body = ByteStream::new(response.into_body())
             .collect()
             .await
@@ -262,13 +267,30 @@ impl Wire {
         if (200..300).contains(&status) {
             return Ok(Answer { status, body });
         }
-        Err(error_of(op, status, &String::from_utf8_lossy(&body)))
+        let mut e = error_of(op, status, &String::from_utf8_lossy(&body));
+        if let Some(code) = error_type.filter(|_| e.code.is_none() || e.kind == ErrorKind::Invalid)
+        {
+            e = classified(op, status, code, e.message);
+        }
+        Err(e)
     }
 }
 
 /// An error answer: its XML's code and message, or (a HEAD request's, which
 /// has no body) its status alone.
 fn error_of(op: &'static str, status: u16, text: &str) -> AwsError {
+    // A JSON protocol's error: `{"__type": "...#Code", "message": ...}`.
+    if let Ok(serde_json::Value::Object(o)) = serde_json::from_str(text.trim()) {
+        let field = |keys: &[&str]| {
+            keys.iter()
+                .find_map(|k| o.get(*k).and_then(|v| v.as_str()).map(str::to_string))
+        };
+        let code = field(&["__type", "code", "Code"])
+            .map(|t| t.rsplit('#').next().unwrap_or(&t).to_string())
+            .unwrap_or_default();
+        let message = field(&["message", "Message"]).unwrap_or_else(|| format!("HTTP {status}"));
+        return classified(op, status, code, message);
+    }
     let root = Element::parse(text).unwrap_or_default();
     let code = root
         .find("Code")
@@ -283,6 +305,15 @@ fn error_of(op: &'static str, status: u16, text: &str) -> AwsError {
         .find("Message")
         .map(|m| m.text.clone())
         .unwrap_or_else(|| format!("HTTP {status}"));
+    classified(op, status, code, message)
+}
+
+fn classified(op: &'static str, status: u16, code: String, message: String) -> AwsError {
+    let code = match (code.is_empty(), status) {
+        (true, 404) => "NotFound".to_string(),
+        (true, 403) => "AccessDenied".to_string(),
+        _ => code,
+    };
     let kind = super::error::classify(Some(&code), &message, status >= 500);
     let kind = match kind {
         ErrorKind::Other if (400..500).contains(&status) => ErrorKind::Invalid,
@@ -298,6 +329,29 @@ fn error_of(op: &'static str, status: u16, text: &str) -> AwsError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_json_protocols_error_is_read_from_its_type_and_message() {
+        let e = error_of(
+            "events:DescribeRule",
+            400,
+            r#"{"__type":"com.amazonaws#ResourceNotFoundException","message":"Rule r does not exist."}"#,
+        );
+        assert_eq!(e.code.as_deref(), Some("ResourceNotFoundException"));
+        assert!(e.is(ErrorKind::NotFound));
+        let e = error_of(
+            "scheduler:CreateSchedule",
+            409,
+            r#"{"Message":"Schedule s already exists."}"#,
+        );
+        assert!(e.is(ErrorKind::Invalid), "{e:?}");
+        let e = error_of(
+            "scheduler:CreateSchedule",
+            409,
+            r#"{"__type":"ConflictException","Message":"Schedule s already exists."}"#,
+        );
+        assert!(e.is(ErrorKind::AlreadyExists), "{e:?}");
+    }
 
     #[test]
     fn an_error_without_a_body_is_read_from_its_status() {

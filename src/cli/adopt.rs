@@ -1,4 +1,5 @@
-//! `sidecarctl adopt`: hands Copilot-deployed services over from CloudFormation.
+//! `sidecarctl adopt`: hands Copilot-deployed services and Scheduled Jobs
+//! over from CloudFormation.
 
 use std::time::Duration;
 
@@ -109,7 +110,10 @@ fn say_report(r: &Report, p: &Palette) {
             "{} {} was adopted already: {}",
             p.success("✓"),
             r.service,
-            r.service_arn.as_deref().unwrap_or_default()
+            r.service_arn
+                .as_deref()
+                .or(r.job_rule.as_deref())
+                .unwrap_or_default()
         ),
         ("adopted", _) => eprintln!(
             "{} {} adopted: the stack {} is gone, its {} resources stay; sidecarctl deploys it now",
@@ -130,9 +134,19 @@ fn say_report(r: &Report, p: &Palette) {
             );
         }
     }
-    if r.outcome == "adopted" {
+    if r.outcome == "adopted"
+        && let Some(rule) = &r.job_rule
+    {
         eprintln!(
-            "  {} never run `copilot svc deploy`, `copilot svc delete` or `copilot env delete` for {} or its environment again (README: \"Never run again\")",
+            "  {} the rule {rule} runs the job on until `sidecarctl deploy {}` moves it to EventBridge Scheduler between two runs and disables the rule",
+            p.cyan("next:"),
+            r.service
+        );
+    }
+    if r.outcome == "adopted" {
+        let kind = if r.job_rule.is_some() { "job" } else { "svc" };
+        eprintln!(
+            "  {} never run `copilot {kind} deploy`, `copilot {kind} delete` or `copilot env delete` for {} or its environment again (README: \"Never run again\")",
             p.warning("!"),
             r.service
         );

@@ -1,6 +1,6 @@
-//! What EventBridge Scheduler is asked for a Scheduled Job (work in
-//! progress: not yet wired into `deploy`): the schedule's request body, and
-//! whether what Scheduler holds is it.
+//! What EventBridge Scheduler is asked for a Scheduled Job: the schedule's
+//! request body, whether what Scheduler holds is it, the role Scheduler
+//! assumes, and when a job Copilot's rule ran moves to its schedule.
 
 use serde_json::{Value, json};
 
@@ -119,6 +119,51 @@ pub fn holds(wanted: &Value, held: &Value) -> bool {
     }
 }
 
+/// How long the switch from a rule to a schedule takes at most (create the
+/// schedule, read it back, disable the rule, read it back).
+pub const SWITCH_WINDOW_MS: i64 = 20_000;
+/// How long after its time a scheduled rule may still fire (EventBridge
+/// fires it within a minute of it).
+pub const RULE_LATE_MS: i64 = 65_000;
+
+/// When a job moves from Copilot's rule to its schedule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Switch {
+    /// The moment to switch: no run of either expression from
+    /// [`RULE_LATE_MS`] before it to [`SWITCH_WINDOW_MS`] after it.
+    pub at_ms: i64,
+    /// Whether the runs of the rule's expression could be worked out (a
+    /// rate counts from when the rule was last changed, which is unknown:
+    /// one run may then come early or late at the switch).
+    pub exact: bool,
+}
+
+/// The first moment from `now_ms` between two runs of the rule's
+/// expression and the schedule's: the old rule's last run has fired, the
+/// next run of either is not due before the switch is done.
+pub fn switch_moment(now_ms: i64, rule: Option<&str>, schedule: Option<&str>) -> Switch {
+    use super::next_run::next_run;
+    let exact = rule.is_none_or(|r| next_run(r, now_ms, None).is_some());
+    let expressions: Vec<&str> = rule.into_iter().chain(schedule).collect();
+    let mut at = now_ms;
+    // Ten tries: a cron every minute has no quiet moment at all.
+    for _ in 0..10 {
+        let clash = expressions
+            .iter()
+            .filter_map(|e| next_run(e, at - RULE_LATE_MS - 1, None))
+            .filter(|run| *run < at + SWITCH_WINDOW_MS)
+            .max();
+        match clash {
+            None => return Switch { at_ms: at, exact },
+            Some(run) => at = run + RULE_LATE_MS + 1,
+        }
+    }
+    Switch {
+        at_ms: now_ms,
+        exact: false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,6 +221,46 @@ mod tests {
         assert_eq!(
             scheduler_trust("1")["Statement"][0]["Principal"]["Service"],
             "scheduler.amazonaws.com"
+        );
+    }
+
+    #[test]
+    fn a_job_switches_between_two_runs() {
+        let minute = 60_000;
+        let day = 24 * 60 * minute;
+        // 10:17:30 on some day: a daily run at midnight is far.
+        let now = 20_000 * day + 10 * 60 * minute + 17 * minute + 30_000;
+        let daily = "cron(0 0 * * ? *)";
+        assert_eq!(
+            switch_moment(now, Some(daily), Some(daily)),
+            Switch {
+                at_ms: now,
+                exact: true
+            }
+        );
+        // An hourly run at 11:00: 10 s before it is too close, and the
+        // rule may fire late: after 11:01:05.
+        let hourly = "cron(0 * * * ? *)";
+        let eleven = 20_000 * day + 11 * 60 * minute;
+        let s = switch_moment(eleven - 10_000, Some(hourly), Some(daily));
+        assert_eq!(s.at_ms, eleven + RULE_LATE_MS + 1);
+        // Just after 11:00, the rule may not have fired yet.
+        let s = switch_moment(eleven + 30_000, Some(hourly), None);
+        assert_eq!(s.at_ms, eleven + RULE_LATE_MS + 1);
+        // A new expression's runs count too.
+        let s = switch_moment(eleven - 10_000, Some(daily), Some(hourly));
+        assert_eq!(s.at_ms, eleven + RULE_LATE_MS + 1);
+        // The rule's rate: its runs cannot be worked out.
+        let s = switch_moment(now, Some("rate(1 hour)"), Some(daily));
+        assert!(!s.exact);
+        // Every minute: no quiet moment, said as inexact.
+        let s = switch_moment(now, Some("cron(* * * * ? *)"), None);
+        assert_eq!(
+            s,
+            Switch {
+                at_ms: now,
+                exact: false
+            }
         );
     }
 

@@ -297,6 +297,9 @@ fn desired_job(
         cluster_arn,
         network,
         copilot_rule: state.and_then(|j| j.copilot_rule.clone()),
+        switch_from: state
+            .and_then(|j| j.adopted_rule.clone())
+            .filter(|r| r.enabled),
     })
 }
 

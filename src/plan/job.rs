@@ -33,6 +33,9 @@ pub struct DesiredJob {
     /// The CloudWatch Events rule of Copilot's job stack, when that stack
     /// still runs the job: deploying now would run it twice.
     pub copilot_rule: Option<String>,
+    /// The rule `adopt` took over, while it runs the job: the schedule takes
+    /// over from it between two runs, then it is disabled.
+    pub switch_from: Option<crate::state::job::AdoptedRule>,
 }
 
 impl DesiredJob {
@@ -82,6 +85,13 @@ pub enum JobStep {
         name: String,
         create: bool,
     },
+    /// As `PutSchedule`, at a moment between two runs, the schedule read
+    /// back, then the adopted rule disabled and read back.
+    SwitchFromRule {
+        name: String,
+        create: bool,
+        rule: String,
+    },
 }
 
 impl JobStep {
@@ -103,6 +113,12 @@ impl JobStep {
                 job.map(DesiredJob::describe_schedule).unwrap_or_default(),
                 job.map_or(0, |j| j.retries)
             ),
+            JobStep::SwitchFromRule { name, create, rule } => format!(
+                "move the job from Copilot's rule {rule} to the schedule {name} ({}, {} retries) between two runs{}, then disable the rule",
+                job.map(DesiredJob::describe_schedule).unwrap_or_default(),
+                job.map_or(0, |j| j.retries),
+                if *create { "" } else { " (updated)" }
+            ),
         }
     }
 
@@ -113,6 +129,7 @@ impl JobStep {
             JobStep::PutPolicy { .. } => "iam:PutRolePolicy",
             JobStep::PutSchedule { create: true, .. } => "scheduler:CreateSchedule",
             JobStep::PutSchedule { create: false, .. } => "scheduler:UpdateSchedule",
+            JobStep::SwitchFromRule { .. } => "events:DisableRule",
         }
     }
 }
@@ -164,6 +181,14 @@ pub fn plan_job(
         }
     }
     let held = state.schedule.as_ref();
+    if let Some(rule) = &job.switch_from {
+        g.last.push(Step::Job(JobStep::SwitchFromRule {
+            name: job.schedule_name.clone(),
+            create: held.is_none(),
+            rule: rule.name.clone(),
+        }));
+        return change;
+    }
     let same = match (td, held) {
         (TaskDefinitionChange::Register { .. }, _) | (_, None) => false,
         (

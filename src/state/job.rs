@@ -13,6 +13,8 @@ pub struct JobState {
     /// The CloudWatch Events rule of Copilot's job stack, while that stack
     /// stands: Copilot still runs the job.
     pub copilot_rule: Option<String>,
+    /// The rule `adopt` recorded, when it is still there.
+    pub adopted_rule: Option<AdoptedRule>,
 }
 
 impl JobState {
@@ -55,4 +57,13 @@ pub fn launch(schedule: &serde_json::Value) -> Option<super::task::Launch> {
         public_ip: vpc["AssignPublicIp"] == "ENABLED",
         capacity: Vec::new(),
     })
+}
+
+/// The rule of a job Copilot deployed and `adopt` took over: it runs the
+/// job on (through Copilot's state machine) until a deploy switches it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdoptedRule {
+    pub name: String,
+    pub expression: Option<String>,
+    pub enabled: bool,
 }

@@ -194,31 +194,135 @@ fn urlencoding_decode(s: &str) -> String {
         .into_owned()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_job_copilots_stack_still_runs_is_not_scheduled_twice() {
-    let s = Stage::new("jobcop");
-    s.ws.write("copilot/report/manifest.yml", JOB);
-    // Copilot's job stack, as its template has it: the rule that starts
-    // the job (its state machine left out: the rule is what runs it).
+/// Copilot's job stack, as its template has it: the rule that starts the
+/// job's state machine (left out, with the task definition: the rule is
+/// what runs the job) and the job's log group.
+async fn copilot_job_stack(s: &Stage) -> String {
     let template = serde_json::json!({
         "Resources": {
             "Rule": {
                 "Type": "AWS::Events::Rule",
                 "Properties": {"ScheduleExpression": "cron(0 0 * * ? *)", "State": "ENABLED"}
+            },
+            "LogGroup": {
+                "Type": "AWS::Logs::LogGroup",
+                "Properties": {
+                    "LogGroupName": format!("/copilot/{}-test-report", s.app),
+                    "RetentionInDays": 30
+                }
             }
         }
     });
     let cfn = aws_sdk_cloudformation::Client::new(&s.sdk().await);
+    let name = format!("{}-test-report", s.app);
     cfn.create_stack()
-        .stack_name(format!("{}-test-report", s.app))
+        .stack_name(&name)
         .template_body(template.to_string())
         .send()
         .await
         .unwrap();
+    let r = cfn
+        .describe_stack_resource()
+        .stack_name(&name)
+        .logical_resource_id("Rule")
+        .send()
+        .await
+        .unwrap();
+    r.stack_resource_detail()
+        .unwrap()
+        .physical_resource_id()
+        .unwrap()
+        .to_string()
+}
+
+fn rule_state(rule: &str) -> String {
+    let v = emulator().json_call("AWSEvents.DescribeRule", &serde_json::json!({"Name": rule}));
+    v["State"].as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_adopted_job_moves_from_copilots_rule_to_its_schedule_between_two_runs() {
+    let s = Stage::new("jobadopt");
+    s.ws.write("copilot/report/manifest.yml", JOB);
+    copilot_job_stack(&s).await;
+
+    // adopt: every resource retained, the stack deleted; the rule runs on.
+    let r = run(s
+        .cmd()
+        .args(["adopt", "report", "--env", "test", "-o", "json"]));
+    r.assert_code(0);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["outcome"], "adopted", "{v:#}");
+    // The rule as the stack names it once retained (the emulator replaces
+    // it on the retaining update, which AWS does not).
+    let rule = v["jobRule"].as_str().unwrap().to_string();
+    assert!(
+        v["leftBehind"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["logicalId"] == "Rule"),
+        "{v:#}"
+    );
+    assert_eq!(rule_state(&rule), "ENABLED");
+
+    // deploy: the schedule, read back, then the rule disabled.
+    s.proxy.reset();
+    let (r, v) = deploy_job(&s, &[]);
+    r.assert_code(0);
+    let changes = crate::support::stage::changes(&v);
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.starts_with(&format!("move the job from Copilot's rule {rule}"))),
+        "{changes:#?}"
+    );
+    assert_eq!(rule_state(&rule), "DISABLED");
+    assert_eq!(schedule(&s)["State"], "ENABLED");
+    let log: Vec<String> = s.proxy.stats()["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["op"].as_str().map(str::to_string))
+        .filter(|op| op.contains("Schedule") || op.contains("Rule"))
+        .collect();
+    let at = |op: &str| {
+        log.iter()
+            .rposition(|o| o == op)
+            .unwrap_or_else(|| panic!("{op}: {log:?}"))
+    };
+    assert!(
+        at("scheduler:CreateSchedule") < at("scheduler:GetSchedule"),
+        "{log:?}"
+    );
+    assert!(
+        at("scheduler:GetSchedule") < at("events:DisableRule"),
+        "{log:?}"
+    );
+
+    // Switched: a second deploy changes nothing.
+    s.proxy.reset();
+    let (r, v) = deploy_job(&s, &[]);
+    r.assert_code(0);
+    assert_eq!(v["outcome"], "unchanged", "{v:#}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_copilots_stack_still_runs_is_not_scheduled_twice() {
+    let s = Stage::new("jobcop");
+    s.ws.write("copilot/report/manifest.yml", JOB);
+    let rule = copilot_job_stack(&s).await;
     s.proxy.reset();
     let (r, v) = deploy_job(&s, &[]);
     r.assert_code(2);
     assert_eq!(v["diagnostics"][0]["code"], "job-run-by-copilot", "{v:#}");
+    assert!(
+        v["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&rule),
+        "{v:#}"
+    );
     assert!(r.stderr.contains("sidecarctl adopt report"), "{}", r.stderr);
     assert!(s.proxy.changes().is_empty(), "{:?}", s.proxy.changes());
     assert!(

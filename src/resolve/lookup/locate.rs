@@ -111,7 +111,10 @@ pub async fn copilot_stacks(aws: &Aws, who: Who<'_>) -> Result<CopilotStacks, Aw
         env_outputs: env_outputs?,
         service_arn: service_arn?,
         addons_stack: addons_stack?.filter(|s| !s.is_empty()),
-        adopted_arn: adopted.as_ref().map(|r| r.service.clone()),
+        adopted_arn: adopted
+            .as_ref()
+            .map(|r| r.service.clone())
+            .filter(|a| !a.is_empty()),
         adopted_addons: adopted.map(|r| r.addons_stacks).unwrap_or_default(),
     })
 }

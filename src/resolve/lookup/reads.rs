@@ -380,8 +380,9 @@ pub(super) async fn rollback_alarms(
     aws.cloudwatch.alarms(&names).await
 }
 
-/// A Scheduled Job's schedule and scheduler role, and the rule of
-/// Copilot's job stack when that stack still stands (read for jobs only).
+/// A Scheduled Job's schedule and scheduler role, the rule of Copilot's job
+/// stack when that stack still stands, and the rule `adopt` recorded (read
+/// for jobs only).
 pub(super) async fn job(
     aws: &Aws,
     req: &Request<'_>,
@@ -394,16 +395,32 @@ pub(super) async fn job(
     let role = sidecarctl::scheduler_role(req.app, req.env, name);
     let schedule = sidecarctl::schedule_name(req.app, req.env, name);
     let stack = copilot::service_stack(req.app, req.env, name);
-    let (schedule, found, policy, rule) = tokio::join!(
+    let record = sidecarctl::adopted_record(req.app, req.env, name);
+    let (schedule, found, policy, rule, adopted) = tokio::join!(
         aws.scheduler.get(&schedule),
         aws::iam::role(&aws.iam, &role),
         aws::iam::role_policy(&aws.iam, &role, sidecarctl::SCHEDULER_POLICY),
         aws::cfn::stack_resource(&aws.cfn, &stack, copilot::JOB_RULE_LOGICAL_ID),
+        async {
+            // The rule adopt recorded, read only when there is one.
+            match aws::record::read(&aws.ssm, &record)
+                .await?
+                .and_then(|r| r.job_rule)
+            {
+                Some(rule) => aws.events.rule(&rule).await,
+                None => Ok(None),
+            }
+        },
     );
     Ok(Some(crate::state::job::JobState {
         schedule: schedule?,
         role: found?,
         policy: policy?,
         copilot_rule: rule?.filter(|r| !r.is_empty()),
+        adopted_rule: adopted?.map(|r| crate::state::job::AdoptedRule {
+            enabled: r.enabled(),
+            name: r.name,
+            expression: r.expression,
+        }),
     }))
 }

@@ -182,6 +182,8 @@ impl Emulator {
             "ecs"
         } else if target.starts_with("AmazonSQS") {
             "sqs"
+        } else if target.starts_with("AWSEvents") {
+            "events"
         } else {
             "logs"
         };
