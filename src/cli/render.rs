@@ -44,6 +44,18 @@ pub fn run(args: &RenderArgs, global: &GlobalArgs) -> Exit {
     if let Some(a) = &args.task_role_arn {
         facts.task_role_arn = a.clone();
     }
+    // The topics' and queues' variables as a first deploy sets them
+    // (Copilot's names; deploy reads what exists).
+    if !svc.publish.topics.is_empty() || svc.subscribe.is_some() {
+        let place = crate::model::messaging::Place {
+            app,
+            env: args.target.env(),
+            partition: &facts.partition.clone(),
+            region: &facts.region.clone(),
+            account: &facts.account.clone(),
+        };
+        facts.messaging = crate::model::messaging::facts(svc, &place, &Default::default());
+    }
     let mut placeholders = Vec::new();
     if args.account.is_none() {
         placeholders.push(format!(

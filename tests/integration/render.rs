@@ -235,3 +235,181 @@ secrets:\n  DB: /copilot/${COPILOT_APPLICATION_NAME}/${COPILOT_ENVIRONMENT_NAME}
     let r = run(sidecarctl(t.path()).args(["validate", "api"]));
     r.assert_code(0);
 }
+
+/// A Scheduled Job with what Copilot's own job fixture exercises
+/// (`internal/pkg/deploy/cloudformation/stack/testdata/workloads/
+/// job-manifest.yml` of aws/copilot-cli: labels and an override of them, a
+/// sidecar the main container waits for, a managed EFS volume, a FIFO
+/// topic, secrets of both stores), its `from_cfn` values left out (they
+/// need an exporting stack).
+const COPILOT_JOB: &str = r#"name: job
+type: Scheduled Job
+image:
+  labels:
+    com.amazonaws.ecs.copilot.description: Hello world!
+  location: alpine
+  depends_on:
+    nginx: start
+cpu: 256
+memory: 512
+on:
+  schedule: "0 12 * * MON"
+retries: 3
+timeout: 1h
+storage:
+  ephemeral: 200
+  volumes:
+    managedEFSVolume:
+      path: /etc/mount1
+      read_only: false
+      efs: true
+publish:
+  topics:
+    - name: mytopic
+      fifo: true
+secrets:
+  SQL_PASS: SQL_PASS
+  DB:
+    secretsmanager: demo/test/mysql
+sidecars:
+  nginx:
+    essential: true
+    image: public.ecr.aws/nginx/nginx
+    port: 8080
+    mount_points:
+      - source_volume: managedEFSVolume
+        path: /var/www
+    variables:
+      NGINX_PORT: 8080
+    secrets:
+      SQL_PASS: SQL_PASS
+environments:
+  test:
+    image:
+      labels:
+        com.amazonaws.ecs.copilot.coollabel: Synecdoche
+"#;
+
+/// The containers render as Copilot's `job-test.stack.yml` has them.
+#[test]
+fn copilots_job_fixture_renders_the_containers_of_its_stack() {
+    let ws = crate::support::TempDir::new("copilotjob");
+    let manifest = ws.write("copilot/job/manifest.yml", COPILOT_JOB);
+    let mut cmd = sidecarctl(ws.path());
+    cmd.args(["render", "--app", "my-app", "--env", "test", "--manifest"])
+        .arg(&manifest)
+        .args(["--account", "123456789123", "--region", "us-west-2"])
+        .args(["--image-tag", "v1"]);
+    let r = run(&mut cmd);
+    r.assert_code(0);
+    let td: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let td = if td["taskDefinition"].is_object() {
+        td["taskDefinition"].clone()
+    } else {
+        td
+    };
+    assert_eq!(td["family"], "my-app-test-job");
+    assert_eq!(td["ephemeralStorage"]["sizeInGiB"], 200);
+    let containers = td["containerDefinitions"].as_array().unwrap();
+    let names: Vec<&str> = containers
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(names, ["job", "nginx"]);
+    let (job, nginx) = (&containers[0], &containers[1]);
+    let env = |c: &serde_json::Value| -> std::collections::BTreeMap<String, String> {
+        c["environment"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|kv| {
+                (
+                    kv["name"].as_str().unwrap().to_string(),
+                    kv["value"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let main = env(job);
+    assert_eq!(main["COPILOT_APPLICATION_NAME"], "my-app");
+    assert_eq!(main["COPILOT_ENVIRONMENT_NAME"], "test");
+    assert_eq!(main["COPILOT_SERVICE_NAME"], "job");
+    assert_eq!(
+        main["COPILOT_SERVICE_DISCOVERY_ENDPOINT"],
+        "test.my-app.local"
+    );
+    assert_eq!(
+        main["COPILOT_SNS_TOPIC_ARNS"],
+        r#"{"mytopic.fifo":"arn:aws:sns:us-west-2:123456789123:my-app-test-job-mytopic.fifo"}"#
+    );
+    assert_eq!(
+        main["COPILOT_MOUNT_POINTS"],
+        r#"{"managedEFSVolume":"/etc/mount1"}"#
+    );
+    let secrets: Vec<(&str, &str)> = job["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap(),
+                s["valueFrom"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        secrets,
+        [
+            (
+                "DB",
+                "arn:aws:secretsmanager:us-west-2:123456789123:secret:demo/test/mysql"
+            ),
+            // Copilot passes the parameter's name; sidecarctl resolves it to
+            // its ARN (the same parameter to ECS; the execution role's
+            // policy names it exactly).
+            (
+                "SQL_PASS",
+                "arn:aws:ssm:us-west-2:123456789123:parameter/SQL_PASS"
+            ),
+        ]
+    );
+    assert_eq!(
+        job["dockerLabels"],
+        serde_json::json!({
+            "com.amazonaws.ecs.copilot.coollabel": "Synecdoche",
+            "com.amazonaws.ecs.copilot.description": "Hello world!"
+        })
+    );
+    assert_eq!(
+        job["dependsOn"],
+        serde_json::json!([{"containerName": "nginx", "condition": "START"}])
+    );
+    assert_eq!(
+        job["mountPoints"],
+        serde_json::json!([{"sourceVolume": "managedEFSVolume", "containerPath": "/etc/mount1", "readOnly": false}])
+    );
+    assert_eq!(
+        job["logConfiguration"]["options"]["awslogs-stream-prefix"],
+        "copilot"
+    );
+    // The sidecar: its port, its mount read-only (Copilot's default for a
+    // sidecar), its variable as a string, Copilot's variables too.
+    assert_eq!(nginx["image"], "public.ecr.aws/nginx/nginx");
+    assert_eq!(
+        nginx["portMappings"],
+        serde_json::json!([{"containerPort": 8080, "protocol": "tcp"}])
+    );
+    assert_eq!(nginx["mountPoints"][0]["readOnly"], true);
+    assert_eq!(nginx["mountPoints"][0]["containerPath"], "/var/www");
+    let side = env(nginx);
+    assert_eq!(side["NGINX_PORT"], "8080");
+    assert_eq!(
+        side["COPILOT_MOUNT_POINTS"],
+        r#"{"managedEFSVolume":"/var/www"}"#
+    );
+    assert_eq!(side["COPILOT_SERVICE_NAME"], "job");
+    assert_eq!(
+        side["COPILOT_SNS_TOPIC_ARNS"],
+        main["COPILOT_SNS_TOPIC_ARNS"]
+    );
+}
