@@ -68,6 +68,18 @@ fn schedule(s: &Stage) -> Value {
 async fn a_job_deploys_as_a_schedule_that_runs_its_task_definition() {
     let s = Stage::new("jobs");
     s.ws.write("copilot/report/manifest.yml", JOB);
+    // A dry run plans the schedule and changes nothing.
+    s.proxy.reset();
+    let (r, v) = deploy_job(&s, &["--dry-run"]);
+    r.assert_code(0);
+    assert_eq!(v["outcome"], "dry-run", "{v:#}");
+    assert!(
+        crate::support::stage::changes(&v)
+            .iter()
+            .any(|c| c.starts_with("create schedule")),
+        "{v:#}"
+    );
+    assert!(s.proxy.writes().is_empty(), "{:?}", s.proxy.writes());
     let (r, v) = deploy_job(&s, &[]);
     r.assert_code(0);
     let changes = crate::support::stage::changes(&v);
@@ -413,4 +425,9 @@ async fn run_starts_a_job_as_its_schedule_would_enforces_its_timeout_and_status_
         "{}",
         r.stdout
     );
+    // logs: the job's log group, as for a service.
+    let r = run(s.cmd().args([
+        "logs", "report", "--env", "test", "--since", "1h", "-o", "json",
+    ]));
+    r.assert_code(0);
 }
