@@ -8,8 +8,12 @@
 //! are in `run`.
 
 #[cfg(feature = "cli")]
+mod check;
+#[cfg(feature = "cli")]
 pub mod run;
 pub mod template;
+#[cfg(feature = "cli")]
+mod wait;
 
 use crate::state::stack::Change;
 

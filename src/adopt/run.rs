@@ -27,12 +27,14 @@
 //! (record there, stack gone) is reported as such.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
+use super::check::{check_rule, check_service, short};
 use super::template::{retain_all, unretained};
+use super::wait::{wait_change_set, wait_stack};
 use super::{in_progress, stable, unexpected_changes};
 use crate::aws::{self, Aws, AwsError, cfn};
 use crate::exit::Exit;
@@ -105,7 +107,12 @@ pub struct Report {
 }
 
 impl Report {
-    fn end(mut self, outcome: &'static str, exit: Exit, error: Option<String>) -> Report {
+    pub(super) fn end(
+        mut self,
+        outcome: &'static str,
+        exit: Exit,
+        error: Option<String>,
+    ) -> Report {
         self.outcome = outcome;
         self.exit = exit;
         self.error = error;
@@ -116,11 +123,11 @@ impl Report {
 /// A report that ends early (boxed: reports are large, and returned often).
 pub(super) struct Stop(Box<Report>);
 
-fn stop(r: Report) -> Stop {
+pub(super) fn stop(r: Report) -> Stop {
     Stop(Box::new(r))
 }
 
-fn aws_failed(r: &Report, e: AwsError) -> Stop {
+pub(super) fn aws_failed(r: &Report, e: AwsError) -> Stop {
     let exit = if e.is(aws::ErrorKind::Invalid) {
         Exit::Invalid
     } else {
@@ -306,7 +313,7 @@ async fn steps(
 }
 
 /// Stops with `interrupted` once a signal came; `state` says where.
-fn interrupted(cancel: &CancellationToken, r: &Report, state: &str) -> Result<(), Stop> {
+pub(super) fn interrupted(cancel: &CancellationToken, r: &Report, state: &str) -> Result<(), Stop> {
     if !cancel.is_cancelled() {
         return Ok(());
     }
@@ -789,110 +796,6 @@ async fn delete(
         stack.name
     );
     Err(stop(r.clone().end("failed", Exit::Failure, Some(msg))))
-}
-
-async fn check_service(aws: &Aws, before: &ServiceState, r: &Report) -> Result<(), Stop> {
-    let cluster = crate::names::arn::service_cluster(&before.arn).unwrap_or_default();
-    let after = aws::ecs::describe_service(&aws.ecs, &cluster, &before.arn)
-        .await
-        .map_err(|e| aws_failed(r, e))?;
-    let msg = match after {
-        Some(s) if s.status == "ACTIVE" && s.task_definition == before.task_definition => {
-            return Ok(());
-        }
-        Some(s) => format!(
-            "{} is {} on {} after the stack was deleted (it was ACTIVE on {})",
-            s.name,
-            s.status,
-            short(&s.task_definition),
-            short(&before.task_definition)
-        ),
-        None => format!("{} is gone after the stack was deleted", before.name),
-    };
-    Err(stop(r.clone().end("failed", Exit::Failure, Some(msg))))
-}
-
-/// The job's rule is there after the stack is gone (retained, it runs the
-/// job on until a deploy switches it).
-async fn check_rule(aws: &Aws, rule: &str, r: &Report) -> Result<(), Stop> {
-    match aws.events.rule(rule).await {
-        Ok(Some(_)) => Ok(()),
-        Ok(None) => Err(stop(r.clone().end(
-            "failed",
-            Exit::Failure,
-            Some(format!(
-                "the rule {rule} is gone after the stack was deleted: the job does not run until it is deployed"
-            )),
-        ))),
-        Err(e) => Err(aws_failed(r, e)),
-    }
-}
-
-fn short(td: &str) -> &str {
-    crate::names::arn::short_task_definition(td)
-}
-
-/// Waits until CloudFormation is done with the stack; its final status
-/// (empty when it is gone).
-async fn wait_stack(
-    aws: &Aws,
-    id: &str,
-    opts: &Options,
-    cancel: &CancellationToken,
-    r: &Report,
-) -> Result<String, Stop> {
-    let deadline = Instant::now() + opts.timeout;
-    loop {
-        let status = cfn::stack(&aws.cfn, id)
-            .await
-            .map_err(|e| aws_failed(r, e))?
-            .map(|s| s.status)
-            .unwrap_or_default();
-        if !in_progress(&status) {
-            return Ok(status);
-        }
-        let state = format!(
-            "CloudFormation is still {status} on {id}; nothing was deleted unless the deletion had started"
-        );
-        interrupted(cancel, r, &state)?;
-        if Instant::now() >= deadline {
-            let msg = format!("{state} after {:?}", opts.timeout);
-            return Err(stop(r.clone().end("failed", Exit::Failure, Some(msg))));
-        }
-        tokio::select! {
-            () = tokio::time::sleep(opts.poll) => {}
-            () = cancel.cancelled() => {}
-        }
-    }
-}
-
-/// Waits until CloudFormation has worked out the change set.
-async fn wait_change_set(
-    aws: &Aws,
-    id: &str,
-    opts: &Options,
-    cancel: &CancellationToken,
-    r: &Report,
-) -> Result<crate::state::stack::ChangeSet, Stop> {
-    let deadline = Instant::now() + opts.timeout;
-    loop {
-        let set = cfn::change_set(&aws.cfn, id)
-            .await
-            .map_err(|e| aws_failed(r, e))?;
-        if !matches!(set.status.as_str(), "CREATE_PENDING" | "CREATE_IN_PROGRESS") {
-            return Ok(set);
-        }
-        if cancel.is_cancelled() || Instant::now() >= deadline {
-            let _ = cfn::delete_change_set(&aws.cfn, id).await;
-            interrupted(cancel, r, "the change set was deleted; nothing was changed")?;
-            let msg = format!(
-                "the change set {id} was still {} after {:?}",
-                set.status, opts.timeout
-            );
-            return Err(stop(r.clone().end("failed", Exit::Failure, Some(msg))));
-        }
-        tokio::time::sleep(opts.poll.min(Duration::from_secs(2))).await;
-    }
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ mod target_group;
 mod who;
 
 pub use environment::{Environment, lb_dns, nlb_alias_records};
-pub use placement::{CopilotStacks, Placement, Source, place, tagged_for};
+pub use placement::{CopilotStacks, Network, Placement, Source, place, tagged_for};
 pub use resolved::{ACCESS_POINT_TO_CREATE, ADDONS_HASH_TAG, ManagedAddons, Resolved};
 pub use target_group::{DesiredNlbTargetGroup, DesiredTargetGroup, NlbHealth};
 pub use who::Who;

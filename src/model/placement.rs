@@ -177,6 +177,14 @@ pub fn tagged_for(tags: &BTreeMap<String, String>, who: Who<'_>) -> bool {
         .all(|(k, v)| tags.get(*k).map(String::as_str) == Some(*v))
 }
 
+/// Where a workload's tasks run: subnets, security groups, a public IP.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Network {
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+    pub public_ip: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

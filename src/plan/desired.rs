@@ -5,6 +5,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::manifest::env_files::EnvFile;
 use crate::manifest::{EnvManifest, Placement, Service, ServiceType};
 use crate::model::Environment;
+use crate::model::Network;
 use crate::model::Resolved;
 use crate::names::{self, sidecarctl};
 use crate::render::iam::ecs_tasks_trust_policy;
@@ -536,14 +537,6 @@ pub fn new_service(
             .take(36)
             .collect(),
     })
-}
-
-/// Where a workload's tasks run: subnets, security groups, a public IP.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Network {
-    pub subnets: Vec<String>,
-    pub security_groups: Vec<String>,
-    pub public_ip: bool,
 }
 
 /// The network of a new service or of a job's tasks, as Copilot places

@@ -29,7 +29,7 @@ pub struct DesiredJob {
     pub trust: String,
     pub policy: String,
     pub cluster_arn: String,
-    pub network: super::desired::Network,
+    pub network: crate::model::Network,
     /// The CloudWatch Events rule of Copilot's job stack, when that stack
     /// still runs the job: deploying now would run it twice.
     pub copilot_rule: Option<String>,
