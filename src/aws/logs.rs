@@ -1,9 +1,7 @@
-//! CloudWatch Logs: the service's log group.
+//! CloudWatch Logs: the service's log group, and the reads of `logs`
+//! (each request counted by the run's read limit, [`Limiter`]).
 
-use aws_smithy_async::future::pagination_stream::PaginationStream;
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_smithy_runtime_api::client::result::SdkError;
-
+use super::limit::Limiter;
 use super::{AwsError, ErrorKind, Found, aws_err};
 use crate::state::LogGroup;
 
@@ -88,23 +86,46 @@ pub struct Filter {
     pub pattern: Option<String>,
 }
 
-type FilterOutput = Result<
-    aws_sdk_cloudwatchlogs::operation::filter_log_events::FilterLogEventsOutput,
-    SdkError<
-        aws_sdk_cloudwatchlogs::operation::filter_log_events::FilterLogEventsError,
-        HttpResponse,
-    >,
->;
+/// FilterLogEvents, page after page, each request counted by the run's
+/// read limit. Events come in time order across streams (`interleaved`,
+/// which AWS always does now and emulators do when asked). A page may be
+/// empty with a next token: paging goes on.
+pub struct Pages {
+    client: aws_sdk_cloudwatchlogs::Client,
+    filter: Filter,
+    limit: i32,
+    reads: std::sync::Arc<Limiter>,
+    next_token: Option<String>,
+    done: bool,
+}
 
-/// FilterLogEvents, page after page (the SDK's paginator). Events come in time
-/// order across streams (`interleaved`, which AWS always does now and
-/// emulators do when asked).
-pub struct Pages(PaginationStream<FilterOutput>);
+pub fn filter_pages(
+    client: &aws_sdk_cloudwatchlogs::Client,
+    f: &Filter,
+    limit: i32,
+    reads: &std::sync::Arc<Limiter>,
+) -> Pages {
+    Pages {
+        client: client.clone(),
+        filter: f.clone(),
+        limit,
+        reads: reads.clone(),
+        next_token: None,
+        done: false,
+    }
+}
 
-#[allow(deprecated)]
-pub fn filter_pages(client: &aws_sdk_cloudwatchlogs::Client, f: &Filter, limit: i32) -> Pages {
-    Pages(
-        client
+impl Pages {
+    /// The next page's events; `None` after the last page.
+    #[allow(deprecated)]
+    pub async fn next(&mut self) -> Option<Result<Vec<Event>, AwsError>> {
+        if self.done {
+            return None;
+        }
+        self.reads.acquire().await;
+        let f = &self.filter;
+        let out = self
+            .client
             .filter_log_events()
             .log_group_name(&f.group)
             .set_start_time(f.start)
@@ -112,19 +133,20 @@ pub fn filter_pages(client: &aws_sdk_cloudwatchlogs::Client, f: &Filter, limit: 
             .set_log_stream_name_prefix(f.stream_prefix.clone())
             .set_filter_pattern(f.pattern.clone())
             .interleaved(true)
-            .into_paginator()
-            .page_size(limit)
-            .send(),
-    )
-}
-
-impl Pages {
-    /// The next page's events; `None` after the last page.
-    pub async fn next(&mut self) -> Option<Result<Vec<Event>, AwsError>> {
-        let out = match self.0.next().await? {
+            .limit(self.limit)
+            .set_next_token(self.next_token.clone())
+            .send()
+            .await;
+        let out = match out {
             Ok(out) => out,
-            Err(e) => return Some(Err(AwsError::from_sdk("logs:FilterLogEvents", e))),
+            Err(e) => {
+                self.done = true;
+                return Some(Err(AwsError::from_sdk("logs:FilterLogEvents", e)));
+            }
         };
+        let next = out.next_token().map(str::to_string);
+        self.done = next.is_none() || next == self.next_token;
+        self.next_token = next;
         Some(Ok(out
             .events()
             .iter()
@@ -143,15 +165,19 @@ impl Pages {
 pub async fn time_span(
     client: &aws_sdk_cloudwatchlogs::Client,
     group: &str,
+    reads: &Limiter,
 ) -> Result<Option<(i64, i64)>, AwsError> {
     const OP: &str = "logs:DescribeLogStreams";
-    let mut pages = client
-        .describe_log_streams()
-        .log_group_name(group)
-        .into_paginator()
-        .send();
     let mut span: Option<(i64, i64)> = None;
-    while let Some(page) = pages.next().await {
+    let mut token: Option<String> = None;
+    loop {
+        reads.acquire().await;
+        let page = client
+            .describe_log_streams()
+            .log_group_name(group)
+            .set_next_token(token.clone())
+            .send()
+            .await;
         let Some(out) = page.map_err(aws_err(OP)).found()? else {
             return Ok(None);
         };
@@ -164,6 +190,9 @@ pub async fn time_span(
                 });
             }
         }
+        match out.next_token() {
+            Some(t) if token.as_deref() != Some(t) => token = Some(t.to_string()),
+            _ => return Ok(span),
+        }
     }
-    Ok(span)
 }

@@ -18,6 +18,7 @@ pub mod elb;
 pub mod error;
 pub mod events;
 pub mod iam;
+pub mod limit;
 pub mod lock;
 pub mod logs;
 pub mod nlb;

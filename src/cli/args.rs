@@ -452,6 +452,11 @@ pub struct LogsArgs {
     /// Read exactly this log group instead of the service's
     #[arg(long, value_name = "NAME")]
     pub log_group: Option<String>,
+    /// CloudWatch Logs read calls a second, reading and following alike (the
+    /// account's quota is shared with every other reader: 5 by default)
+    #[arg(long, value_name = "N", default_value_t = crate::logs::DEFAULT_READ_RATE,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub read_rate: u32,
     #[command(flatten)]
     pub output: OutputArgs,
     /// One JSON object per line (the same as -o json)

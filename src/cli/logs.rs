@@ -56,7 +56,11 @@ pub fn run(args: &LogsArgs, global: &GlobalArgs) -> Exit {
     let result = runtime().block_on(async {
         let aws = connect(global).await.map_err(LogsError::Aws)?;
         let cancel = cancel_on_signals();
-        crate::logs::run(&aws, &q, &mut sink, &FollowSettings::default(), &cancel).await
+        let settings = FollowSettings {
+            reads: std::sync::Arc::new(crate::aws::limit::Limiter::new(args.read_rate)),
+            ..FollowSettings::default()
+        };
+        crate::logs::run(&aws, &q, &mut sink, &settings, &cancel).await
     });
     sink.flush();
     match result {

@@ -2,6 +2,7 @@
 //! idle, backing off when throttled; transient failures are retried, and only a
 //! failure lasting longer than `give_up_after` ends it.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
@@ -11,11 +12,20 @@ use super::read::Recent;
 use super::sink::Sink;
 use super::window::Window;
 use super::{LogsError, label};
+use crate::aws::limit::Limiter;
 use crate::aws::logs::{Event, Filter, filter_pages};
 use crate::aws::{Aws, ErrorKind};
 
+/// CloudWatch Logs read calls a second, by default: the account's default
+/// quota for FilterLogEvents (and for DescribeLogStreams).
+pub const DEFAULT_READ_RATE: u32 = 5;
+
 #[derive(Clone, Debug)]
 pub struct FollowSettings {
+    /// The run's CloudWatch Logs read calls (FilterLogEvents,
+    /// DescribeLogStreams), reading and following alike: at most this many
+    /// a second (`--read-rate`; the account's default quota is 5).
+    pub reads: Arc<Limiter>,
     /// Late events up to this much older than the newest printed are still printed.
     pub lookback_ms: i64,
     pub min_interval: Duration,
@@ -28,6 +38,7 @@ pub struct FollowSettings {
 impl Default for FollowSettings {
     fn default() -> Self {
         FollowSettings {
+            reads: Arc::new(Limiter::new(DEFAULT_READ_RATE)),
             lookback_ms: 30_000,
             min_interval: Duration::from_millis(200),
             max_interval: Duration::from_secs(1),
@@ -43,6 +54,7 @@ async fn fetch_all(
     q: &Query,
     group: &str,
     start: i64,
+    reads: &Arc<Limiter>,
 ) -> Result<Vec<Event>, crate::aws::AwsError> {
     let filter = Filter {
         group: group.to_string(),
@@ -51,7 +63,7 @@ async fn fetch_all(
         stream_prefix: None,
         pattern: q.pattern.clone(),
     };
-    let mut pages = filter_pages(&aws.logs, &filter, 10_000);
+    let mut pages = filter_pages(&aws.logs, &filter, 10_000, reads);
     let mut out = Vec::new();
     while let Some(page) = pages.next().await {
         out.extend(page?);
@@ -102,7 +114,7 @@ pub async fn poll(
             } else {
                 windows[i].cursor()
             };
-            match fetch_all(aws, q, &src.group, start).await {
+            match fetch_all(aws, q, &src.group, start, &s.reads).await {
                 Ok(events) => {
                     for e in events {
                         if windows[i].admit(&e.event_id, e.timestamp) {

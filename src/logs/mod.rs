@@ -22,7 +22,7 @@ use crate::aws::{Aws, AwsError};
 use query::Query;
 use sink::{Labelled, Sink};
 
-pub use follow::FollowSettings;
+pub use follow::{DEFAULT_READ_RATE, FollowSettings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LogsError {
@@ -63,7 +63,7 @@ pub async fn run(
     settings: &FollowSettings,
     cancel: &CancellationToken,
 ) -> Result<(), LogsError> {
-    let recent = read::history(aws, q, sink, settings.lookback_ms).await?;
+    let recent = read::history(aws, q, sink, settings.lookback_ms, &settings.reads).await?;
     if !q.follow || sink.closed {
         sink.flush();
         return Ok(());

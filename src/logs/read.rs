@@ -4,11 +4,14 @@
 
 use std::collections::VecDeque;
 
+use std::sync::Arc;
+
 use tokio::sync::mpsc;
 
 use super::query::Query;
 use super::sink::Sink;
 use super::{LogsError, label};
+use crate::aws::limit::Limiter;
 use crate::aws::logs::{Event, Filter, filter_pages, time_span};
 use crate::aws::{Aws, AwsError};
 use crate::clock::now_ms;
@@ -29,6 +32,7 @@ type PageRx = mpsc::Receiver<Result<Vec<Event>, AwsError>>;
 /// on its own, and handed over in order.
 struct Pages {
     client: aws_sdk_cloudwatchlogs::Client,
+    reads: Arc<Limiter>,
     base: Filter,
     /// Slices not started yet.
     pending: VecDeque<(i64, i64)>,
@@ -43,6 +47,7 @@ impl Pages {
     /// `end`, is one more slice (the hint may be stale).
     fn open(
         client: &aws_sdk_cloudwatchlogs::Client,
+        reads: &Arc<Limiter>,
         base: &Filter,
         start: i64,
         end: i64,
@@ -61,6 +66,7 @@ impl Pages {
         }
         let mut pages = Pages {
             client: client.clone(),
+            reads: reads.clone(),
             base: base.clone(),
             pending: bounds.windows(2).map(|w| (w[0], w[1])).collect(),
             active: VecDeque::new(),
@@ -76,13 +82,14 @@ impl Pages {
         {
             let (tx, rx) = mpsc::channel(1);
             let client = self.client.clone();
+            let reads = self.reads.clone();
             let filter = Filter {
                 start: Some(lo),
                 end: Some(hi),
                 ..self.base.clone()
             };
             tokio::spawn(async move {
-                let mut pages = filter_pages(&client, &filter, PAGE);
+                let mut pages = filter_pages(&client, &filter, PAGE, &reads);
                 while let Some(page) = pages.next().await {
                     let failed = page.is_err();
                     if page.as_ref().is_ok_and(Vec::is_empty) {
@@ -155,6 +162,7 @@ async fn read_range(
     limit: Option<usize>,
     sink: &mut Sink,
     recent: &mut Recent,
+    reads: &Arc<Limiter>,
 ) -> Result<Found, AwsError> {
     recent.clear();
     let mut pages: Vec<Option<Pages>> = q
@@ -162,7 +170,9 @@ async fn read_range(
         .iter()
         .zip(ranges)
         .map(|(s, r)| {
-            r.map(|(a, b, dense)| Pages::open(&aws.logs, &base_filter(q, &s.group), a, b, dense))
+            r.map(|(a, b, dense)| {
+                Pages::open(&aws.logs, reads, &base_filter(q, &s.group), a, b, dense)
+            })
         })
         .collect();
     let mut found = Found {
@@ -254,6 +264,7 @@ pub async fn history(
     q: &Query,
     sink: &mut Sink,
     lookback: i64,
+    reads: &Arc<Limiter>,
 ) -> Result<Recent, LogsError> {
     let now = now_ms();
     let mut recent = Recent {
@@ -264,9 +275,12 @@ pub async fn history(
     };
     // Where each group's events begin. (CloudWatch updates the last event time
     // lazily, so the end is the query's, or now.)
-    let spans =
-        futures_util::future::join_all(q.sources.iter().map(|s| time_span(&aws.logs, &s.group)))
-            .await;
+    let spans = futures_util::future::join_all(
+        q.sources
+            .iter()
+            .map(|s| time_span(&aws.logs, &s.group, reads)),
+    )
+    .await;
     let mut known = Vec::new();
     for s in spans {
         known.push(s?);
@@ -292,9 +306,16 @@ pub async fn history(
             let mut lookback: i64 = 10 * 60_000;
             loop {
                 let from = now - lookback;
-                let found =
-                    read_range(aws, q, &ranges_from(Some(from)), Some(n), sink, &mut recent)
-                        .await?;
+                let found = read_range(
+                    aws,
+                    q,
+                    &ranges_from(Some(from)),
+                    Some(n),
+                    sink,
+                    &mut recent,
+                    reads,
+                )
+                .await?;
                 if found.matched >= n || from <= oldest {
                     write_tail(q, &found.tail, sink);
                     break;
@@ -303,7 +324,8 @@ pub async fn history(
             }
         }
         (start, limit) => {
-            let found = read_range(aws, q, &ranges_from(start), limit, sink, &mut recent).await?;
+            let found =
+                read_range(aws, q, &ranges_from(start), limit, sink, &mut recent, reads).await?;
             write_tail(q, &found.tail, sink);
         }
     }

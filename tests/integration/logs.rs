@@ -531,3 +531,100 @@ async fn sidecars_routed_through_firelens_are_labelled_by_container() {
         "{only:?}"
     );
 }
+
+/// The most calls of `ops` the proxy saw start within any one second.
+fn peak_rate(proxy: &Proxy, ops: &[&str]) -> usize {
+    let mut starts: Vec<f64> = proxy.stats()["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| ops.contains(&e["op"].as_str().unwrap_or_default()))
+        .map(|e| e["startMs"].as_f64().unwrap())
+        .collect();
+    starts.sort_by(f64::total_cmp);
+    (0..starts.len())
+        .map(|i| {
+            starts[i..]
+                .iter()
+                .take_while(|t| **t < starts[i] + 1000.0)
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+const READS: [&str; 2] = ["logs:FilterLogEvents", "logs:DescribeLogStreams"];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reading_and_following_stay_within_the_read_rate() {
+    let l = Logs::new("rate").await;
+    // 100,000 events over two streams in the last hour.
+    let start = l.now - 3_600_000;
+    for (s, task) in [TASK_A, TASK_B].iter().enumerate() {
+        let events: Vec<(i64, String)> = (0..50_000)
+            .map(|i| (start + i * 70 + s as i64, format!("event {s} {i}")))
+            .collect();
+        l.put(&l.group(), &format!("copilot/api/{task}"), &events)
+            .await;
+    }
+    let proxy = Proxy::start(&emulator().endpoint, 0);
+    let r = run(l.cmd(&proxy.endpoint).args(["--since", "2h", "--json"]));
+    r.assert_code(0);
+    assert_eq!(r.stdout.lines().count(), 100_000);
+    let peak = peak_rate(&proxy, &READS);
+    assert!(peak <= 5, "{peak} read calls within a second");
+    let calls: u64 = READS
+        .iter()
+        .map(|op| proxy.counts().get(*op).copied().unwrap_or(0))
+        .sum();
+    assert!(
+        calls > 5,
+        "the read took several seconds' worth of calls: {calls}"
+    );
+
+    // Following two groups (the service's and FireLens's), at a lower
+    // rate asked for on the command line.
+    proxy.reset();
+    let child = l
+        .cmd(&proxy.endpoint)
+        .args(["--follow", "--json", "--read-rate", "3"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    for round in 0..8 {
+        let ts = now_ms();
+        l.put(
+            &l.group(),
+            &format!("copilot/api/{TASK_A}"),
+            &[(ts, format!("live {round}"))],
+        )
+        .await;
+        l.put(
+            &l.firelens_group(),
+            &format!("copilot/api-firelens-{TASK_A}"),
+            &[(ts, format!("routed {round}"))],
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(3_000)).await;
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let r = finish(child);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let live = r
+        .stdout
+        .lines()
+        .filter(|l| l.contains("live ") || l.contains("routed "))
+        .count();
+    assert_eq!(live, 16, "{}", r.stdout);
+    let peak = peak_rate(&proxy, &READS);
+    assert!(
+        peak <= 3,
+        "{peak} read calls within a second while following"
+    );
+}
