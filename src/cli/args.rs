@@ -452,6 +452,10 @@ pub struct LogsArgs {
     /// Read exactly this log group instead of the service's
     #[arg(long, value_name = "NAME")]
     pub log_group: Option<String>,
+    /// Follow by polling FilterLogEvents, not with Live Tail (which AWS
+    /// bills by the minute)
+    #[arg(long, requires = "follow")]
+    pub poll: bool,
     /// CloudWatch Logs read calls a second, reading and following alike (the
     /// account's quota is shared with every other reader: 5 by default)
     #[arg(long, value_name = "N", default_value_t = crate::logs::DEFAULT_READ_RATE,

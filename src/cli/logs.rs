@@ -58,6 +58,7 @@ pub fn run(args: &LogsArgs, global: &GlobalArgs) -> Exit {
         let cancel = cancel_on_signals();
         let settings = FollowSettings {
             reads: std::sync::Arc::new(crate::aws::limit::Limiter::new(args.read_rate)),
+            live: !args.poll,
             ..FollowSettings::default()
         };
         crate::logs::run(&aws, &q, &mut sink, &settings, &cancel).await

@@ -26,6 +26,9 @@ pub struct FollowSettings {
     /// DescribeLogStreams), reading and following alike: at most this many
     /// a second (`--read-rate`; the account's default quota is 5).
     pub reads: Arc<Limiter>,
+    /// Follow with StartLiveTail when it can be had (else, or with
+    /// `--poll`, by polling FilterLogEvents).
+    pub live: bool,
     /// Late events up to this much older than the newest printed are still printed.
     pub lookback_ms: i64,
     pub min_interval: Duration,
@@ -39,6 +42,7 @@ impl Default for FollowSettings {
     fn default() -> Self {
         FollowSettings {
             reads: Arc::new(Limiter::new(DEFAULT_READ_RATE)),
+            live: true,
             lookback_ms: 30_000,
             min_interval: Duration::from_millis(200),
             max_interval: Duration::from_secs(1),

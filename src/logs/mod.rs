@@ -14,6 +14,7 @@ pub mod window;
 mod follow;
 mod live;
 mod read;
+pub mod seam;
 
 use tokio_util::sync::CancellationToken;
 
@@ -55,7 +56,8 @@ fn label<'a>(q: &'a Query, i: usize, e: &'a Event) -> Option<Labelled<'a>> {
     })
 }
 
-/// Reads the history the query asks for, then follows if asked.
+/// Reads the history the query asks for, then follows if asked: with Live
+/// Tail when it can be had (its session started first), else by polling.
 pub async fn run(
     aws: &Aws,
     q: &Query,
@@ -63,24 +65,52 @@ pub async fn run(
     settings: &FollowSettings,
     cancel: &CancellationToken,
 ) -> Result<(), LogsError> {
-    let recent = read::history(aws, q, sink, settings.lookback_ms, &settings.reads).await?;
-    if !q.follow || sink.closed {
+    let reads = &settings.reads;
+    if !q.follow {
+        read::history(aws, q, sink, settings.lookback_ms, reads, None).await?;
         sink.flush();
         return Ok(());
     }
-    sink.flush();
-    let mut recent = recent;
-    if !aws.custom_endpoint {
-        match live::tail(aws, q, sink, cancel).await {
-            Ok(live::End::Stopped) => return Ok(()),
-            Ok(live::End::Unavailable { reason, newest }) => {
-                tracing::debug!(%reason, "live tail ended; polling");
-                if let Some(ts) = newest {
-                    recent = read::Recent::starting_at(ts + 1, q.sources.len());
-                }
+    // The session before the history: what is written while the history
+    // is read comes through it.
+    let session = match settings.live {
+        true => match open_session(aws, q).await {
+            Ok(s) => Some(s),
+            Err(e) => {
+                tracing::debug!(error = %e, "live tail unavailable; polling");
+                None
             }
-            Err(e) => tracing::debug!(error = %e, "live tail unavailable; polling"),
+        },
+        false => None,
+    };
+    let since = session.as_ref().map(|s| s.since_ms);
+    let mut recent = read::history(aws, q, sink, settings.lookback_ms, reads, since).await?;
+    sink.flush();
+    if sink.closed {
+        return Ok(());
+    }
+    if let Some(session) = session {
+        let mut seam = seam::Seam::new(settings.lookback_ms);
+        for (i, id, ts, stream, message) in recent.seam.drain(..) {
+            let reader = seam::Reader::Fill { event_id: &id };
+            seam.admit(reader, i, ts, &stream, &message);
+        }
+        let ended = live::tail(aws, q, sink, session, &mut seam, settings, cancel).await;
+        match ended {
+            Ok(live::End::Stopped) => return Ok(()),
+            Ok(live::End::Unavailable { reason, .. }) => {
+                tracing::debug!(%reason, "live tail ended; polling");
+            }
+            Err(e) => tracing::debug!(error = %e, "live tail failed; polling"),
+        }
+        if let Some(ts) = seam.newest() {
+            recent = read::Recent::starting_at(ts + 1, q.sources.len());
         }
     }
     follow::poll(aws, q, sink, &recent, settings, cancel).await
+}
+
+async fn open_session(aws: &Aws, q: &Query) -> Result<live::Session, AwsError> {
+    let arns = live::group_arns(aws, q).await?;
+    live::open(aws, q, &arns).await
 }

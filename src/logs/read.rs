@@ -233,6 +233,11 @@ pub struct Recent {
     pub events: Vec<Vec<(String, i64)>>,
     /// Following must not look before `at` (what came before was printed without ids).
     pub floor: bool,
+    /// Events ingested from this time on are known to the live reader too.
+    seam_from: Option<i64>,
+    /// Those printed, and those within the look-back of `at`: (source,
+    /// event id, timestamp, stream, message).
+    pub seam: Vec<(usize, String, i64, String, String)>,
 }
 
 impl Recent {
@@ -243,28 +248,45 @@ impl Recent {
             lookback: 0,
             events: vec![Vec::new(); sources],
             floor: true,
+            seam_from: None,
+            seam: Vec::new(),
         }
     }
 
     fn clear(&mut self) {
         self.events.iter_mut().for_each(Vec::clear);
+        self.seam.clear();
     }
 
     fn note(&mut self, i: usize, e: &Event) {
         if e.timestamp >= self.at - self.lookback {
             self.events[i].push((e.event_id.clone(), e.timestamp));
         }
+        if self
+            .seam_from
+            .is_some_and(|t| e.ingestion_time >= t || e.timestamp >= self.at - self.lookback)
+        {
+            self.seam.push((
+                i,
+                e.event_id.clone(),
+                e.timestamp,
+                e.stream.clone(),
+                e.message.clone(),
+            ));
+        }
     }
 }
 
 /// Prints the history the query asks for; returns what following needs to
-/// carry on without repeating it.
+/// carry on without repeating it (with `seam_from`, the events printed that
+/// were ingested from then on: a Live Tail session delivers them too).
 pub async fn history(
     aws: &Aws,
     q: &Query,
     sink: &mut Sink,
     lookback: i64,
     reads: &Arc<Limiter>,
+    seam_from: Option<i64>,
 ) -> Result<Recent, LogsError> {
     let now = now_ms();
     let mut recent = Recent {
@@ -272,6 +294,8 @@ pub async fn history(
         lookback,
         events: vec![Vec::new(); q.sources.len()],
         floor: false,
+        seam_from,
+        seam: Vec::new(),
     };
     // Where each group's events begin. (CloudWatch updates the last event time
     // lazily, so the end is the query's, or now.)

@@ -255,7 +255,7 @@ async fn following_prints_every_event_exactly_once() {
     let out = l.ws.path().join("follow.out");
     let child = l
         .cmd(&proxy.endpoint)
-        .args(["--follow", "--json"])
+        .args(["--follow", "--poll", "--json"])
         .stdout(std::fs::File::create(&out).unwrap())
         .stderr(Stdio::piped())
         .spawn()
@@ -437,7 +437,7 @@ async fn a_lasting_failure_ends_following_with_a_clear_error() {
     let proxy = Proxy::start(&emulator().endpoint, 0);
     let mut child = l
         .cmd(&proxy.endpoint)
-        .args(["--follow"])
+        .args(["--follow", "--poll"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -627,4 +627,132 @@ async fn reading_and_following_stay_within_the_read_rate() {
         peak <= 3,
         "{peak} read calls within a second while following"
     );
+}
+
+/// Follows through the proxy (Live Tail emulated as `livetail` sets it up)
+/// while `rounds` batches of `batch` numbered events are written, `every`
+/// apart, the first before the follower starts; every number must be
+/// printed exactly once. Returns stderr and the proxy.
+async fn follow_while_writing(
+    label: &str,
+    livetail: Value,
+    rounds: usize,
+    batch: usize,
+    every: Duration,
+) -> (String, Proxy) {
+    let l = Logs::new(label).await;
+    let proxy = Proxy::start(&emulator().endpoint, 0);
+    proxy.livetail(livetail);
+    let stream = format!("copilot/api/{TASK_A}");
+    let mut n = 0;
+    let write = async |l: &Logs, n: &mut usize| {
+        let ts = now_ms();
+        let events: Vec<(i64, String)> = (0..batch)
+            .map(|k| (ts, format!("seq {}", *n + k)))
+            .collect();
+        *n += batch;
+        l.put(&l.group(), &stream, &events).await;
+    };
+    // Written before: the history.
+    write(&l, &mut n).await;
+    // A file, not a pipe: nothing reads the output before the end.
+    let out = l.ws.path().join("follow.out");
+    let child = l
+        .cmd(&proxy.endpoint)
+        .args(["--follow", "--since", "5m", "--json"])
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Written across the seam and after.
+    for _ in 1..rounds {
+        tokio::time::sleep(every).await;
+        write(&l, &mut n).await;
+    }
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let r = finish(child);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut seen: BTreeMap<usize, usize> = BTreeMap::new();
+    for line in std::fs::read_to_string(&out).unwrap().lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let m = v["message"].as_str().unwrap();
+        if let Some(k) = m.strip_prefix("seq ") {
+            *seen.entry(k.parse().unwrap()).or_default() += 1;
+        }
+    }
+    let twice: Vec<_> = seen.iter().filter(|(_, c)| **c > 1).collect();
+    assert!(twice.is_empty(), "printed twice: {twice:?}");
+    let missing: Vec<usize> = (0..n).filter(|k| !seen.contains_key(k)).collect();
+    assert!(
+        missing.is_empty(),
+        "never printed: {missing:?}\n{}",
+        r.stderr
+    );
+    (r.stderr, proxy)
+}
+
+fn count(proxy: &Proxy, op: &str) -> u64 {
+    proxy.counts().get(op).copied().unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn live_tail_prints_the_history_then_live_events_once_across_the_seam() {
+    let (stderr, proxy) = follow_while_writing(
+        "seam",
+        json!({"updateMs": 1000}),
+        60,
+        2,
+        Duration::from_millis(50),
+    )
+    .await;
+    assert_eq!(count(&proxy, "logs:StartLiveTail"), 1, "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn live_tail_sessions_that_end_leave_no_gap() {
+    let (stderr, proxy) = follow_while_writing(
+        "sessions",
+        json!({"updateMs": 300, "sessionMs": 1500}),
+        80,
+        3,
+        Duration::from_millis(100),
+    )
+    .await;
+    assert!(count(&proxy, "logs:StartLiveTail") >= 4, "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sampled_burst_is_read_back_and_said_once() {
+    let (stderr, proxy) = follow_while_writing(
+        "sampled",
+        json!({"updateMs": 500, "sampleAbove": 20}),
+        6,
+        150,
+        Duration::from_millis(700),
+    )
+    .await;
+    assert_eq!(
+        stderr.matches("Live Tail sends a sample").count(),
+        1,
+        "{stderr}"
+    );
+    assert_eq!(count(&proxy, "logs:StartLiveTail"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn following_polls_when_live_tail_is_refused() {
+    let (stderr, proxy) = follow_while_writing(
+        "refused",
+        json!({"fail": true}),
+        20,
+        2,
+        Duration::from_millis(100),
+    )
+    .await;
+    assert_eq!(count(&proxy, "logs:StartLiveTail"), 1, "{stderr}");
+    assert!(count(&proxy, "logs:FilterLogEvents") > 3);
 }

@@ -101,6 +101,12 @@ impl Proxy {
         self.post("/_sim/cfn", config);
     }
 
+    /// How the emulated Live Tail sessions behave (`sampleAbove`,
+    /// `sessionMs`, `updateMs`, `fail`).
+    pub fn livetail(&self, config: Value) {
+        self.post("/_sim/livetail", config);
+    }
+
     /// Fault rules (see sidecarctl-localproxy's documentation).
     pub fn faults(&self, rules: Value) {
         self.post("/_sim/faults", rules);

@@ -34,6 +34,7 @@
 
 mod cfn;
 mod faults;
+mod livetail;
 mod ops;
 mod registry;
 mod rollout;
@@ -118,6 +119,8 @@ struct State {
     registry_tokens: std::collections::BTreeSet<String>,
     /// The region ECR was asked in (for recording pushes).
     ecr_region: Option<String>,
+    /// How emulated Live Tail sessions behave.
+    livetail: livetail::Settings,
 }
 
 struct Shared {
@@ -174,6 +177,7 @@ async fn main() {
             runs: Default::default(),
             registry_tokens: Default::default(),
             ecr_region: None,
+            livetail: Default::default(),
         }),
         ssm_writes: tokio::sync::Mutex::new(()),
     });
@@ -201,12 +205,153 @@ async fn main() {
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
         tokio::spawn(async move {
-            let svc = service_fn(move |req| handle(req, shared.clone()));
+            let svc = service_fn(move |req| serve(req, shared.clone()));
             let _ = http1::Builder::new()
                 .keep_alive(true)
                 .serve_connection(TokioIo::new(stream), svc)
                 .await;
         });
+    }
+}
+
+/// A response: whole, or a stream that stays open (Live Tail's).
+type Body = http_body_util::Either<
+    Full<Bytes>,
+    http_body_util::channel::Channel<Bytes, std::convert::Infallible>,
+>;
+
+async fn serve(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Response<Body>, Dropped> {
+    let live = req
+        .headers()
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.ends_with(".StartLiveTail"));
+    if live {
+        return Ok(live_tail(req, shared).await);
+    }
+    handle(req, shared)
+        .await
+        .map(|r| r.map(http_body_util::Either::Left))
+}
+
+/// StartLiveTail, emulated (see [`livetail`]).
+async fn live_tail(req: Request<Incoming>, shared: Arc<Shared>) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let settings = {
+        let mut st = shared.state.lock().unwrap();
+        *st.counts.entry("logs:StartLiveTail".into()).or_default() += 1;
+        let at = st.started.elapsed().as_secs_f64() * 1000.0;
+        let status = if st.livetail.fail { 400 } else { 200 };
+        st.log.push(LogEntry {
+            op: "logs:StartLiveTail".into(),
+            target: None,
+            start_ms: at,
+            end_ms: at,
+            status,
+        });
+        st.livetail.clone()
+    };
+    if settings.fail {
+        let (status, headers, body) = ops::error_body(
+            Protocol::Json,
+            400,
+            "AccessDeniedException",
+            "StartLiveTail refused (simulated by sidecarctl-localproxy)",
+        );
+        return respond(status, &headers, body).map(http_body_util::Either::Left);
+    }
+    let request = livetail::Request::parse(&body);
+    let (mut tx, rx) = http_body_util::channel::Channel::<Bytes, std::convert::Infallible>::new(8);
+    tokio::spawn(async move {
+        let mut session = livetail::Session::new();
+        let start = livetail::event(
+            "sessionStart",
+            &json!({
+                "requestId": "sidecarctl-localproxy",
+                "sessionId": format!("session-{}", session.started_ms),
+                "logGroupIdentifiers": request.groups.iter().map(|g| &g.0).collect::<Vec<_>>(),
+                "logStreamNamePrefixes": request.prefixes,
+            }),
+        );
+        if tx.send_data(start).await.is_err() {
+            return;
+        }
+        let began = Instant::now();
+        loop {
+            tokio::time::sleep(settings.update).await;
+            let mut read = Vec::new();
+            for (asked, name) in &request.groups {
+                let events =
+                    ingested_events(&shared, &parts, name, session.started_ms - 600_000).await;
+                read.push((asked.clone(), events));
+            }
+            let update = session.update(&read, &request.prefixes, &settings);
+            if tx
+                .send_data(livetail::event("sessionUpdate", &update))
+                .await
+                .is_err()
+            {
+                return;
+            }
+            if began.elapsed() >= settings.session {
+                let end = livetail::exception(
+                    "SessionTimeoutException",
+                    "the session timed out (simulated by sidecarctl-localproxy)",
+                );
+                let _ = tx.send_data(end).await;
+                return;
+            }
+        }
+    });
+    Response::builder()
+        .status(200)
+        .header("content-type", "application/vnd.amazon.eventstream")
+        .header("x-amzn-requestid", "sidecarctl-localproxy")
+        .body(http_body_util::Either::Right(rx))
+        .expect("a valid response")
+}
+
+/// Every event of `group` from `start` on, as the emulator's
+/// FilterLogEvents answers (with ingestion times), paging to the end.
+async fn ingested_events(shared: &Shared, parts: &Parts, group: &str, start: i64) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut body = json!({"logGroupName": group, "startTime": start, "interleaved": true});
+        if let Some(t) = &token {
+            body["nextToken"] = json!(t);
+        }
+        let mut req = Request::builder().method("POST").uri("/");
+        for (k, v) in &parts.headers {
+            if !["content-length", "content-type", "x-amz-target", "host"].contains(&k.as_str()) {
+                req = req.header(k, v);
+            }
+        }
+        let Ok(req) = req
+            .header("content-type", "application/x-amz-json-1.1")
+            .header("x-amz-target", "Logs_20140328.FilterLogEvents")
+            .body(())
+        else {
+            return out;
+        };
+        let (p, _) = req.into_parts();
+        let Ok((rparts, rbody)) = forward(shared, &p, Bytes::from(body.to_string())).await else {
+            return out;
+        };
+        if !rparts.status.is_success() {
+            return out;
+        }
+        let v: Value = serde_json::from_slice(&rbody).unwrap_or_default();
+        out.extend(v["events"].as_array().cloned().unwrap_or_default());
+        match v["nextToken"].as_str() {
+            Some(t) if token.as_deref() != Some(t) => token = Some(t.to_string()),
+            _ => return out,
+        }
     }
 }
 
@@ -826,6 +971,13 @@ fn control(parts: &hyper::http::request::Parts, body: &[u8], shared: &Shared) ->
                 ok(json!({"cfn": true}))
             }
             Err(e) => bad(format!("cfn: {e}")),
+        },
+        ("POST", "/_sim/livetail") => match serde_json::from_slice::<Value>(body) {
+            Ok(c) => {
+                st.livetail.configure(&c);
+                ok(json!({"livetail": true}))
+            }
+            Err(e) => bad(format!("livetail: {e}")),
         },
         ("POST", "/_sim/runs") => match serde_json::from_slice::<Value>(body) {
             Ok(c) => match st.runs.configure(&c) {
