@@ -25,6 +25,20 @@ pub fn rfc3339_ms(ms: i64) -> String {
     )
 }
 
+/// `2026-12-04T19:06:05.123+09:00`: epoch milliseconds at an offset from UTC
+/// (seconds east).
+pub fn rfc3339_offset_ms(ms: i64, offset_s: i64) -> String {
+    let utc = rfc3339_ms(ms + offset_s * 1000);
+    let sign = if offset_s < 0 { '-' } else { '+' };
+    let off = offset_s.abs();
+    format!(
+        "{}{sign}{:02}:{:02}",
+        utc.trim_end_matches('Z'),
+        off / 3600,
+        (off / 60) % 60
+    )
+}
+
 /// The civil date (year, month 1-12, day 1-31) of a day counted from
 /// 1970-01-01 (proleptic Gregorian, UTC).
 pub fn civil(days: i64) -> (i64, i64, i64) {
@@ -113,6 +127,20 @@ pub fn humantime(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_at_an_offset() {
+        let ms = 1_796_379_450_123; // 2026-12-04T10:17:30.123Z
+        assert_eq!(
+            rfc3339_offset_ms(ms, 9 * 3600),
+            "2026-12-04T19:17:30.123+09:00"
+        );
+        assert_eq!(
+            rfc3339_offset_ms(ms, -(5 * 3600 + 1800)),
+            "2026-12-04T04:47:30.123-05:30"
+        );
+        assert_eq!(rfc3339_offset_ms(ms, 0), "2026-12-04T10:17:30.123+00:00");
+    }
 
     #[test]
     fn rfc3339_dates() {

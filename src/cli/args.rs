@@ -452,6 +452,9 @@ pub struct LogsArgs {
     /// Read exactly this log group instead of the service's
     #[arg(long, value_name = "NAME")]
     pub log_group: Option<String>,
+    /// Times in UTC (default: the local time zone, with its offset)
+    #[arg(long)]
+    pub utc: bool,
     /// Follow by polling FilterLogEvents, not with Live Tail (which AWS
     /// bills by the minute)
     #[arg(long, requires = "follow")]

@@ -52,7 +52,7 @@ pub fn run(args: &LogsArgs, global: &GlobalArgs) -> Exit {
             .collect(),
     );
     let json = args.json || args.output.json();
-    let mut sink = Sink::new(json, global.color.for_stdout(), colours);
+    let mut sink = Sink::new(json, global.color.for_stdout(), colours).utc(args.utc);
     let result = runtime().block_on(async {
         let aws = connect(global).await.map_err(LogsError::Aws)?;
         let cancel = cancel_on_signals();

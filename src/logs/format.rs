@@ -1,7 +1,8 @@
-//! Log lines for people (`TIME CONTAINER/TASK MESSAGE`, coloured) and for
-//! programs (one JSON object a line).
+//! Log lines for people (`TIME CONTAINER/TASK MESSAGE`, coloured, the time
+//! local with its offset or UTC) and for programs (one JSON object a line,
+//! epoch milliseconds).
 
-use crate::clock::rfc3339_ms;
+use super::zone::Zone;
 use crate::term::Palette;
 
 /// An event ready to print.
@@ -78,7 +79,7 @@ fn highlight(message: &str, p: Palette) -> String {
 }
 
 /// `TIME CONTAINER/TASK MESSAGE` (the task id shortened to 8 characters).
-pub fn text(l: &Line, p: Palette, colours: &Colours) -> String {
+pub fn text(l: &Line, p: Palette, colours: &Colours, zone: &Zone) -> String {
     let task: String = l.task.chars().take(8).collect();
     let who = if task.is_empty() {
         l.container.to_string()
@@ -92,7 +93,7 @@ pub fn text(l: &Line, p: Palette, colours: &Colours) -> String {
     let message = l.message.trim_end_matches(['\n', '\r']);
     format!(
         "{} {} {}\n",
-        p.dim(&rfc3339_ms(l.timestamp)),
+        p.dim(&zone.format(l.timestamp)),
         p.paint(colours.of(l.container), &who),
         highlight(message, p)
     )
@@ -149,12 +150,19 @@ mod tests {
 
     #[test]
     fn text_lines() {
-        let t = text(&line("GET / 200\n"), Palette::PLAIN, &Colours::default());
+        let utc = Zone::new(true);
+        let t = text(
+            &line("GET / 200\n"),
+            Palette::PLAIN,
+            &Colours::default(),
+            &utc,
+        );
         assert_eq!(t, "2025-11-22T01:02:03.456Z nginx/01234567 GET / 200\n");
         let coloured = text(
             &line("an ERROR and a warning"),
             Palette::new(true),
             &Colours::default(),
+            &utc,
         );
         assert!(coloured.contains("\x1b[1;31mERROR\x1b[0m"));
         assert!(coloured.contains("\x1b[1;33mwarning\x1b[0m"));

@@ -15,6 +15,7 @@ mod follow;
 mod live;
 mod read;
 pub mod seam;
+pub mod zone;
 
 use tokio_util::sync::CancellationToken;
 

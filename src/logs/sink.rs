@@ -12,6 +12,7 @@ pub struct Sink {
     json: bool,
     palette: Palette,
     colours: Colours,
+    zone: super::zone::Zone,
     pub written: u64,
     /// The reader went away.
     pub closed: bool,
@@ -27,12 +28,19 @@ pub struct Labelled<'a> {
 }
 
 impl Sink {
+    /// Times in UTC rather than in the local zone (`--utc`).
+    pub fn utc(mut self, utc: bool) -> Self {
+        self.zone = super::zone::Zone::new(utc);
+        self
+    }
+
     pub fn new(json: bool, palette: Palette, colours: Colours) -> Self {
         Sink {
             out: BufWriter::with_capacity(64 * 1024, std::io::stdout()),
             json,
             palette,
             colours,
+            zone: super::zone::Zone::new(false),
             written: 0,
             closed: false,
         }
@@ -57,7 +65,7 @@ impl Sink {
         let text = if self.json {
             format::json(&line)
         } else {
-            format::text(&line, self.palette, &self.colours)
+            format::text(&line, self.palette, &self.colours, &self.zone)
         };
         match self.out.write_all(text.as_bytes()) {
             Ok(()) => {

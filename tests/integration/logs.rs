@@ -756,3 +756,38 @@ async fn following_polls_when_live_tail_is_refused() {
     assert_eq!(count(&proxy, "logs:StartLiveTail"), 1, "{stderr}");
     assert!(count(&proxy, "logs:FilterLogEvents") > 3);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn times_are_local_with_their_offset_unless_utc() {
+    let l = Logs::new("zone").await;
+    // 2026-12-04T10:17:30.123Z
+    let ts = 1_796_379_450_123;
+    l.put(
+        &l.group(),
+        &format!("copilot/api/{TASK_A}"),
+        &[(ts, "then".into())],
+    )
+    .await;
+    let text = |extra: &[&str], tz: &str| {
+        let r = run(l
+            .cmd(&emulator().endpoint)
+            .env("TZ", tz)
+            .args(["--start-time", "2026-12-04T10:00:00Z"])
+            .args(["--end-time", "2026-12-04T11:00:00Z"])
+            .args(extra));
+        r.assert_code(0);
+        r.stdout
+    };
+    // POSIX zone strings: nine hours east, five and a half west.
+    assert!(
+        text(&[], "JST-9").starts_with("2026-12-04T19:17:30.123+09:00 api/0a1b2c3d then"),
+        "{}",
+        text(&[], "JST-9")
+    );
+    assert!(text(&[], "XST5:30").starts_with("2026-12-04T04:47:30.123-05:30 "));
+    assert!(text(&["--utc"], "JST-9").starts_with("2026-12-04T10:17:30.123Z "));
+    // JSON keeps epoch milliseconds.
+    let v: Value =
+        serde_json::from_str(text(&["-o", "json"], "JST-9").lines().next().unwrap()).unwrap();
+    assert_eq!(v["timestamp"], ts);
+}
