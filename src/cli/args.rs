@@ -452,6 +452,9 @@ pub struct LogsArgs {
     /// Read exactly this log group instead of the service's
     #[arg(long, value_name = "NAME")]
     pub log_group: Option<String>,
+    /// The logs of the most recently stopped task (to see why it stopped)
+    #[arg(long, conflicts_with = "tasks")]
+    pub previous: bool,
     /// Times in UTC (default: the local time zone, with its offset)
     #[arg(long)]
     pub utc: bool,

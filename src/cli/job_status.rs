@@ -42,7 +42,8 @@ pub fn run(args: &ServiceArgs, global: &GlobalArgs, loaded: &Loaded) -> Exit {
             return Ok(None);
         };
         let cluster = schedule["Target"]["Arn"].as_str().unwrap_or_default();
-        let runs = crate::aws::ecs::task::family_tasks(&aws.ecs, cluster, &family).await?;
+        let of = crate::aws::ecs::task::TasksOf::Family(&family);
+        let runs = crate::aws::ecs::task::tasks(&aws.ecs, cluster, of, false).await?;
         Ok::<_, crate::aws::AwsError>(Some(Found {
             schedule,
             runs,

@@ -19,7 +19,7 @@ pub fn run(args: &LogsArgs, global: &GlobalArgs) -> Exit {
             return Exit::Invalid;
         }
     };
-    let req = Request {
+    let mut req = Request {
         follow: args.follow,
         since_ms: args.since.map(|d| d.as_millis() as i64),
         start_time: args.start_time.clone(),
@@ -30,13 +30,15 @@ pub fn run(args: &LogsArgs, global: &GlobalArgs) -> Exit {
         filter: args.filter.clone(),
         log_group: args.log_group.clone(),
     };
-    let q = match query::build(
+    // Checked before anything is read.
+    let built = query::build(
         &req,
         &loaded.service,
         &loaded.target.app,
         args.target.env(),
         now_ms(),
-    ) {
+    );
+    let mut q = match built {
         Ok(q) => q,
         Err(errors) => {
             print_diagnostics(&Diagnostics::from(errors), global);
@@ -55,6 +57,26 @@ pub fn run(args: &LogsArgs, global: &GlobalArgs) -> Exit {
     let mut sink = Sink::new(json, global.color.for_stdout(), colours).utc(args.utc);
     let result = runtime().block_on(async {
         let aws = connect(global).await.map_err(LogsError::Aws)?;
+        if args.previous {
+            let Some(task) = previous_task(&aws, &loaded, args.target.env()).await? else {
+                eprintln!(
+                    "{}: no previously stopped task of {} (ECS keeps a stopped task for about an hour)",
+                    global.color.for_stderr().warning("warning"),
+                    loaded.service.name.value
+                );
+                return Ok(());
+            };
+            eprintln!("previously stopped task: {task}");
+            req.tasks = vec![task];
+            q = query::build(
+                &req,
+                &loaded.service,
+                &loaded.target.app,
+                args.target.env(),
+                now_ms(),
+            )
+            .map_err(|e| LogsError::Lasting(e.iter().map(ToString::to_string).collect()))?;
+        }
         let cancel = cancel_on_signals();
         let settings = FollowSettings {
             reads: std::sync::Arc::new(crate::aws::limit::Limiter::new(args.read_rate)),
@@ -79,6 +101,28 @@ pub fn run(args: &LogsArgs, global: &GlobalArgs) -> Exit {
             }
         }
     }
+}
+
+/// The workload's most recently stopped task (a job's: its family's), as
+/// Copilot's `--previous` finds it; its id.
+async fn previous_task(
+    aws: &crate::aws::Aws,
+    loaded: &super::load::Loaded,
+    env: &str,
+) -> Result<Option<String>, LogsError> {
+    use crate::aws::ecs::task::{TasksOf, tasks};
+    let located = super::load::locate_loaded(aws, loaded, env, None).await?;
+    let family = crate::names::copilot::family(&loaded.target.app, env, &loaded.service.name);
+    let of = match (&located.service, loaded.service.job.is_some()) {
+        (Some(s), false) => TasksOf::Service(&s.name),
+        _ => TasksOf::Family(&family),
+    };
+    let found = tasks(&aws.ecs, &located.placement.cluster, of, false).await?;
+    Ok(found
+        .iter()
+        .filter(|t| t.stopped())
+        .max_by_key(|t| t.stopped_at_ms.or(t.created_at_ms))
+        .map(|t| t.id().to_string()))
 }
 
 /// One line for an empty result: which groups, with which filters.

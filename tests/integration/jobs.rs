@@ -425,6 +425,58 @@ async fn run_starts_a_job_as_its_schedule_would_enforces_its_timeout_and_status_
         "{}",
         r.stdout
     );
+    // logs --previous: the most recently stopped run's lines.
+    let last = v["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["exitCode"] == 143)
+        .unwrap()["taskArn"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&s.sdk().await);
+    let group = format!("/copilot/{}-test-report", s.app);
+    let stream = format!("copilot/report/{last}");
+    logs.create_log_stream()
+        .log_group_name(&group)
+        .log_stream_name(&stream)
+        .send()
+        .await
+        .unwrap();
+    logs.put_log_events()
+        .log_group_name(&group)
+        .log_stream_name(&stream)
+        .log_events(
+            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                .timestamp(sidecarctl::clock::now_ms())
+                .message("the last words")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let r = run(s.cmd().args([
+        "logs",
+        "report",
+        "--env",
+        "test",
+        "--previous",
+        "--since",
+        "1h",
+    ]));
+    r.assert_code(0);
+    assert!(
+        r.stderr
+            .contains(&format!("previously stopped task: {last}")),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.contains("the last words"), "{}", r.stdout);
     // logs: the job's log group, as for a service.
     let r = run(s.cmd().args([
         "logs", "report", "--env", "test", "--since", "1h", "-o", "json",

@@ -172,25 +172,35 @@ fn task_state(t: &ecs::Task) -> TaskState {
     }
 }
 
-/// The family's tasks ECS still knows of in the cluster, running and
-/// stopped (ECS keeps a stopped task for about an hour), newest first:
-/// two ListTasks (one per desired status) at once, then one DescribeTasks
-/// per hundred.
-pub async fn family_tasks(
+/// Whose tasks: a task definition family's (a job's runs), or a service's.
+#[derive(Clone, Copy, Debug)]
+pub enum TasksOf<'a> {
+    Family(&'a str),
+    Service(&'a str),
+}
+
+/// The tasks ECS still knows of in the cluster, running and stopped (ECS
+/// keeps a stopped task for about an hour; `stopped_only` leaves the
+/// running out), newest first: a ListTasks per desired status at once,
+/// then one DescribeTasks per hundred.
+pub async fn tasks(
     client: &aws_sdk_ecs::Client,
     cluster: &str,
-    family: &str,
+    of: TasksOf<'_>,
+    stopped_only: bool,
 ) -> Result<Vec<TaskState>, AwsError> {
     const LIST: &str = "ecs:ListTasks";
     let list = |status: ecs::DesiredStatus| async move {
+        if stopped_only && status == ecs::DesiredStatus::Running {
+            return Ok(Vec::new());
+        }
+        let req = client.list_tasks().cluster(cluster).desired_status(status);
+        let req = match of {
+            TasksOf::Family(f) => req.family(f),
+            TasksOf::Service(s) => req.service_name(s),
+        };
         let mut arns = Vec::new();
-        let mut pages = client
-            .list_tasks()
-            .cluster(cluster)
-            .family(family)
-            .desired_status(status)
-            .into_paginator()
-            .send();
+        let mut pages = req.into_paginator().send();
         while let Some(page) = pages.next().await {
             arns.extend(page.map_err(aws_err(LIST))?.task_arns().iter().cloned());
         }
