@@ -1,10 +1,15 @@
 """sidecarctl logs against `aws logs filter-log-events` on the same emulator.
 
 Throughput: every event of a group of N events over four streams, written to
-/dev/null, median of the runs. Peak memory: the largest resident set of each
-run. Follow latency: a writer puts one event every 100 ms stamped with the time
-it was written; sidecarctl logs --follow prints it; the delay is measured when
-the line arrives.
+/dev/null, median of the runs, sidecarctl at its default read limit (5
+FilterLogEvents/DescribeLogStreams calls a second, AWS's default quota).
+The same reads through the proxy count each reader's calls and the most
+started within one second; the AWS CLI has no limit of its own, so its time
+under the same quota is at least its calls / 5 s. Peak memory: the largest
+resident set of each run. Follow latency: a writer puts one event every
+100 ms stamped with the time it was written; sidecarctl logs --follow prints
+it; the delay is measured when the line arrives: with Live Tail (emulated by
+the proxy: an update every second, as AWS sends them) and by polling.
 """
 import argparse
 import json
@@ -79,6 +84,21 @@ assert out.count("\n") == total, f"sidecarctl printed {out.count(chr(10))} of {t
 out = subprocess.run(cases["aws logs filter-log-events (json)"], env=env, cwd=ws, capture_output=True, text=True).stdout
 assert len(json.loads(out)["events"]) == total
 
+def peak_rate(entries, ops):
+    starts = sorted(e["startMs"] for e in entries if e["op"] in ops)
+    return max((sum(1 for u in starts[i:] if u < t + 1000) for i, t in enumerate(starts)), default=0)
+
+
+# Calls and the busiest second, through the proxy.
+READS = ("logs:FilterLogEvents", "logs:DescribeLogStreams")
+calls = {}
+for name in ("sidecarctl logs --since 2h --json", "aws logs filter-log-events (json)"):
+    cmd = [c if c != stack.upstream else stack.endpoint for c in cases[name]]
+    stack.reset()
+    subprocess.run(cmd, env=dict(env, AWS_ENDPOINT_URL=stack.endpoint), cwd=ws, stdout=subprocess.DEVNULL, check=True)
+    log = stack.stats()["log"]
+    calls[name] = (sum(1 for e in log if e["op"] in READS), peak_rate(log, READS))
+
 results = {}
 for name, cmd in cases.items():
     times, rss = [], []
@@ -89,34 +109,40 @@ for name, cmd in cases.items():
     results[name] = (summary(times), max(rss))
 
 # Follow latency.
-latencies = []
-follower = subprocess.Popen([sidecarctl, "logs", "api", "--env", "test", "--follow", "--json"], env=env, cwd=ws,
-                            stdout=subprocess.PIPE, text=True)
-follow_stream = "copilot/api/fffffffffffffffffffffffffffffff0"
-logs.create_log_stream(logGroupName=group, logStreamName=follow_stream)
-seen = threading.Event()
+def follow_latency(extra, endpoint, stream_no):
+    latencies = []
+    follower = subprocess.Popen([sidecarctl, "logs", "api", "--env", "test", "--follow", "--json"] + extra,
+                                env=dict(env, AWS_ENDPOINT_URL=endpoint), cwd=ws, stdout=subprocess.PIPE, text=True)
+    follow_stream = f"copilot/api/fffffffffffffffffffffffffffffff{stream_no}"
+    logs.create_log_stream(logGroupName=group, logStreamName=follow_stream)
+    seen = threading.Event()
+
+    def reader():
+        for line in follower.stdout:
+            msg = json.loads(line)["message"]
+            if msg.startswith("probe "):
+                latencies.append((time.time() - float(msg.split()[1])) * 1000)
+                if len(latencies) >= args.follow_samples:
+                    seen.set()
+                    return
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    time.sleep(2)
+    for i in range(args.follow_samples):
+        now = time.time()
+        logs.put_log_events(logGroupName=group, logStreamName=follow_stream,
+                            logEvents=[{"timestamp": int(now * 1000), "message": f"probe {now:.6f} {i}"}])
+        time.sleep(0.1)
+    seen.wait(30)
+    follower.terminate()
+    return sorted(latencies)
 
 
-def reader():
-    for line in follower.stdout:
-        msg = json.loads(line)["message"]
-        if msg.startswith("probe "):
-            latencies.append((time.time() - float(msg.split()[1])) * 1000)
-            if len(latencies) >= args.follow_samples:
-                seen.set()
-                return
-
-
-t = threading.Thread(target=reader, daemon=True)
-t.start()
-time.sleep(2)
-for i in range(args.follow_samples):
-    now = time.time()
-    logs.put_log_events(logGroupName=group, logStreamName=follow_stream,
-                        logEvents=[{"timestamp": int(now * 1000), "message": f"probe {now:.6f} {i}"}])
-    time.sleep(0.1)
-seen.wait(30)
-follower.terminate()
+stack.reset()
+live_latency = follow_latency([], stack.endpoint, 0)
+live_sessions = stack.stats()["counts"].get("logs:StartLiveTail", 0)
+poll_latency = follow_latency(["--poll"], stack.upstream, 1)
 stack.stop()
 
 print(f"logs benchmark: {total:,} events in 4 streams, {args.runs} runs each; {platform.machine()}, {os.cpu_count()} cores; "
@@ -127,10 +153,19 @@ for name, (s, rss) in results.items():
 ours = results["sidecarctl logs --since 2h --json"][0]["median"]
 theirs = results["aws logs filter-log-events (json)"][0]["median"]
 print(f"\nthroughput: {theirs / ours:.1f}x the AWS CLI's (JSON to JSON)")
-lat = sorted(latencies)
-if lat:
-    p50 = lat[len(lat) // 2]
-    p95 = lat[min(len(lat) - 1, int(len(lat) * 0.95))]
-    print(f"follow latency, write to line on stdout: p50 {fmt_ms(p50)}, p95 {fmt_ms(p95)} ({len(lat)} events)")
-else:
-    print("follow latency: no events arrived")
+print(f"\n{'read calls (FilterLogEvents, DescribeLogStreams)':52} {'calls':>6} {'busiest second':>15}")
+for name, (n, peak) in calls.items():
+    print(f"{name:52} {n:>6} {peak:>15}")
+cli_calls = calls["aws logs filter-log-events (json)"][0]
+cli_floor = max(theirs, cli_calls / 5 * 1000)
+print(f"the AWS CLI within 5 calls a second: at least {fmt_ms(cli_floor)} "
+      f"({total / cli_floor * 1000:,.0f} events/s); sidecarctl, limited: {fmt_ms(ours)} "
+      f"({total / ours * 1000:,.0f} events/s)")
+for label, lat in (("Live Tail (proxy, an update a second)", live_latency), ("polling (--poll)", poll_latency)):
+    if lat:
+        p50 = lat[len(lat) // 2]
+        p95 = lat[min(len(lat) - 1, int(len(lat) * 0.95))]
+        print(f"follow latency with {label}: p50 {fmt_ms(p50)}, p95 {fmt_ms(p95)} ({len(lat)} events)")
+    else:
+        print(f"follow latency with {label}: no events arrived")
+print(f"Live Tail sessions started: {live_sessions}")
