@@ -16,7 +16,9 @@ use crate::aws::logs::{Event, Filter, filter_pages, time_span};
 use crate::aws::{Aws, AwsError};
 use crate::clock::now_ms;
 
-/// Time slices a dense range is cut into.
+/// Time slices a dense range is cut into, at most: no more than a second's
+/// worth of the read limit (each slice costs a call at least, and only
+/// [`AHEAD`] run at once).
 const SLICES: i64 = 12;
 /// Slices read ahead at once, per group: memory stays within a few pages.
 const AHEAD: usize = 2;
@@ -53,12 +55,14 @@ impl Pages {
         end: i64,
         dense_end: Option<i64>,
     ) -> Pages {
+        let slices = (reads.per_second() as i64).clamp(1, SLICES);
         let mut bounds = vec![start];
         if let Some(dense) = dense_end.map(|d| d.clamp(start, end))
-            && dense - start >= MIN_SLICE_MS * SLICES
+            && slices > 1
+            && dense - start >= MIN_SLICE_MS * slices
         {
-            let step = (dense - start + SLICES - 1) / SLICES;
-            bounds.extend((1..SLICES).map(|k| start + k * step));
+            let step = (dense - start + slices - 1) / slices;
+            bounds.extend((1..slices).map(|k| start + k * step));
             bounds.push(dense);
         }
         if *bounds.last().expect("a start") < end {
