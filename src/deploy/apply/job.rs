@@ -41,34 +41,31 @@ pub(super) async fn job_step(
             Ok(Output::None)
         }
         JobStep::PutSchedule { name, create } => {
-            let job = d.job.as_ref().ok_or_else(|| {
-                AwsError::new("scheduler:CreateSchedule", ErrorKind::Other, "not a job")
-            })?;
-            let td = td_arn.ok_or_else(|| {
-                AwsError::new(
-                    "scheduler:CreateSchedule",
-                    ErrorKind::Other,
-                    "no task definition to schedule",
-                )
-            })?;
+            let (job, td) = scheduled(d, td_arn)?;
             put_schedule(aws, name, &job.body(td), *create).await?;
             Ok(Output::None)
         }
         JobStep::SwitchFromRule { name, create, rule } => {
-            let job = d.job.as_ref().ok_or_else(|| {
-                AwsError::new("scheduler:CreateSchedule", ErrorKind::Other, "not a job")
-            })?;
-            let td = td_arn.ok_or_else(|| {
-                AwsError::new(
-                    "scheduler:CreateSchedule",
-                    ErrorKind::Other,
-                    "no task definition to schedule",
-                )
-            })?;
+            let (job, td) = scheduled(d, td_arn)?;
             switch(aws, job, name, &job.body(td), *create, rule).await?;
             Ok(Output::None)
         }
     }
+}
+
+/// The job a schedule step is for, and the task definition it runs.
+fn scheduled<'a>(
+    d: &'a Desired,
+    td_arn: Option<&'a str>,
+) -> Result<(&'a DesiredJob, &'a str), AwsError> {
+    const OP: &str = "scheduler:CreateSchedule";
+    let job = d
+        .job
+        .as_ref()
+        .ok_or_else(|| AwsError::new(OP, ErrorKind::Other, "not a job"))?;
+    let td = td_arn
+        .ok_or_else(|| AwsError::new(OP, ErrorKind::Other, "no task definition to schedule"))?;
+    Ok((job, td))
 }
 
 /// Moves a job from Copilot's rule to its schedule between two runs: the
